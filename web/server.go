@@ -4,8 +4,8 @@ package web
 
 import (
 	"context"
-	"net"
 	"log/slog"
+	"net"
 	"time"
 
 	"github.com/gofiber/fiber/v2"
