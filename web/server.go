@@ -4,6 +4,9 @@ package web
 
 import (
 	"context"
+	"crypto/rand"
+	"errors"
+	"fmt"
 	"log/slog"
 	"net"
 	"time"
@@ -34,6 +37,32 @@ type Config struct {
 	WSSlowClientWindow time.Duration // how long a client may stay behind before close 1013; 0 means 10s
 }
 
+// Defaults of the REST part of Config.
+const (
+	DefaultBodyLimit          = 64 << 10
+	DefaultShutdownGrace      = 10 * time.Second
+	DefaultLoginPerIPPerMin   = 20
+	DefaultLoginPerUserPerMin = 10
+)
+
+// withDefaults fills the REST fields left at zero. The stream fields are
+// defaulted by the stream code that uses them.
+func (c Config) withDefaults() Config {
+	if c.BodyLimit <= 0 {
+		c.BodyLimit = DefaultBodyLimit
+	}
+	if c.ShutdownGrace <= 0 {
+		c.ShutdownGrace = DefaultShutdownGrace
+	}
+	if c.LoginPerIPPerMin <= 0 {
+		c.LoginPerIPPerMin = DefaultLoginPerIPPerMin
+	}
+	if c.LoginPerUserPerMin <= 0 {
+		c.LoginPerUserPerMin = DefaultLoginPerUserPerMin
+	}
+	return c
+}
+
 // Deps are the services the HTTP surface uses.
 type Deps struct {
 	Store  *portfolio.Store
@@ -54,11 +83,75 @@ type Server struct {
 	// streams tracks open WebSocket and SSE connections (ws_*.go, sse.go):
 	// logout closes a session's streams with 4001, Shutdown with 1001.
 	streams *streamRegistry
+
+	loginPerIP   *limiter // login attempts by client IP
+	loginPerUser *limiter // login attempts by username
+	etagSalt     [8]byte  // distinguishes ETags of different server runs
+
+	// extraRoutes, when set (tests only), registers routes before the
+	// catch-all ones, e.g. a handler that panics.
+	extraRoutes func(api fiber.Router)
 }
+
+// Timeouts of the HTTP server. There is no write timeout: SSE responses are
+// long-lived streams and WebSocket connections manage their own deadlines.
+const (
+	readTimeout = 30 * time.Second  // to read one whole request
+	idleTimeout = 120 * time.Second // keep-alive connection without a request
+)
 
 // New builds the server and registers every route.
 func New(cfg Config, deps Deps) *Server {
-	panic("unimplemented")
+	return newServer(cfg, deps, nil)
+}
+
+func newServer(cfg Config, deps Deps, extra func(api fiber.Router)) *Server {
+	cfg = cfg.withDefaults()
+	logger := deps.Logger
+	if logger == nil {
+		logger = slog.New(slog.DiscardHandler)
+	}
+	s := &Server{
+		cfg:          cfg,
+		store:        deps.Store,
+		market:       deps.Market,
+		hub:          deps.Hub,
+		log:          logger,
+		loginPerIP:   newLimiter(cfg.LoginPerIPPerMin, time.Minute),
+		loginPerUser: newLimiter(cfg.LoginPerUserPerMin, time.Minute),
+		extraRoutes:  extra,
+	}
+	_, _ = rand.Read(s.etagSalt[:])
+	s.app = fiber.New(fiber.Config{
+		AppName:               "tickerd",
+		ErrorHandler:          s.handleError,
+		BodyLimit:             cfg.BodyLimit,
+		DisableStartupMessage: true,
+		ReadTimeout:           readTimeout,
+		IdleTimeout:           idleTimeout,
+		// Prefork stays off: one process owns the market and the hub.
+	})
+	s.streams = newStreamRegistry(s)
+	s.routes()
+	return s
+}
+
+// routes is the route table. Handlers live in one file per area.
+func (s *Server) routes() {
+	s.app.Use(s.observe, s.recoverPanic)
+	s.registerHealthRoutes(s.app)
+
+	api := s.app.Group("/api/v1")
+	s.registerOpenAPIRoutes(api)
+	s.registerAuthRoutes(api)
+	s.registerPortfolioRoutes(api)
+	s.registerWatchlistRoutes(api)
+	s.registerQuoteRoutes(api)
+	s.registerStreamRoutes(api)
+	if s.extraRoutes != nil {
+		s.extraRoutes(api)
+	}
+	s.registerDashboard()
 }
 
 // Handler exposes the Fiber app for tests (app.Test) and embedding.
@@ -70,5 +163,17 @@ func (s *Server) Serve(ln net.Listener) error { return s.app.Listener(ln) }
 // Shutdown stops accepting connections, closes WebSockets with 1001 and
 // waits for in-flight requests until ctx is done.
 func (s *Server) Shutdown(ctx context.Context) error {
-	panic("unimplemented")
+	if _, ok := ctx.Deadline(); !ok {
+		var cancel context.CancelFunc
+		ctx, cancel = context.WithTimeout(ctx, s.cfg.ShutdownGrace)
+		defer cancel()
+	}
+	var errs []error
+	if err := s.streams.shutdown(ctx); err != nil {
+		errs = append(errs, fmt.Errorf("close streams: %w", err))
+	}
+	if err := s.app.ShutdownWithContext(ctx); err != nil {
+		errs = append(errs, fmt.Errorf("shut down http: %w", err))
+	}
+	return errors.Join(errs...)
 }

@@ -1,0 +1,80 @@
+package web
+
+import (
+	"bytes"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"io"
+	"mime"
+	"strings"
+
+	"github.com/gofiber/fiber/v2"
+)
+
+// decodeJSON decodes the request body, which must be one JSON object of
+// Content-Type application/json, into dst. Every failure is a problem:
+// 415 unsupported_media_type for another Content-Type, 400 invalid_json for
+// an empty, malformed or ill-typed body or trailing data, 400 unknown_field
+// naming a field dst does not have. (Bodies over the limit never get here:
+// the HTTP server answers 413 body_too_large before the handler runs.)
+func decodeJSON(c *fiber.Ctx, dst any) error {
+	ct := c.Get(fiber.HeaderContentType)
+	mt, _, err := mime.ParseMediaType(ct)
+	if ct == "" || err != nil || mt != fiber.MIMEApplicationJSON {
+		return newProblem(codeUnsupportedMediaType, "",
+			"request body must be JSON with Content-Type: application/json")
+	}
+	body := c.Body()
+	if len(bytes.TrimSpace(body)) == 0 {
+		return newProblem(codeInvalidJSON, "", "request body is empty; a JSON object is required")
+	}
+	dec := json.NewDecoder(bytes.NewReader(body))
+	dec.DisallowUnknownFields()
+	if err := dec.Decode(dst); err != nil {
+		return jsonProblem(err)
+	}
+	if _, err := dec.Token(); !errors.Is(err, io.EOF) {
+		return newProblem(codeInvalidJSON, "", "unexpected data after the JSON object")
+	}
+	return nil
+}
+
+// jsonProblem turns a decoding error into the matching problem.
+func jsonProblem(err error) *apiError {
+	var syn *json.SyntaxError
+	var typ *json.UnmarshalTypeError
+	switch {
+	case errors.As(err, &syn):
+		return newProblem(codeInvalidJSON, "", fmt.Sprintf("malformed JSON at byte %d", syn.Offset))
+	case errors.As(err, &typ):
+		if typ.Field == "" {
+			return newProblem(codeInvalidJSON, "", "request body must be a JSON object")
+		}
+		return newProblem(codeInvalidJSON, typ.Field,
+			fmt.Sprintf("field %q must be a JSON %s", typ.Field, jsonKind(typ.Type.Kind().String())))
+	case errors.Is(err, io.ErrUnexpectedEOF):
+		return newProblem(codeInvalidJSON, "", "malformed JSON: unexpected end of body")
+	}
+	if name, ok := strings.CutPrefix(err.Error(), "json: unknown field "); ok {
+		name = strings.Trim(name, `"`)
+		return newProblem(codeUnknownField, name, fmt.Sprintf("unknown field %q", name))
+	}
+	return newProblem(codeInvalidJSON, "", "malformed JSON")
+}
+
+// jsonKind names a Go kind the way a JSON client thinks of it.
+func jsonKind(kind string) string {
+	switch kind {
+	case "string":
+		return "string"
+	case "slice", "array":
+		return "array"
+	case "struct", "map":
+		return "object"
+	case "bool":
+		return "boolean"
+	default:
+		return "number"
+	}
+}

@@ -1,0 +1,38 @@
+package web
+
+import (
+	"context"
+	"net/http"
+	"time"
+
+	"github.com/gofiber/fiber/v2"
+)
+
+// readyTimeout bounds the database check of /readyz.
+const readyTimeout = 2 * time.Second
+
+// registerHealthRoutes: /healthz (the process answers) and /readyz (the
+// database answers and the feed is running).
+func (s *Server) registerHealthRoutes(r fiber.Router) {
+	r.Get("/healthz", s.handleHealthz)
+	r.Get("/readyz", s.handleReadyz)
+}
+
+func (s *Server) handleHealthz(c *fiber.Ctx) error {
+	c.Set(fiber.HeaderCacheControl, "no-store")
+	return c.JSON(fiber.Map{"status": "ok"})
+}
+
+func (s *Server) handleReadyz(c *fiber.Ctx) error {
+	c.Set(fiber.HeaderCacheControl, "no-store")
+	ctx, cancel := context.WithTimeout(c.UserContext(), readyTimeout)
+	defer cancel()
+	if err := s.store.Ping(ctx); err != nil {
+		s.log.WarnContext(ctx, "readiness: database", "err", err)
+		return writeProblem(c, http.StatusServiceUnavailable, codeNotReady, "database is not reachable")
+	}
+	if !s.market.Running() {
+		return writeProblem(c, http.StatusServiceUnavailable, codeNotReady, "price feed is not running")
+	}
+	return c.JSON(fiber.Map{"status": "ready", "checks": fiber.Map{"database": "ok", "feed": "ok"}})
+}

@@ -1,0 +1,115 @@
+package web
+
+import (
+	"crypto/rand"
+	"encoding/hex"
+	"fmt"
+	"log/slog"
+	"runtime/debug"
+	"time"
+
+	"github.com/gofiber/fiber/v2"
+)
+
+// Locals keys set by the middleware.
+const (
+	localRequestID = "tickerd.request_id"
+	localSession   = "tickerd.session"
+)
+
+// headerRequestID carries the request id in both directions.
+const headerRequestID = "X-Request-ID"
+
+// requestID returns the id observe gave the request, or "".
+func requestID(c *fiber.Ctx) string {
+	id, _ := c.Locals(localRequestID).(string)
+	return id
+}
+
+// saneRequestID reports whether a client-supplied request id may be reused:
+// 1 to 64 characters of letters, digits, '-', '_' and '.'.
+func saneRequestID(id string) bool {
+	if len(id) == 0 || len(id) > 64 {
+		return false
+	}
+	for i := 0; i < len(id); i++ {
+		ch := id[i]
+		switch {
+		case ch >= 'a' && ch <= 'z', ch >= 'A' && ch <= 'Z', ch >= '0' && ch <= '9',
+			ch == '-', ch == '_', ch == '.':
+		default:
+			return false
+		}
+	}
+	return true
+}
+
+// newRequestID returns 16 random bytes in hex.
+func newRequestID() string {
+	var b [16]byte
+	_, _ = rand.Read(b[:])
+	return hex.EncodeToString(b[:])
+}
+
+// observe gives every request an id (X-Request-ID when sane, else a new
+// one), answers any error as a problem and logs one line per request:
+// method, route, status, duration, bytes and id. It never logs bodies,
+// query strings, the Authorization header or cookies.
+func (s *Server) observe(c *fiber.Ctx) error {
+	start := time.Now()
+	id := c.Get(headerRequestID)
+	if !saneRequestID(id) {
+		id = newRequestID()
+	}
+	c.Locals(localRequestID, id)
+	c.Set(headerRequestID, id)
+
+	if err := c.Next(); err != nil {
+		if werr := s.writeError(c, err); werr != nil {
+			s.log.ErrorContext(c.UserContext(), "write error response", "request_id", id, "err", werr)
+			c.Status(fiber.StatusInternalServerError)
+		}
+	}
+
+	status := c.Response().StatusCode()
+	level := slog.LevelInfo
+	if status >= 500 {
+		level = slog.LevelError
+	}
+	route := c.Path()
+	if r := c.Route(); r != nil && r.Path != "" && r.Path != "/" && status != fiber.StatusNotFound {
+		route = r.Path
+	}
+	size := -1 // a streamed body (SSE) is never buffered to be measured
+	if !c.Response().IsBodyStream() {
+		size = len(c.Response().Body())
+	}
+	attrs := []slog.Attr{
+		slog.String("request_id", id),
+		slog.String("method", c.Method()),
+		slog.String("route", route),
+		slog.Int("status", status),
+		slog.Duration("duration", time.Since(start)),
+		slog.Int("bytes", size),
+		slog.String("ip", c.IP()),
+	}
+	if sess, ok := sessionOf(c); ok {
+		attrs = append(attrs, slog.Int64("account_id", sess.AccountID))
+	}
+	s.log.LogAttrs(c.UserContext(), level, "request", attrs...)
+	return nil
+}
+
+// recoverPanic turns a panic in a later handler into a 500 problem and logs
+// it with its stack; the connection and the server carry on.
+func (s *Server) recoverPanic(c *fiber.Ctx) (err error) {
+	defer func() {
+		if r := recover(); r != nil {
+			s.log.ErrorContext(c.UserContext(), "panic in handler",
+				"request_id", requestID(c), "method", c.Method(), "path", c.Path(),
+				"panic", fmt.Sprint(r), "stack", string(debug.Stack()))
+			err = newProblem(codeInternal, "", "internal server error")
+		}
+	}()
+	return c.Next()
+}

@@ -1,0 +1,179 @@
+package web
+
+import (
+	"encoding/json"
+	"errors"
+	"net/http"
+
+	"github.com/gofiber/fiber/v2"
+
+	"github.com/tickerd/tickerd/portfolio"
+)
+
+// Problem codes of the HTTP layer. Together with the portfolio.Code*
+// constants they are the stable "code" values of problem responses.
+const (
+	codeInvalidJSON          = "invalid_json"           // 400: malformed body, wrong types, trailing data
+	codeUnknownField         = "unknown_field"          // 400: body has a field the endpoint does not know
+	codeInvalidParameter     = "invalid_parameter"      // 400: bad query or path parameter
+	codeBadRequest           = "bad_request"            // 400: request the HTTP parser refused
+	codeOriginForbidden      = "origin_forbidden"       // 403: cookie-authenticated write from a foreign origin
+	codeNotFound             = portfolio.CodeNotFound   // 404
+	codeMethodNotAllowed     = "method_not_allowed"     // 405
+	codeRequestTimeout       = "request_timeout"        // 408
+	codeBodyTooLarge         = "body_too_large"         // 413
+	codeUnsupportedMediaType = "unsupported_media_type" // 415: body is not application/json
+	codeRateLimited          = "rate_limited"           // 429
+	codeInternal             = portfolio.CodeInternal   // 500
+	codeNotReady             = "not_ready"              // 503
+)
+
+// codeStatus is the one table from problem codes to HTTP status.
+var codeStatus = map[string]int{
+	portfolio.CodeInvalidUsername:    http.StatusUnprocessableEntity,
+	portfolio.CodeInvalidPassword:    http.StatusUnprocessableEntity,
+	portfolio.CodeUsernameTaken:      http.StatusConflict,
+	portfolio.CodeInvalidCredentials: http.StatusUnauthorized,
+	portfolio.CodeUnauthorized:       http.StatusUnauthorized,
+	portfolio.CodeUnknownSymbol:      http.StatusUnprocessableEntity,
+	portfolio.CodeInvalidQuantity:    http.StatusUnprocessableEntity,
+	portfolio.CodeInvalidSide:        http.StatusUnprocessableEntity,
+	portfolio.CodeInsufficientCash:   http.StatusUnprocessableEntity,
+	portfolio.CodeInsufficientShares: http.StatusUnprocessableEntity,
+	portfolio.CodeInvalidCursor:      http.StatusBadRequest,
+	portfolio.CodeInvalidWatchlist:   http.StatusUnprocessableEntity,
+	portfolio.CodeNotFound:           http.StatusNotFound,
+	portfolio.CodeInternal:           http.StatusInternalServerError,
+
+	codeInvalidJSON:          http.StatusBadRequest,
+	codeUnknownField:         http.StatusBadRequest,
+	codeInvalidParameter:     http.StatusBadRequest,
+	codeBadRequest:           http.StatusBadRequest,
+	codeOriginForbidden:      http.StatusForbidden,
+	codeMethodNotAllowed:     http.StatusMethodNotAllowed,
+	codeRequestTimeout:       http.StatusRequestTimeout,
+	codeBodyTooLarge:         http.StatusRequestEntityTooLarge,
+	codeUnsupportedMediaType: http.StatusUnsupportedMediaType,
+	codeRateLimited:          http.StatusTooManyRequests,
+	codeNotReady:             http.StatusServiceUnavailable,
+}
+
+// statusOf returns the HTTP status of a problem code; unknown codes are 500.
+func statusOf(code string) int {
+	if st, ok := codeStatus[code]; ok {
+		return st
+	}
+	return http.StatusInternalServerError
+}
+
+// problemTypePrefix prefixes the code to form the problem's "type" URI.
+const problemTypePrefix = "urn:tickerd:problem:"
+
+// problem is an RFC 9457 problem details object with tickerd's extensions.
+type problem struct {
+	Type      string `json:"type"`
+	Title     string `json:"title"`
+	Status    int    `json:"status"`
+	Detail    string `json:"detail"`
+	Code      string `json:"code"`
+	Field     string `json:"field,omitempty"`
+	RequestID string `json:"request_id,omitempty"`
+}
+
+// writeProblem answers with an application/problem+json body.
+func writeProblem(c *fiber.Ctx, status int, code, detail string) error {
+	return writeFieldProblem(c, status, code, "", detail)
+}
+
+// writeFieldProblem is writeProblem about one request field (e.g. "password").
+func writeFieldProblem(c *fiber.Ctx, status int, code, field, detail string) error {
+	body, err := json.Marshal(problem{
+		Type:      problemTypePrefix + code,
+		Title:     http.StatusText(status),
+		Status:    status,
+		Detail:    detail,
+		Code:      code,
+		Field:     field,
+		RequestID: requestID(c),
+	})
+	if err != nil {
+		return err
+	}
+	c.Status(status)
+	c.Set(fiber.HeaderContentType, "application/problem+json")
+	return c.Send(body)
+}
+
+// apiError is an error a handler returns to have it answered as a problem.
+type apiError struct {
+	status int
+	code   string
+	field  string
+	detail string
+}
+
+func (e *apiError) Error() string { return e.code + ": " + e.detail }
+
+// newProblem returns an error answered as a problem with code's status.
+func newProblem(code, field, detail string) *apiError {
+	return &apiError{status: statusOf(code), code: code, field: field, detail: detail}
+}
+
+// writeError answers err as a problem: an *apiError or a *portfolio.Error
+// as itself, anything else as a generic 500 (logged, never shown).
+func (s *Server) writeError(c *fiber.Ctx, err error) error {
+	var ae *apiError
+	if errors.As(err, &ae) {
+		return writeFieldProblem(c, ae.status, ae.code, ae.field, ae.detail)
+	}
+	var pe *portfolio.Error
+	if errors.As(err, &pe) && pe.Code != portfolio.CodeInternal {
+		st := statusOf(pe.Code)
+		if st == http.StatusUnauthorized {
+			setAuthenticate(c, pe.Code)
+		}
+		return writeFieldProblem(c, st, pe.Code, pe.Field, pe.Message)
+	}
+	var fe *fiber.Error
+	if errors.As(err, &fe) {
+		return s.writeFiberError(c, fe)
+	}
+	s.log.ErrorContext(c.UserContext(), "request failed",
+		"request_id", requestID(c), "method", c.Method(), "path", c.Path(), "err", err)
+	return writeProblem(c, http.StatusInternalServerError, codeInternal, "internal server error")
+}
+
+// writeFiberError maps the errors Fiber and fasthttp raise themselves.
+func (s *Server) writeFiberError(c *fiber.Ctx, fe *fiber.Error) error {
+	switch fe.Code {
+	case http.StatusNotFound:
+		return writeProblem(c, fe.Code, codeNotFound, "no such resource: "+c.Method()+" "+c.Path())
+	case http.StatusMethodNotAllowed:
+		allow := string(c.Response().Header.Peek(fiber.HeaderAllow))
+		return writeProblem(c, fe.Code, codeMethodNotAllowed,
+			"method "+c.Method()+" is not allowed here; allowed: "+allow)
+	case http.StatusRequestEntityTooLarge:
+		c.Set(fiber.HeaderConnection, "close")
+		return writeProblem(c, fe.Code, codeBodyTooLarge, "request body is larger than the server accepts")
+	case http.StatusRequestTimeout:
+		return writeProblem(c, fe.Code, codeRequestTimeout, "request was not received in time")
+	}
+	if fe.Code >= 400 && fe.Code < 500 {
+		return writeProblem(c, http.StatusBadRequest, codeBadRequest, "malformed request")
+	}
+	s.log.ErrorContext(c.UserContext(), "request failed",
+		"request_id", requestID(c), "method", c.Method(), "path", c.Path(), "err", fe)
+	return writeProblem(c, http.StatusInternalServerError, codeInternal, "internal server error")
+}
+
+// handleError is Fiber's ErrorHandler: every error that reaches it, from a
+// handler, the router or the HTTP parser, leaves as a problem.
+func (s *Server) handleError(c *fiber.Ctx, err error) error {
+	if c.Locals(localRequestID) == nil {
+		// Raised by fasthttp before the middleware ran (e.g. body too
+		// large): log it here, since the request log never saw it.
+		defer s.log.InfoContext(c.UserContext(), "request rejected",
+			"method", c.Method(), "path", c.Path(), "err", err.Error())
+	}
+	return s.writeError(c, err)
+}
