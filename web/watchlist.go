@@ -58,4 +58,3 @@ func (s *Server) handleSetWatchlist(c *fiber.Ctx) error {
 	}
 	return c.JSON(watchlistJSON{Symbols: syms})
 }
-
