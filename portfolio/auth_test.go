@@ -1,0 +1,343 @@
+package portfolio
+
+import (
+	"context"
+	"errors"
+	"strings"
+	"testing"
+	"time"
+)
+
+func TestUsernameRules(t *testing.T) {
+	s := MustOpenStore(t)
+	tests := []struct {
+		username string
+		ok       bool
+	}{
+		{"alice", true},
+		{"  Bobby ", true}, // normalized to "bobby"
+		{"bob_1.x-y", true},
+		{"abc", true},
+		{strings.Repeat("a", 32), true},
+		{"ab", false},
+		{strings.Repeat("a", 33), false},
+		{"1alice", false},
+		{"_alice", false},
+		{"al ice", false},
+		{"alicé", false},
+		{"al!ce", false},
+		{"", false},
+	}
+	for _, tt := range tests {
+		t.Run(tt.username, func(t *testing.T) {
+			name := tt.username
+			a, err := s.Register(context.Background(), name, "correct horse battery")
+			if tt.ok {
+				if err != nil {
+					t.Fatalf("Register(%q): %v", name, err)
+				}
+				if a.Username != NormalizeUsername(name) || a.ID <= 0 {
+					t.Errorf("account = %+v", a)
+				}
+				return
+			}
+			wantCode(t, err, CodeInvalidUsername, "username")
+		})
+	}
+}
+
+func TestPasswordRules(t *testing.T) {
+	s := MustOpenStore(t)
+	tests := []struct {
+		name, password string
+		ok             bool
+	}{
+		{"8 chars", "abcdefgh", true},
+		{"128 chars", strings.Repeat("x", 128), true},
+		{"8 runes 16 bytes", "éééééééé", true},
+		{"7 chars", "abcdefg", false},
+		{"7 runes many bytes", "ééééééé", false},
+		{"129 chars", strings.Repeat("x", 129), false},
+		{"the username", "carolina", false},
+		{"the username upper case", "CAROLINA", false},
+		{"invalid utf8", "abcdefgh\xff", false},
+		{"empty", "", false},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			_, err := s.Register(context.Background(), "carolina", tt.password)
+			if tt.ok {
+				if err != nil {
+					t.Fatalf("Register: %v", err)
+				}
+				// Free the username for the next case.
+				if _, err := s.writer.Exec("DELETE FROM accounts WHERE username = 'carolina'"); err != nil {
+					t.Fatal(err)
+				}
+				return
+			}
+			wantCode(t, err, CodeInvalidPassword, "password")
+		})
+	}
+}
+
+func TestRegisterDuplicateUsername(t *testing.T) {
+	ctx := context.Background()
+	s := MustOpenStore(t)
+	mustRegister(t, s, "alice")
+	for _, name := range []string{"alice", "ALICE", " Alice"} {
+		_, err := s.Register(ctx, name, "another password")
+		wantCode(t, err, CodeUsernameTaken, "username")
+	}
+	var n int
+	if err := s.reader.QueryRow("SELECT COUNT(*) FROM accounts").Scan(&n); err != nil || n != 1 {
+		t.Fatalf("accounts = %d, %v", n, err)
+	}
+}
+
+func TestSessionLifecycle(t *testing.T) {
+	ctx := context.Background()
+	clock := newTestClock()
+	s := MustOpenStore(t, Options{Now: clock.Now, SessionTTL: time.Hour})
+	a := mustRegister(t, s, "Alice")
+	if a.Username != "alice" || !a.CreatedAt.Equal(clock.Now()) {
+		t.Fatalf("account = %+v", a)
+	}
+	if got, err := s.Account(ctx, a.ID); err != nil || got != a {
+		t.Fatalf("Account = %+v, %v; want %+v", got, err, a)
+	}
+	if got, err := s.AccountByUsername(ctx, "ALICE"); err != nil || got != a {
+		t.Fatalf("AccountByUsername = %+v, %v", got, err)
+	}
+	if cash, err := s.Cash(ctx, a.ID); err != nil || cash != DefaultStartingCash {
+		t.Fatalf("Cash = %d, %v", cash, err)
+	}
+
+	token, sess, err := s.Login(ctx, " ALICE", "correct horse battery")
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(token) != 43 || strings.ContainsAny(token, "+/=") {
+		t.Errorf("token %q is not 32 bytes of unpadded base64url", token)
+	}
+	want := Session{ID: tokenID(token), AccountID: a.ID, Username: "alice", ExpiresAt: clock.Now().Add(time.Hour)}
+	if sess != want {
+		t.Fatalf("session = %+v, want %+v", sess, want)
+	}
+	if got, err := s.Authenticate(ctx, token); err != nil || got != want {
+		t.Fatalf("Authenticate = %+v, %v", got, err)
+	}
+
+	// The token is never stored: only its SHA-256.
+	rows, err := s.reader.Query("SELECT token_hash || ' ' || account_id FROM sessions")
+	if err != nil {
+		t.Fatal(err)
+	}
+	for rows.Next() {
+		var row string
+		if err := rows.Scan(&row); err != nil {
+			t.Fatal(err)
+		}
+		if strings.Contains(row, token) {
+			t.Errorf("token stored in plain text: %q", row)
+		}
+		if !strings.HasPrefix(row, sess.ID+" ") {
+			t.Errorf("row %q, want hash %s", row, sess.ID)
+		}
+	}
+	rows.Close()
+
+	// A second session is independent; logout revokes only its own.
+	token2, _, err := s.Login(ctx, "alice", "correct horse battery")
+	if err != nil {
+		t.Fatal(err)
+	}
+	ended, err := s.Logout(ctx, token)
+	if err != nil || ended != want {
+		t.Fatalf("Logout = %+v, %v; want %+v", ended, err, want)
+	}
+	_, err = s.Authenticate(ctx, token)
+	wantCode(t, err, CodeUnauthorized, "")
+	_, err = s.Logout(ctx, token)
+	wantCode(t, err, CodeUnauthorized, "")
+	if _, err := s.Authenticate(ctx, token2); err != nil {
+		t.Fatalf("other session: %v", err)
+	}
+
+	// Expiry.
+	clock.Advance(time.Hour - time.Millisecond)
+	if _, err := s.Authenticate(ctx, token2); err != nil {
+		t.Fatalf("just before expiry: %v", err)
+	}
+	clock.Advance(time.Millisecond)
+	_, err = s.Authenticate(ctx, token2)
+	wantCode(t, err, CodeUnauthorized, "")
+	_, err = s.Logout(ctx, token2)
+	wantCode(t, err, CodeUnauthorized, "")
+
+	for _, bad := range []string{"", "nonsense", strings.Repeat("a", 10_000), sess.ID} {
+		_, err := s.Authenticate(ctx, bad)
+		wantCode(t, err, CodeUnauthorized, "")
+	}
+}
+
+func TestLoginExpiredSessionsAreDeleted(t *testing.T) {
+	ctx := context.Background()
+	clock := newTestClock()
+	s := MustOpenStore(t, Options{Now: clock.Now, SessionTTL: time.Minute})
+	mustRegister(t, s, "alice")
+	for i := 0; i < 3; i++ {
+		if _, _, err := s.Login(ctx, "alice", "correct horse battery"); err != nil {
+			t.Fatal(err)
+		}
+	}
+	clock.Advance(time.Minute)
+	if _, _, err := s.Login(ctx, "alice", "correct horse battery"); err != nil {
+		t.Fatal(err)
+	}
+	var n int
+	if err := s.reader.QueryRow("SELECT COUNT(*) FROM sessions").Scan(&n); err != nil || n != 1 {
+		t.Fatalf("sessions = %d, %v; want only the live one", n, err)
+	}
+}
+
+func TestLoginSameErrorForUnknownUserAndWrongPassword(t *testing.T) {
+	ctx := context.Background()
+	s := MustOpenStore(t)
+	mustRegister(t, s, "alice")
+	var msgs []string
+	for _, c := range [][2]string{
+		{"alice", "wrong password"},
+		{"mallory", "correct horse battery"},
+		{"not a valid name!", "x"},
+	} {
+		token, _, err := s.Login(ctx, c[0], c[1])
+		wantCode(t, err, CodeInvalidCredentials, "")
+		if token != "" {
+			t.Errorf("token issued for %v", c)
+		}
+		msgs = append(msgs, err.Error())
+	}
+	for _, m := range msgs {
+		if m != "invalid username or password" {
+			t.Errorf("message %q differs", m)
+		}
+	}
+}
+
+func TestRealArgonParams(t *testing.T) {
+	ctx := context.Background()
+	s, err := Open(ctx, t.TempDir()+"/real.db", Options{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer s.Close()
+	a, err := s.Register(ctx, "alice", "correct horse battery")
+	if err != nil {
+		t.Fatal(err)
+	}
+	var hash string
+	if err := s.reader.QueryRow("SELECT password_hash FROM accounts WHERE id = ?", a.ID).Scan(&hash); err != nil {
+		t.Fatal(err)
+	}
+	if !strings.HasPrefix(hash, "$argon2id$v=19$m=19456,t=2,p=1$") || strings.Contains(hash, "correct horse") {
+		t.Fatalf("hash = %q", hash)
+	}
+	p, salt, key, err := parsePHC(hash)
+	if err != nil || p != defaultArgonParams || len(salt) != 16 || len(key) != 32 {
+		t.Fatalf("parsed %+v salt %d key %d: %v", p, len(salt), len(key), err)
+	}
+	if _, _, err := s.Login(ctx, "alice", "correct horse battery"); err != nil {
+		t.Fatal(err)
+	}
+	_, _, err = s.Login(ctx, "alice", "correct horse batterY")
+	wantCode(t, err, CodeInvalidCredentials, "")
+}
+
+func TestHashUpgradedOnLogin(t *testing.T) {
+	ctx := context.Background()
+	path := t.TempDir() + "/t.db"
+	s := MustOpenStoreAt(t, path)
+	a := mustRegister(t, s, "alice")
+	s.Close()
+	stronger := cheapArgon
+	stronger.Time = 2
+	s = MustOpenStoreAt(t, path, Options{hashParams: stronger})
+	if _, _, err := s.Login(ctx, "alice", "correct horse battery"); err != nil {
+		t.Fatal(err)
+	}
+	var hash string
+	if err := s.reader.QueryRow("SELECT password_hash FROM accounts WHERE id = ?", a.ID).Scan(&hash); err != nil {
+		t.Fatal(err)
+	}
+	if !strings.Contains(hash, "t=2,") {
+		t.Fatalf("hash not upgraded: %s", hash)
+	}
+	if _, _, err := s.Login(ctx, "alice", "correct horse battery"); err != nil {
+		t.Fatalf("login with upgraded hash: %v", err)
+	}
+}
+
+// TestHashingQueuesOnContext shows a login waits for a hashing slot and
+// gives up when its context ends instead of hashing anyway.
+func TestHashingQueuesOnContext(t *testing.T) {
+	s := MustOpenStore(t, Options{HashConcurrency: 1})
+	mustRegister(t, s, "alice")
+	s.hash.sem <- struct{}{} // occupy the only slot
+	ctx, cancel := context.WithTimeout(context.Background(), 50*time.Millisecond)
+	defer cancel()
+	_, _, err := s.Login(ctx, "alice", "correct horse battery")
+	if !errors.Is(err, context.DeadlineExceeded) {
+		t.Fatalf("Login with no free slot = %v, want deadline exceeded", err)
+	}
+	if ErrorCode(err) != CodeInternal {
+		t.Errorf("code = %s", ErrorCode(err))
+	}
+	<-s.hash.sem
+	if _, _, err := s.Login(context.Background(), "alice", "correct horse battery"); err != nil {
+		t.Fatal(err)
+	}
+}
+
+func TestResetPassword(t *testing.T) {
+	ctx := context.Background()
+	s := MustOpenStore(t)
+	mustRegister(t, s, "demo")
+	token, _, err := s.Login(ctx, "demo", "correct horse battery")
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := s.ResetPassword(ctx, "DEMO", "new password 1"); err != nil {
+		t.Fatal(err)
+	}
+	_, err = s.Authenticate(ctx, token)
+	wantCode(t, err, CodeUnauthorized, "")
+	_, _, err = s.Login(ctx, "demo", "correct horse battery")
+	wantCode(t, err, CodeInvalidCredentials, "")
+	if _, _, err := s.Login(ctx, "demo", "new password 1"); err != nil {
+		t.Fatal(err)
+	}
+	wantCode(t, s.ResetPassword(ctx, "nobody", "new password 1"), CodeNotFound, "")
+	wantCode(t, s.ResetPassword(ctx, "demo", "short"), CodeInvalidPassword, "password")
+}
+
+func TestErrorCode(t *testing.T) {
+	tests := []struct {
+		err  error
+		want string
+	}{
+		{nil, ""},
+		{errors.New("disk on fire"), CodeInternal},
+		{Errorf(CodeNotFound, "gone %d", 1), CodeNotFound},
+		{errors.Join(errors.New("ctx"), Errorf(CodeInsufficientCash, "x")), CodeInsufficientCash},
+		{&Error{Message: "no code"}, CodeInternal},
+	}
+	for _, tt := range tests {
+		if got := ErrorCode(tt.err); got != tt.want {
+			t.Errorf("ErrorCode(%v) = %q, want %q", tt.err, got, tt.want)
+		}
+	}
+	if e := Errorf(CodeNotFound, "gone %d", 1); e.Error() != "gone 1" || e.Field != "" {
+		t.Errorf("Errorf = %+v", e)
+	}
+}
