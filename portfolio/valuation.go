@@ -43,9 +43,9 @@ type Valuation struct {
 	TotalValue   int64 // Cash + MarketValue
 	CostBasis    int64
 	UnrealizedPL int64
-	UnrealizedBP int64 // basis points of CostBasis
-	DayChange    int64 // sum of the positions' day changes
-	DayChangeBP  int64 // basis points of yesterday's total value, TotalValue-DayChange
+	UnrealizedBP int64           // basis points of CostBasis
+	DayChange    int64           // sum of the positions' day changes
+	DayChangeBP  int64           // basis points of yesterday's total value, TotalValue-DayChange
 	Positions    []PositionValue // sorted by symbol
 	AsOf         time.Time
 }
