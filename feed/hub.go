@@ -1,20 +1,166 @@
 package feed
 
-// CONTRACT STUB: Hub, NewHub, HubConfig and Publish are fixed names; the
-// rest of the hub's API (subscribers, conflation, rate limits) is to be
-// designed with the WebSocket transport.
+import (
+	"sync"
+	"sync/atomic"
+	"time"
+)
 
-// HubConfig configures a Hub.
+// HubConfig configures a Hub. The zero value is ready to use; per-subscriber
+// limits (slow-client window, conflation limit) are SubscriberOptions so each
+// transport can announce its own.
 type HubConfig struct{}
 
 // Hub fans ticks out to subscribers without ever blocking on one.
-type Hub struct{}
+//
+// Publish encodes every quote once into an immutable buffer shared by all
+// subscribers of its symbol and offers it to each of them: per subscriber and
+// symbol only the latest undelivered quote waits (conflation), so a slow
+// subscriber costs a fixed amount of memory and never slows the publisher or
+// anyone else. A transport owns one Subscriber per connection and drains it
+// with Take from a single writer goroutine.
+type Hub struct {
+	epoch time.Time
+	now   func() time.Duration // monotonic time since epoch; replaced in tests
+
+	mu     sync.Mutex                        // serialises topic creation
+	topics atomic.Pointer[map[string]*topic] // copy-on-write: read without locks
+
+	published   atomic.Uint64
+	delivered   atomic.Uint64
+	conflated   atomic.Uint64
+	lagged      atomic.Uint64
+	subscribers atomic.Int64
+}
+
+// HubStats are cumulative counters since the hub was created, except
+// Subscribers, which is the current number of registered subscribers.
+type HubStats struct {
+	Published   uint64 // quotes received through Publish
+	Delivered   uint64 // quotes handed to transports by Take
+	Conflated   uint64 // undelivered quotes replaced by a newer one of the same symbol
+	Lagged      uint64 // subscribers marked lagging (the transport closes them as too slow)
+	Subscribers int64  // subscribers registered now
+}
+
+// topic is the registry of one symbol: the subscribers' slots and the latest
+// encoded quote (the snapshot for new subscribers).
+type topic struct {
+	symbol string
+	last   atomic.Pointer[encoded]
+
+	mu    sync.RWMutex // Publish holds it shared while offering; (un)subscribe exclusively
+	slots []*slot
+}
+
+// encoded is one quote's wire JSON. It is never modified after Publish
+// creates it, so any number of subscribers may hold it.
+type encoded struct {
+	seq  uint64
+	json []byte
+}
 
 // NewHub returns an empty hub.
-func NewHub(cfg HubConfig) *Hub { return &Hub{} }
+func NewHub(cfg HubConfig) *Hub {
+	h := &Hub{epoch: time.Now()}
+	h.now = func() time.Duration { return time.Since(h.epoch) }
+	empty := map[string]*topic{}
+	h.topics.Store(&empty)
+	return h
+}
 
 // Publish encodes each quote once and offers it to every subscriber of its
-// symbol. It never blocks.
-func (h *Hub) Publish(batch []Quote) {}
+// symbol. It never blocks on a subscriber and does not retain batch; the
+// quotes of one symbol must arrive in seq order (older ones are dropped).
+// It allocates per batch, never per delivery.
+func (h *Hub) Publish(batch []Quote) {
+	if len(batch) == 0 {
+		return
+	}
+	encs := make([]encoded, len(batch))
+	buf := make([]byte, 0, 200*len(batch))
+	now := h.now()
+	var conflated uint64
+	for i := range batch {
+		q := &batch[i]
+		start := len(buf)
+		buf = q.AppendJSON(buf, false)
+		// Capacity-limited so no later append can write into another
+		// quote's bytes; a reallocation leaves earlier quotes in place.
+		e := &encs[i]
+		*e = encoded{seq: q.Seq, json: buf[start:len(buf):len(buf)]}
+
+		t := h.topic(q.Symbol)
+		if prev := t.last.Load(); prev == nil || prev.seq < e.seq {
+			t.last.Store(e)
+		}
+		t.mu.RLock()
+		for _, sl := range t.slots {
+			conflated += sl.sub.offer(sl, e, now)
+		}
+		t.mu.RUnlock()
+	}
+	h.published.Add(uint64(len(batch)))
+	if conflated > 0 {
+		h.conflated.Add(conflated)
+	}
+}
+
+// Stats returns the hub's counters. It is safe to call at any time.
+func (h *Hub) Stats() HubStats {
+	return HubStats{
+		Published:   h.published.Load(),
+		Delivered:   h.delivered.Load(),
+		Conflated:   h.conflated.Load(),
+		Lagged:      h.lagged.Load(),
+		Subscribers: h.subscribers.Load(),
+	}
+}
+
+// topic returns the registry of symbol, creating it on first use. Topics are
+// never removed: their number is bounded by the universe.
+func (h *Hub) topic(symbol string) *topic {
+	if t, ok := (*h.topics.Load())[symbol]; ok {
+		return t
+	}
+	h.mu.Lock()
+	defer h.mu.Unlock()
+	old := *h.topics.Load()
+	if t, ok := old[symbol]; ok {
+		return t
+	}
+	next := make(map[string]*topic, len(old)+1)
+	for k, v := range old {
+		next[k] = v
+	}
+	t := &topic{symbol: symbol}
+	next[symbol] = t
+	h.topics.Store(&next)
+	return t
+}
+
+// add registers sl with t.
+func (t *topic) add(sl *slot) {
+	t.mu.Lock()
+	sl.idx = len(t.slots)
+	t.slots = append(t.slots, sl)
+	t.mu.Unlock()
+}
+
+// remove unregisters sl from t in O(1) (the order of slots is irrelevant).
+func (t *topic) remove(sl *slot) {
+	t.mu.Lock()
+	defer t.mu.Unlock()
+	i := sl.idx
+	if i < 0 || i >= len(t.slots) || t.slots[i] != sl {
+		return
+	}
+	last := len(t.slots) - 1
+	t.slots[i] = t.slots[last]
+	t.slots[i].idx = i
+	t.slots[last] = nil
+	t.slots = t.slots[:last]
+	sl.idx = -1
+}
 
 var _ Publisher = (*Hub)(nil)

@@ -1,0 +1,219 @@
+package feed
+
+import (
+	"sync"
+	"sync/atomic"
+	"time"
+)
+
+// SubscriberOptions are one subscriber's slow-client limits.
+type SubscriberOptions struct {
+	// SlowWindow is how long deliverable quotes may wait without a Take
+	// before the subscriber is marked lagging. 0 means 10s.
+	SlowWindow time.Duration
+	// MaxConflated marks the subscriber lagging when more quotes than this
+	// were conflated between two Takes. 0 means no limit.
+	MaxConflated int
+}
+
+// Subscriber is one consumer of the hub (usually one connection). The hub
+// knows subscribers, not sockets: it leaves quotes in the subscriber's
+// per-symbol slots and signals Notify; the transport's single writer
+// goroutine calls Take and writes what it returns.
+//
+// Subscribe, Unsubscribe, SetWatch and Close may be called from any one
+// goroutine concurrently with Take and with the hub's Publish.
+type Subscriber struct {
+	hub    *Hub
+	notify chan struct{}
+	window time.Duration
+	maxCfl int
+	lagged atomic.Bool
+
+	mu        sync.Mutex
+	slots     map[string]*slot
+	ready     []*slot       // slots with a pending quote, in arrival order
+	waitSince time.Duration // when deliverable data started waiting; -1 if none
+	conflated int           // conflations since the last Take
+	dirty     bool          // a watched symbol ticked, or MarkDirty was called
+	signalled bool          // notify holds a token not yet consumed by Take
+	closed    bool
+}
+
+// slot is one subscriber's state for one symbol. sub, topic and symbol are
+// immutable; idx is guarded by topic.mu; the rest by sub.mu.
+type slot struct {
+	sub    *Subscriber
+	topic  *topic
+	idx    int
+	quotes bool          // deliver this symbol's quotes
+	watch  bool          // a tick only marks the subscriber dirty
+	every  time.Duration // minimum interval between deliveries; 0 means none
+	due    time.Duration // earliest time of the next delivery when every > 0
+	seq    uint64        // seq of the newest quote queued or delivered
+	seen   bool          // seq is valid
+	fresh  bool          // the next delivery is the symbol's snapshot
+	queued bool          // in sub.ready
+
+	pending *encoded
+}
+
+// Batch describes what one Take returned.
+type Batch struct {
+	Quotes  int           // quotes appended to the buffer
+	Dirty   bool          // a watched symbol ticked (or MarkDirty) since the last Take
+	Wait    time.Duration // > 0: rate-limited quotes wait; call Take again after this long
+	Lagging bool          // the subscriber fell too far behind: close it as too slow
+}
+
+// NewSubscriber registers a subscriber with no symbols.
+func (h *Hub) NewSubscriber(opts SubscriberOptions) *Subscriber {
+	if opts.SlowWindow <= 0 {
+		opts.SlowWindow = 10 * time.Second
+	}
+	h.subscribers.Add(1)
+	return &Subscriber{
+		hub:       h,
+		notify:    make(chan struct{}, 1),
+		window:    opts.SlowWindow,
+		maxCfl:    opts.MaxConflated,
+		slots:     make(map[string]*slot),
+		waitSince: -1,
+	}
+}
+
+// Notify returns a channel that receives a value when Take has something
+// new: quotes, a dirty portfolio, lagging, or a Wake.
+func (s *Subscriber) Notify() <-chan struct{} { return s.notify }
+
+// Wake signals Notify, so the transport can route its own work (replies,
+// pings, close) through the same writer loop.
+func (s *Subscriber) Wake() {
+	s.mu.Lock()
+	s.signal()
+	s.mu.Unlock()
+}
+
+// Lagging reports whether the hub gave up on this subscriber as too slow.
+// A lagging subscriber receives nothing more; Take returns no quotes.
+func (s *Subscriber) Lagging() bool { return s.lagged.Load() }
+
+// MarkDirty makes the next Take report Dirty (for example after a trade).
+func (s *Subscriber) MarkDirty() {
+	s.mu.Lock()
+	s.dirty = true
+	s.signal()
+	s.mu.Unlock()
+}
+
+// signal makes Notify ready unless it already is. Caller holds s.mu.
+func (s *Subscriber) signal() {
+	if s.signalled {
+		return
+	}
+	s.signalled = true
+	select {
+	case s.notify <- struct{}{}:
+	default:
+	}
+}
+
+// offer leaves e in sl, replacing an undelivered older quote, and returns 1
+// if it did replace one (conflation). Called by Publish under topic.mu.
+func (s *Subscriber) offer(sl *slot, e *encoded, now time.Duration) uint64 {
+	var conflated uint64
+	s.mu.Lock()
+	if s.closed || s.lagged.Load() {
+		s.mu.Unlock()
+		return 0
+	}
+	if sl.watch && !s.dirty {
+		s.dirty = true
+		s.signal()
+	}
+	if sl.quotes && (!sl.seen || e.seq > sl.seq) {
+		if sl.pending != nil {
+			conflated = 1
+			s.conflated++
+		} else if !sl.queued {
+			sl.queued = true
+			s.ready = append(s.ready, sl)
+		}
+		sl.pending, sl.seq, sl.seen = e, e.seq, true
+		if s.waitSince < 0 {
+			s.waitSince = max(now, sl.due)
+		}
+		s.signal()
+	}
+	if (s.waitSince >= 0 && now-s.waitSince > s.window) || (s.maxCfl > 0 && s.conflated > s.maxCfl) {
+		s.lagged.Store(true)
+		s.hub.lagged.Add(1)
+		s.signal()
+	}
+	s.mu.Unlock()
+	return conflated
+}
+
+// Take appends every deliverable pending quote to dst as JSON objects
+// separated by commas (the caller adds the enclosing array) and clears them.
+// The first quote delivered for a newly subscribed symbol carries
+// "snapshot":true. Quotes held back by a per-symbol interval stay pending;
+// Batch.Wait says when they become due. Take is meant for one goroutine.
+func (s *Subscriber) Take(dst []byte) ([]byte, Batch) {
+	var b Batch
+	s.mu.Lock()
+	now := s.hub.now()
+	s.signalled = false
+	select { // a token left by a signal this Take answers: drop it
+	case <-s.notify:
+	default:
+	}
+	if s.lagged.Load() {
+		s.mu.Unlock()
+		return dst, Batch{Lagging: true}
+	}
+	b.Dirty, s.dirty = s.dirty, false
+	next := time.Duration(-1)
+	keep := s.ready[:0]
+	for _, sl := range s.ready {
+		if sl.pending == nil || !sl.quotes {
+			sl.queued, sl.pending = false, nil
+			continue
+		}
+		if sl.every > 0 && sl.due > now {
+			keep = append(keep, sl)
+			if next < 0 || sl.due < next {
+				next = sl.due
+			}
+			continue
+		}
+		if b.Quotes > 0 {
+			dst = append(dst, ',')
+		}
+		j := sl.pending.json
+		if sl.fresh {
+			dst = append(dst, j[:len(j)-1]...)
+			dst = append(dst, `,"snapshot":true}`...)
+			sl.fresh = false
+		} else {
+			dst = append(dst, j...)
+		}
+		sl.pending, sl.queued = nil, false
+		if sl.every > 0 {
+			sl.due = now + sl.every
+		}
+		b.Quotes++
+	}
+	clear(s.ready[len(keep):])
+	s.ready = keep
+	s.conflated = 0
+	s.waitSince = next
+	if next >= 0 {
+		b.Wait = max(next-now, time.Millisecond)
+	}
+	s.mu.Unlock()
+	if b.Quotes > 0 {
+		s.hub.delivered.Add(uint64(b.Quotes))
+	}
+	return dst, b
+}
