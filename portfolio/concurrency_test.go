@@ -1,0 +1,94 @@
+package portfolio
+
+import (
+	"context"
+	"sync"
+	"testing"
+)
+
+// TestConcurrentBuysNeverOverdraw fires 200 buys at one account at once,
+// far more than its cash covers, and checks cash, position and trade log
+// agree to the cent.
+func TestConcurrentBuysNeverOverdraw(t *testing.T) {
+	ctx := context.Background()
+	const (
+		buyers       = 200
+		price        = 123_457 // $1,234.57
+		startingCash = 10_000_000
+	)
+	s := MustOpenStore(t, Options{StartingCash: startingCash})
+	a := mustRegister(t, s, "alice")
+	prices := newFakePrices()
+	prices.set("AAPL", price, price)
+
+	type result struct {
+		qty   int64
+		trade Trade
+		err   error
+	}
+	results := make([]result, buyers)
+	var wg sync.WaitGroup
+	start := make(chan struct{})
+	for i := range buyers {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			qty := int64(1 + i%3)
+			<-start
+			tr, err := s.PlaceTrade(ctx, a.ID, TradeRequest{"AAPL", Buy, qty}, prices)
+			results[i] = result{qty, tr, err}
+		}()
+	}
+	close(start)
+	wg.Wait()
+
+	var filled, spent, failed int64
+	var minFailedQty int64 = 1 << 62
+	cashAfters := map[int64]bool{}
+	for _, r := range results {
+		if r.err != nil {
+			if ErrorCode(r.err) != CodeInsufficientCash {
+				t.Fatalf("buy failed with %v (code %s)", r.err, ErrorCode(r.err))
+			}
+			failed++
+			minFailedQty = min(minFailedQty, r.qty)
+			continue
+		}
+		if r.trade.Amount != r.qty*price {
+			t.Fatalf("trade %+v: wrong amount", r.trade)
+		}
+		if cashAfters[r.trade.CashAfter] {
+			t.Fatalf("two trades saw cash after %d: not serialized", r.trade.CashAfter)
+		}
+		cashAfters[r.trade.CashAfter] = true
+		filled += r.qty
+		spent += r.trade.Amount
+	}
+	if failed == 0 || filled == 0 {
+		t.Fatalf("filled %d shares, %d failures: the test needs both", filled, failed)
+	}
+
+	cash, positions, err := s.Holdings(ctx, a.ID)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if cash < 0 || cash != startingCash-spent {
+		t.Fatalf("cash = %d, want %d - %d = %d", cash, startingCash, spent, startingCash-spent)
+	}
+	if cash >= minFailedQty*price {
+		t.Fatalf("cash %d would still cover a refused buy of %d", cash, minFailedQty)
+	}
+	if len(positions) != 1 || positions[0] != (Position{"AAPL", filled, spent}) {
+		t.Fatalf("positions = %+v, want AAPL %d shares costing %d", positions, filled, spent)
+	}
+	var n, sum int64
+	if err := s.reader.QueryRow("SELECT COUNT(*), COALESCE(SUM(amount_cents), 0) FROM trades WHERE account_id = ?",
+		a.ID).Scan(&n, &sum); err != nil {
+		t.Fatal(err)
+	}
+	if n != buyers-failed || sum != spent {
+		t.Fatalf("trade log: %d trades summing %d, want %d summing %d", n, sum, buyers-failed, spent)
+	}
+	t.Logf("%d buys filled %d shares for %s; %d refused; cash left %s",
+		n, filled, formatDollars(spent), failed, formatDollars(cash))
+}
