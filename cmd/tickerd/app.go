@@ -1,0 +1,253 @@
+package main
+
+import (
+	"bytes"
+	"context"
+	"crypto/rand"
+	"encoding/binary"
+	"errors"
+	"fmt"
+	"io"
+	"log/slog"
+	"net"
+	"net/http"
+	"net/http/pprof"
+	"os"
+	"path/filepath"
+	"strings"
+	"sync"
+	"time"
+
+	"github.com/tickerd/tickerd/data"
+	"github.com/tickerd/tickerd/feed"
+	"github.com/tickerd/tickerd/portfolio"
+	"github.com/tickerd/tickerd/web"
+)
+
+// Main is the tickerd program: ParseFlags, then Run, then Close.
+type Main struct {
+	Config config
+	Stdout io.Writer // demo credentials and the URL
+	Stderr io.Writer // logs and usage
+	Getenv func(string) (string, bool)
+
+	log    *slog.Logger
+	store  *portfolio.Store
+	market *feed.Market
+	server *web.Server
+	ln     net.Listener
+	debug  *http.Server
+
+	stopMarket context.CancelFunc
+	wg         sync.WaitGroup
+	done       chan error // the first fatal error of a background part
+	closeOnce  sync.Once
+	closeErr   error
+}
+
+// NewMain returns a Main writing to the process's stdout and stderr.
+func NewMain() *Main {
+	return &Main{Stdout: os.Stdout, Stderr: os.Stderr, Getenv: os.LookupEnv, done: make(chan error, 3)}
+}
+
+// ParseFlags reads args and the TICKERD_* environment into m.Config. It
+// returns flag.ErrHelp after printing the usage for -h/--help.
+func (m *Main) ParseFlags(_ context.Context, args []string) error {
+	cfg, err := parseConfig(args, m.Getenv, m.Stderr)
+	if err != nil {
+		return err
+	}
+	m.Config = cfg
+	return nil
+}
+
+// Addr is the address the server listens on, once Run has returned.
+func (m *Main) Addr() string { return m.ln.Addr().String() }
+
+// Done delivers an error when a background part (HTTP server, market,
+// debug server) stops unexpectedly.
+func (m *Main) Done() <-chan error { return m.done }
+
+// Run opens the database, starts the market and the HTTP server, and
+// returns once they are running. Close stops them.
+func (m *Main) Run(ctx context.Context) error {
+	cfg := m.Config
+	level, _ := parseLevel(cfg.LogLevel)
+	m.log = newLogger(m.Stderr, cfg.LogFormat, level)
+	raiseFileLimit(m.log)
+
+	if dir := filepath.Dir(cfg.DB); dir != "" {
+		if err := os.MkdirAll(dir, 0o755); err != nil {
+			return fmt.Errorf("create database folder: %w", err)
+		}
+	}
+	store, err := portfolio.Open(ctx, cfg.DB, portfolio.Options{
+		StartingCash: int64(cfg.StartingCash), SessionTTL: cfg.SessionTTL, HashConcurrency: cfg.HashConc,
+	})
+	if err != nil {
+		return fmt.Errorf("open database: %w", err)
+	}
+	m.store = store
+
+	syms, err := feed.LoadUniverse(bytes.NewReader(data.SymbolsCSV))
+	if err != nil {
+		return fmt.Errorf("load symbols: %w", err)
+	}
+	seed := cfg.Seed
+	if seed == 0 {
+		seed = randomSeed()
+	}
+	hub := feed.NewHub(feed.HubConfig{})
+	m.market, err = feed.NewMarket(feed.MarketConfig{
+		Symbols: syms, Seed: seed, Speed: cfg.Speed, TicksPerSecond: cfg.TickRate, Publisher: hub,
+	})
+	if err != nil {
+		return fmt.Errorf("create market: %w", err)
+	}
+	m.log.Info("market", "symbols", len(syms), "seed", seed, "speed", cfg.Speed, "tick_rate", cfg.TickRate)
+
+	var demoPassword string
+	if cfg.Demo {
+		if demoPassword, err = setUpDemo(ctx, store, m.market, m.log); err != nil {
+			return fmt.Errorf("demo account: %w", err)
+		}
+	}
+
+	m.ln, err = net.Listen("tcp", cfg.Addr)
+	if err != nil {
+		return fmt.Errorf("listen: %w", err)
+	}
+	m.server = web.New(cfg.Web, web.Deps{Store: store, Market: m.market, Hub: hub, Logger: m.log})
+
+	mctx, cancel := context.WithCancel(context.WithoutCancel(ctx))
+	m.stopMarket = cancel
+	m.wg.Add(2)
+	go func() {
+		defer m.wg.Done()
+		if err := m.market.Run(mctx); err != nil && !errors.Is(err, context.Canceled) {
+			m.done <- fmt.Errorf("market: %w", err)
+		}
+	}()
+	go func() {
+		defer m.wg.Done()
+		if err := m.server.Serve(m.ln); err != nil {
+			m.done <- fmt.Errorf("serve: %w", err)
+		}
+	}()
+	if err := m.startDebug(); err != nil {
+		return err
+	}
+
+	url := "http://" + m.ln.Addr().String() + "/"
+	m.log.Info("listening", "addr", m.ln.Addr().String(), "db", cfg.DB)
+	fmt.Fprintf(m.Stdout, "tickerd is running at %s\n", url)
+	if cfg.Demo {
+		fmt.Fprintf(m.Stdout, "demo account: username %s, password %s\n", demoUsername, demoPassword)
+	}
+	return nil
+}
+
+// startDebug serves net/http/pprof on a loopback-only listener, if asked.
+func (m *Main) startDebug() error {
+	addr := m.Config.DebugAddr
+	if addr == "" {
+		return nil
+	}
+	host, _, err := net.SplitHostPort(addr)
+	if err != nil {
+		return fmt.Errorf("-debug-addr: %w", err)
+	}
+	if ip := net.ParseIP(host); host != "localhost" && (ip == nil || !ip.IsLoopback()) {
+		return fmt.Errorf("-debug-addr must be a loopback address, not %q", addr)
+	}
+	ln, err := net.Listen("tcp", addr)
+	if err != nil {
+		return fmt.Errorf("debug listen: %w", err)
+	}
+	mux := http.NewServeMux()
+	mux.HandleFunc("/debug/pprof/", pprof.Index)
+	mux.HandleFunc("/debug/pprof/cmdline", pprof.Cmdline)
+	mux.HandleFunc("/debug/pprof/profile", pprof.Profile)
+	mux.HandleFunc("/debug/pprof/symbol", pprof.Symbol)
+	mux.HandleFunc("/debug/pprof/trace", pprof.Trace)
+	m.debug = &http.Server{Handler: mux, ReadHeaderTimeout: 10 * time.Second}
+	m.wg.Add(1)
+	go func() {
+		defer m.wg.Done()
+		if err := m.debug.Serve(ln); err != nil && !errors.Is(err, http.ErrServerClosed) {
+			m.done <- fmt.Errorf("debug server: %w", err)
+		}
+	}()
+	m.log.Info("pprof", "addr", ln.Addr().String())
+	return nil
+}
+
+// Close shuts down in order: stop accepting and close streams (1001),
+// finish in-flight requests, stop the market, close the database.
+func (m *Main) Close() error {
+	m.closeOnce.Do(func() {
+		var errs []error
+		ctx, cancel := context.WithTimeout(context.Background(), m.grace())
+		defer cancel()
+		if m.server != nil {
+			if err := m.server.Shutdown(ctx); err != nil {
+				errs = append(errs, err)
+			}
+		} else if m.ln != nil {
+			_ = m.ln.Close()
+		}
+		if m.debug != nil {
+			_ = m.debug.Shutdown(ctx)
+		}
+		if m.stopMarket != nil {
+			m.stopMarket()
+		}
+		m.wg.Wait()
+		if m.store != nil {
+			if err := m.store.Close(); err != nil {
+				errs = append(errs, fmt.Errorf("close database: %w", err))
+			}
+		}
+		if m.log != nil {
+			m.log.Info("stopped")
+		}
+		m.closeErr = errors.Join(errs...)
+	})
+	return m.closeErr
+}
+
+func (m *Main) grace() time.Duration {
+	if g := m.Config.Web.ShutdownGrace; g > 0 {
+		return g
+	}
+	return web.DefaultShutdownGrace
+}
+
+// randomSeed returns a non-zero random seed.
+func randomSeed() int64 {
+	var b [8]byte
+	_, _ = rand.Read(b[:])
+	s := int64(binary.LittleEndian.Uint64(b[:]) >> 1)
+	if s == 0 {
+		s = 1
+	}
+	return s
+}
+
+// parseLevel reads a slog level name.
+func parseLevel(s string) (slog.Level, error) {
+	var l slog.Level
+	if err := l.UnmarshalText([]byte(strings.TrimSpace(s))); err != nil {
+		return 0, fmt.Errorf("-log-level must be debug, info, warn or error, not %q", s)
+	}
+	return l, nil
+}
+
+// newLogger returns the process logger.
+func newLogger(w io.Writer, format string, level slog.Level) *slog.Logger {
+	opts := &slog.HandlerOptions{Level: level}
+	if format == "json" {
+		return slog.New(slog.NewJSONHandler(w, opts))
+	}
+	return slog.New(slog.NewTextHandler(w, opts))
+}

@@ -1,0 +1,201 @@
+package main
+
+import (
+	"errors"
+	"flag"
+	"fmt"
+	"io"
+	"strconv"
+	"strings"
+	"text/tabwriter"
+	"time"
+
+	"github.com/tickerd/tickerd/web"
+)
+
+// config is everything the flags set.
+type config struct {
+	Addr         string
+	DB           string
+	Seed         int64 // 0: random (the one chosen is logged)
+	Speed        float64
+	TickRate     float64
+	StartingCash cents
+	SessionTTL   time.Duration
+	HashConc     int
+	LogLevel     string
+	LogFormat    string
+	Demo         bool
+	DebugAddr    string
+	Web          web.Config
+}
+
+// envPrefix turns a flag name into its env twin: tick-rate → TICKERD_TICK_RATE.
+const envPrefix = "TICKERD_"
+
+func envName(flagName string) string {
+	return envPrefix + strings.ToUpper(strings.ReplaceAll(flagName, "-", "_"))
+}
+
+// newFlagSet declares every flag on cfg with its default.
+func newFlagSet(cfg *config, out io.Writer) *flag.FlagSet {
+	fs := flag.NewFlagSet("tickerd", flag.ContinueOnError)
+	fs.SetOutput(out)
+	cfg.StartingCash = 10_000_000
+	fs.StringVar(&cfg.Addr, "addr", "127.0.0.1:8080", "address to listen on (host:port)")
+	fs.StringVar(&cfg.DB, "db", "data/tickerd.db", "SQLite database file, created on first start")
+	fs.Int64Var(&cfg.Seed, "seed", 0, "random seed of the simulated market; 0 picks one at random and logs it")
+	fs.Float64Var(&cfg.Speed, "speed", 1, "simulated seconds per real second")
+	fs.Float64Var(&cfg.TickRate, "tick-rate", 2, "mean ticks per symbol per simulated second")
+	fs.Var(&cfg.StartingCash, "starting-cash", "cash of a new account in dollars, e.g. 100000.00")
+	fs.DurationVar(&cfg.SessionTTL, "session-ttl", 24*time.Hour, "how long a login session lasts")
+	fs.IntVar(&cfg.HashConc, "hash-concurrency", 0, "password hashes computed at once; 0 means one per 2 CPUs")
+	fs.StringVar(&cfg.LogLevel, "log-level", "info", "log level: debug, info, warn or error")
+	fs.StringVar(&cfg.LogFormat, "log-format", "text", "log format: text or json")
+	fs.BoolVar(&cfg.Demo, "demo", false, "create (or reset) the account \"demo\" with a sample portfolio and print its password")
+	fs.StringVar(&cfg.DebugAddr, "debug-addr", "", "loopback address for net/http/pprof (e.g. 127.0.0.1:6060); empty means off")
+
+	w := &cfg.Web
+	fs.Func("allowed-origins", "comma-separated extra origins allowed for WebSocket upgrades and cookie-authenticated writes (e.g. https://app.example.com)",
+		func(v string) error { w.AllowedOrigins = splitList(v); return nil })
+	fs.IntVar(&w.BodyLimit, "body-limit", web.DefaultBodyLimit, "largest request body in bytes")
+	fs.DurationVar(&w.ShutdownGrace, "shutdown-grace", web.DefaultShutdownGrace, "how long in-flight requests may finish on shutdown")
+	fs.BoolVar(&w.SecureCookies, "secure-cookies", false, "mark the session cookie Secure (when served over TLS)")
+	fs.IntVar(&w.LoginPerIPPerMin, "login-per-ip-per-min", web.DefaultLoginPerIPPerMin, "login attempts per client IP per minute")
+	fs.IntVar(&w.LoginPerUserPerMin, "login-per-user-per-min", web.DefaultLoginPerUserPerMin, "login attempts per username per minute")
+	fs.DurationVar(&w.WSHeartbeat, "ws-heartbeat", 20*time.Second, "WebSocket ping interval")
+	fs.IntVar(&w.WSMaxSymbols, "ws-max-symbols", 200, "symbols one stream may subscribe to")
+	fs.IntVar(&w.WSMaxMessageBytes, "ws-max-message-bytes", 4096, "largest inbound WebSocket message")
+	fs.IntVar(&w.WSMaxMessagesPerS, "ws-max-messages-per-s", 20, "inbound WebSocket messages per second")
+	fs.IntVar(&w.WSMaxConnsPerUser, "ws-max-conns-per-user", 20, "open streams per account")
+	fs.IntVar(&w.WSMaxConnsPerIP, "ws-max-conns-per-ip", 100, "open streams per client IP")
+	fs.DurationVar(&w.WSSlowClientWindow, "ws-slow-client-window", 10*time.Second, "how long a stream may stay behind before it is closed with 1013")
+	fs.Usage = func() { usage(fs) }
+	return fs
+}
+
+// parseConfig parses args, then fills every flag not given on the command
+// line from its env twin: flag beats env beats default. lookupEnv is
+// os.LookupEnv outside tests.
+func parseConfig(args []string, lookupEnv func(string) (string, bool), out io.Writer) (config, error) {
+	var cfg config
+	fs := newFlagSet(&cfg, out)
+	if err := fs.Parse(args); err != nil {
+		return cfg, err
+	}
+	if fs.NArg() > 0 {
+		return cfg, fmt.Errorf("unexpected argument %q (see --help)", fs.Arg(0))
+	}
+	set := map[string]bool{}
+	fs.Visit(func(f *flag.Flag) { set[f.Name] = true })
+	var errs []error
+	fs.VisitAll(func(f *flag.Flag) {
+		if set[f.Name] {
+			return
+		}
+		name := envName(f.Name)
+		if v, ok := lookupEnv(name); ok {
+			if err := fs.Set(f.Name, v); err != nil {
+				errs = append(errs, fmt.Errorf("%s=%q: %w", name, v, err))
+			}
+		}
+	})
+	if err := errors.Join(errs...); err != nil {
+		return cfg, err
+	}
+	return cfg, cfg.validate()
+}
+
+// validate checks values a flag type cannot.
+func (c config) validate() error {
+	switch {
+	case c.Speed <= 0:
+		return errors.New("-speed must be positive")
+	case c.TickRate <= 0:
+		return errors.New("-tick-rate must be positive")
+	case c.StartingCash < 0:
+		return errors.New("-starting-cash must not be negative")
+	case c.SessionTTL <= 0:
+		return errors.New("-session-ttl must be positive")
+	case c.Web.BodyLimit <= 0:
+		return errors.New("-body-limit must be positive")
+	case c.LogFormat != "text" && c.LogFormat != "json":
+		return fmt.Errorf("-log-format must be text or json, not %q", c.LogFormat)
+	}
+	if _, err := parseLevel(c.LogLevel); err != nil {
+		return err
+	}
+	return nil
+}
+
+func splitList(v string) []string {
+	var out []string
+	for _, p := range strings.Split(v, ",") {
+		if p = strings.TrimSpace(p); p != "" {
+			out = append(out, p)
+		}
+	}
+	return out
+}
+
+// usage prints what each flag does, its env twin and its default.
+func usage(fs *flag.FlagSet) {
+	out := fs.Output()
+	fmt.Fprint(out, `tickerd: a stock-ticker dashboard server (REST + WebSocket) over a simulated market.
+
+Usage: tickerd [flags]
+
+Every flag can also be set by its environment variable; a flag given on the
+command line wins over the variable, which wins over the default.
+
+`)
+	tw := tabwriter.NewWriter(out, 0, 4, 2, ' ', 0)
+	fmt.Fprintln(tw, "  FLAG\tENV\tDEFAULT\tMEANING")
+	fs.VisitAll(func(f *flag.Flag) {
+		def := f.DefValue
+		if def == "" {
+			def = `""`
+		}
+		fmt.Fprintf(tw, "  -%s\t%s\t%s\t%s\n", f.Name, envName(f.Name), def, f.Usage)
+	})
+	_ = tw.Flush()
+}
+
+// cents is a flag.Value of dollars with at most two decimals, kept exactly
+// as integer cents.
+type cents int64
+
+func (c *cents) String() string {
+	if c == nil {
+		return "0.00"
+	}
+	v := int64(*c)
+	sign := ""
+	if v < 0 {
+		sign, v = "-", -v
+	}
+	return fmt.Sprintf("%s%d.%02d", sign, v/100, v%100)
+}
+
+func (c *cents) Set(s string) error {
+	s = strings.TrimPrefix(strings.TrimSpace(s), "$")
+	whole, frac, hasFrac := strings.Cut(s, ".")
+	if whole == "" || strings.ContainsAny(s, "+-") || (hasFrac && (len(frac) == 0 || len(frac) > 2)) {
+		return fmt.Errorf("want dollars with at most two decimals, e.g. 100000.00")
+	}
+	w, err := strconv.ParseInt(whole, 10, 64)
+	if err != nil || w > 1_000_000_000_000 {
+		return fmt.Errorf("want dollars with at most two decimals, e.g. 100000.00")
+	}
+	var f int64
+	if hasFrac {
+		if len(frac) == 1 {
+			frac += "0"
+		}
+		if f, err = strconv.ParseInt(frac, 10, 64); err != nil || f < 0 {
+			return fmt.Errorf("want dollars with at most two decimals, e.g. 100000.00")
+		}
+	}
+	*c = cents(w*100 + f)
+	return nil
+}
