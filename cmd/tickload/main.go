@@ -1,0 +1,101 @@
+// Command tickload puts load on a tickerd server and measures what clients
+// receive: it logs accounts in, opens many WebSocket, SSE or polling clients
+// over a ramp, and reports delivered quotes per second, end-to-end latency
+// (or polling staleness), bytes per delivered quote at the socket, errors,
+// and, given the server's pid, its CPU per delivered quote and memory per
+// connection.
+//
+// It only connects to loopback servers, spreading its source addresses over
+// 127.0.0.2-127.0.0.254 so per-IP caps and ephemeral ports do not bind.
+package main
+
+import (
+	"context"
+	"flag"
+	"fmt"
+	"io"
+	"os"
+	"os/signal"
+	"syscall"
+	"time"
+)
+
+func main() {
+	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
+	defer stop()
+	if err := mainErr(ctx, os.Args[1:], os.Stdout, os.Stderr); err != nil {
+		fmt.Fprintln(os.Stderr, "tickload:", err)
+		os.Exit(1)
+	}
+}
+
+// mainErr parses flags, runs the load and writes the reports. A run with
+// client errors still reports, then fails.
+func mainErr(ctx context.Context, args []string, stdout, stderr io.Writer) error {
+	cfg, jsonPath, quiet, err := parseFlags(args, stderr)
+	if err != nil {
+		return err
+	}
+	if !quiet {
+		cfg.Progress = stderr
+	}
+	rep, err := run(ctx, cfg)
+	if err != nil {
+		return err
+	}
+	if err := rep.WriteTable(stdout); err != nil {
+		return fmt.Errorf("print report: %w", err)
+	}
+	if jsonPath != "" {
+		if err := rep.WriteJSON(jsonPath); err != nil {
+			return err
+		}
+	}
+	if rep.Clients.Connected == 0 {
+		return fmt.Errorf("no client connected")
+	}
+	return nil
+}
+
+func parseFlags(args []string, stderr io.Writer) (cfg Config, jsonPath string, quiet bool, err error) {
+	fs := flag.NewFlagSet("tickload", flag.ContinueOnError)
+	fs.SetOutput(stderr)
+	fs.Usage = func() {
+		fmt.Fprint(stderr, `Usage: tickload [flags]
+
+Opens -clients clients against a tickerd server on loopback and measures them.
+Clients connect evenly over -ramp; once all have connected (or failed), the
+measurement window of -duration starts; rates, percentiles and bytes cover
+that window. Exits non-zero if no client connected.
+
+Flags:
+`)
+		fs.PrintDefaults()
+	}
+	fs.StringVar(&cfg.URL, "url", "http://127.0.0.1:8080", "server base URL (IPv4 loopback only)")
+	fs.StringVar(&cfg.Mode, "mode", modeWS, "ws (WebSocket subscribe), sse (GET /api/v1/stream) or poll (GET /api/v1/quotes with If-None-Match)")
+	fs.IntVar(&cfg.Clients, "clients", 100, "number of concurrent clients")
+	fs.IntVar(&cfg.Symbols, "symbols", 10, "symbols per client (ws: 0 opens idle, unsubscribed connections)")
+	fs.StringVar(&cfg.Spread, "spread", spreadRoundRobin, "how each client's symbols are drawn from the universe: round-robin (client i starts at symbol i*K: even load), uniform (K random distinct symbols, seeded by -seed) or same (all clients the first K)")
+	fs.Int64Var(&cfg.Seed, "seed", 1, "seed for -spread uniform and poll start offsets")
+	fs.DurationVar(&cfg.Ramp, "ramp", 5*time.Second, "time over which clients connect, evenly spaced")
+	fs.DurationVar(&cfg.Duration, "duration", 10*time.Second, "measurement window, after every client has connected or failed")
+	fs.DurationVar(&cfg.Interval, "interval", time.Second, "poll mode: time between requests of one client (each starts at a random offset)")
+	fs.IntVar(&cfg.Accounts, "accounts", 0, "accounts to register and log in, shared round-robin by clients; 0 means clients/-per-account rounded up")
+	fs.IntVar(&cfg.PerAccount, "per-account", 20, "connections per account when -accounts is 0 (keep at or below the server's per-user cap)")
+	fs.StringVar(&cfg.UserPrefix, "user-prefix", "tickload", "account names are this prefix plus a 5-digit index")
+	fs.StringVar(&cfg.Password, "password", "tickload-pass-2024", "password for every load account (registered if missing)")
+	fs.IntVar(&cfg.AccountConcurrency, "account-concurrency", 4, "register/login requests in flight at once (password hashing is slow by design)")
+	fs.IntVar(&cfg.SourceIPs, "source-ips", 253, "spread client source addresses over this many of 127.0.0.2-127.0.0.254; 0 lets the kernel choose")
+	fs.DurationVar(&cfg.Timeout, "timeout", 10*time.Second, "dial, handshake and request timeout")
+	fs.IntVar(&cfg.ServerPID, "server-pid", 0, "server process id: sample its CPU and RSS from /proc for CPU-ms per 1,000 quotes and RSS per connection")
+	fs.StringVar(&jsonPath, "json", "", "also write the report as JSON to this file")
+	fs.BoolVar(&quiet, "quiet", false, "no progress lines on stderr (the report is still printed)")
+	if err := fs.Parse(args); err != nil {
+		return cfg, "", false, err
+	}
+	if fs.NArg() > 0 {
+		return cfg, "", false, fmt.Errorf("unexpected arguments: %v", fs.Args())
+	}
+	return cfg, jsonPath, quiet, nil
+}

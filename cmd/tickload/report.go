@@ -1,0 +1,176 @@
+package main
+
+import (
+	"encoding/json"
+	"fmt"
+	"io"
+	"os"
+	"slices"
+	"text/tabwriter"
+	"time"
+)
+
+// Report is the outcome of one run, printed as a table and written as JSON.
+// Rates and per-quote figures cover the measurement window only (after all
+// clients have connected), unless a field says "total".
+type Report struct {
+	Config    Config           `json:"config"`
+	Started   time.Time        `json:"started"`
+	WindowS   float64          `json:"window_s"`
+	Clients   ClientCounts     `json:"clients"`
+	Accounts  int              `json:"accounts"`
+	OpenFiles OpenFiles        `json:"open_files"`
+	Quotes    QuoteCounts      `json:"quotes"`
+	Latency   Percentiles      `json:"latency_ms"`             // ws/sse: tick ts to receipt; poll: age of each new quote
+	Staleness *Percentiles     `json:"staleness_ms,omitempty"` // poll: receipt minus newest ts held, per answer
+	Bytes     ByteCounts       `json:"bytes"`
+	HTTP      *HTTPCounts      `json:"http,omitempty"` // poll only
+	Errors    map[string]int64 `json:"errors"`         // by kind; empty means a clean run
+	ErrorsN   int64            `json:"errors_total"`
+	Closes    map[int]int64    `json:"closes_by_code"`   // WebSocket closes the server sent during the run
+	Server    *ServerUsage     `json:"server,omitempty"` // with -server-pid
+	ToolCPUS  float64          `json:"tool_cpu_s"`       // the load tool's own CPU over the whole run
+}
+
+// ClientCounts says how many clients were asked for and how they fared.
+type ClientCounts struct {
+	Target      int   `json:"target"`
+	Connected   int64 `json:"connected"`     // connected at least once
+	Failed      int64 `json:"failed"`        // never connected
+	OpenAtStart int64 `json:"open_at_start"` // connected when the window opened
+	OpenAtEnd   int64 `json:"open_at_end"`   // still connected when it closed
+}
+
+// OpenFiles is the load tool's descriptor limit after raising it.
+type OpenFiles struct {
+	Soft    uint64 `json:"soft"`
+	Hard    uint64 `json:"hard"`
+	Warning string `json:"warning,omitempty"`
+}
+
+// QuoteCounts counts delivered quotes.
+type QuoteCounts struct {
+	Total     int64   `json:"total"`     // updates over the whole run, ramp included
+	Snapshots int64   `json:"snapshots"` // snapshot quotes (not in latency)
+	Window    int64   `json:"window"`    // updates inside the window
+	PerS      float64 `json:"per_s"`     // Window / window_s
+	Frames    int64   `json:"frames"`    // frames/events/answers carrying updates, in the window
+	PerFrame  float64 `json:"per_frame"` // updates per frame, in the window
+}
+
+// Percentiles of a histogram, in milliseconds.
+type Percentiles struct {
+	Count uint64  `json:"count"`
+	Mean  float64 `json:"mean"`
+	P50   float64 `json:"p50"`
+	P90   float64 `json:"p90"`
+	P99   float64 `json:"p99"`
+	P999  float64 `json:"p99_9"`
+	Max   float64 `json:"max"`
+}
+
+// ByteCounts are bytes read at the socket: HTTP headers, chunk and WebSocket
+// framing included.
+type ByteCounts struct {
+	Total    int64   `json:"total"`
+	Window   int64   `json:"window"`
+	PerQuote float64 `json:"per_quote"` // window bytes / window updates
+}
+
+// HTTPCounts are the polling requests.
+type HTTPCounts struct {
+	Requests    int64   `json:"requests"` // answered in the window
+	NotModified int64   `json:"not_modified"`
+	PerS        float64 `json:"per_s"`
+	Reconnects  int64   `json:"reconnects"` // whole run
+}
+
+// ServerUsage is the server's CPU and memory from /proc.
+type ServerUsage struct {
+	PID        int        `json:"pid"`
+	Baseline   procSample `json:"baseline"` // before any client connected
+	Start      procSample `json:"start"`    // when the window opened
+	End        procSample `json:"end"`      // when it closed
+	CPUS       float64    `json:"cpu_s"`    // CPU seconds in the window
+	CPUPct     float64    `json:"cpu_pct"`  // of one core
+	CPUMsPer1k float64    `json:"cpu_ms_per_1k_quotes"`
+	RSSPerConn float64    `json:"rss_per_conn_bytes"` // (end - baseline) / open connections
+}
+
+func percentiles(h *Histogram) Percentiles {
+	ms := func(d time.Duration) float64 { return float64(d) / float64(time.Millisecond) }
+	return Percentiles{
+		Count: h.Count(), Mean: ms(h.Mean()),
+		P50: ms(h.Quantile(0.50)), P90: ms(h.Quantile(0.90)), P99: ms(h.Quantile(0.99)),
+		P999: ms(h.Quantile(0.999)), Max: ms(h.Max()),
+	}
+}
+
+// WriteJSON writes the report, indented, to path.
+func (r *Report) WriteJSON(path string) error {
+	data, err := json.MarshalIndent(r, "", "  ")
+	if err != nil {
+		return fmt.Errorf("encode report: %w", err)
+	}
+	if err := os.WriteFile(path, append(data, '\n'), 0o644); err != nil {
+		return fmt.Errorf("write report: %w", err)
+	}
+	return nil
+}
+
+// WriteTable prints the report for a person.
+func (r *Report) WriteTable(w io.Writer) error {
+	tw := tabwriter.NewWriter(w, 0, 0, 2, ' ', 0)
+	c := r.Config
+	row := func(k, format string, a ...any) { fmt.Fprintf(tw, "%s\t"+format+"\n", append([]any{k}, a...)...) }
+	row("mode", "%s  %d clients x %d symbols (%s), ramp %s, window %.1fs", c.Mode, c.Clients, c.Symbols, c.Spread, c.Ramp, r.WindowS)
+	if c.Mode == modePoll {
+		row("interval", "%s", c.Interval)
+	}
+	row("clients", "%d connected, %d failed, %d open at end (%d accounts)", r.Clients.Connected, r.Clients.Failed, r.Clients.OpenAtEnd, r.Accounts)
+	row("quotes", "%.0f/s in window (%d), %d total, %d snapshots, %.1f per frame", r.Quotes.PerS, r.Quotes.Window, r.Quotes.Total, r.Quotes.Snapshots, r.Quotes.PerFrame)
+	l := r.Latency
+	name := "latency ms"
+	if c.Mode == modePoll {
+		name = "update age ms"
+	}
+	row(name, "p50 %.2f  p90 %.2f  p99 %.2f  p99.9 %.2f  max %.2f  (n=%d)", l.P50, l.P90, l.P99, l.P999, l.Max, l.Count)
+	if s := r.Staleness; s != nil {
+		row("staleness ms", "p50 %.2f  p90 %.2f  p99 %.2f  p99.9 %.2f  max %.2f  (n=%d)", s.P50, s.P90, s.P99, s.P999, s.Max, s.Count)
+	}
+	row("bytes", "%.1f per quote (%d in window, socket level)", r.Bytes.PerQuote, r.Bytes.Window)
+	if h := r.HTTP; h != nil {
+		row("http", "%d requests (%.0f/s), %d not modified, %d reconnects", h.Requests, h.PerS, h.NotModified, h.Reconnects)
+	}
+	if s := r.Server; s != nil {
+		row("server cpu", "%.2f s in window (%.0f%% of a core), %.2f ms per 1,000 quotes", s.CPUS, s.CPUPct, s.CPUMsPer1k)
+		row("server rss", "%.1f MiB baseline, %.1f MiB end, %.0f B per connection",
+			float64(s.Baseline.RSSBytes)/(1<<20), float64(s.End.RSSBytes)/(1<<20), s.RSSPerConn)
+	}
+	row("tool cpu", "%.2f s", r.ToolCPUS)
+	row("errors", "%d%s", r.ErrorsN, formatCounts(r.Errors))
+	if len(r.Closes) > 0 {
+		m := make(map[string]int64, len(r.Closes))
+		for k, v := range r.Closes {
+			m[fmt.Sprint(k)] = v
+		}
+		row("closes", "%s", formatCounts(m))
+	}
+	if r.OpenFiles.Warning != "" {
+		row("warning", "%s", r.OpenFiles.Warning)
+	}
+	return tw.Flush()
+}
+
+func formatCounts(m map[string]int64) string {
+	keys := make([]string, 0, len(m))
+	for k := range m {
+		keys = append(keys, k)
+	}
+	slices.Sort(keys)
+	s := ""
+	for _, k := range keys {
+		s += fmt.Sprintf("  %s=%d", k, m[k])
+	}
+	return s
+}

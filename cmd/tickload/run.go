@@ -1,0 +1,237 @@
+package main
+
+import (
+	"context"
+	"fmt"
+	"io"
+	"net"
+	"net/url"
+	"sync"
+	"time"
+
+	"github.com/fasthttp/websocket"
+)
+
+// Modes of load.
+const (
+	modeWS   = "ws"
+	modeSSE  = "sse"
+	modePoll = "poll"
+)
+
+// Config is one run of the load tool.
+type Config struct {
+	URL                string        `json:"url"`
+	Mode               string        `json:"mode"`
+	Clients            int           `json:"clients"`
+	Symbols            int           `json:"symbols"`
+	Spread             string        `json:"spread"`
+	Seed               int64         `json:"seed"`
+	Ramp               time.Duration `json:"ramp_ns"`
+	Duration           time.Duration `json:"duration_ns"`
+	Interval           time.Duration `json:"interval_ns"`
+	Accounts           int           `json:"accounts"`
+	PerAccount         int           `json:"per_account"`
+	UserPrefix         string        `json:"user_prefix"`
+	Password           string        `json:"-"`
+	AccountConcurrency int           `json:"account_concurrency"`
+	SourceIPs          int           `json:"source_ips"`
+	Timeout            time.Duration `json:"timeout_ns"`
+	ServerPID          int           `json:"server_pid,omitempty"`
+	Progress           io.Writer     `json:"-"` // progress lines; nil for none
+}
+
+// env is what every client of a run shares. Clients only read it, apart from
+// the atomic histograms and gauges.
+type env struct {
+	cfg    Config
+	clk    *clock
+	dialer *dialer
+	host   string // host:port for the Host header
+	origin string
+	wsURL  string
+	tokens []string
+	syms   []string // per client, comma-joined
+	lat    []*Histogram
+	stale  []*Histogram
+	col    *collector
+	wbuf   websocket.BufferPool
+
+	attempts sync.WaitGroup
+}
+
+func (e *env) token(i int) string { return e.tokens[i%len(e.tokens)] }
+
+// attempt records how client i's first connection attempt ended. Every
+// client calls it exactly once.
+func (e *env) attempt(ok bool) {
+	if ok {
+		e.col.connected.Add(1)
+	} else {
+		e.col.failed.Add(1)
+	}
+	e.attempts.Done()
+}
+
+// validate fills defaults and checks cfg; it returns the server's host:port.
+func (cfg *Config) validate() (*url.URL, error) {
+	switch cfg.Mode {
+	case modeWS, modeSSE, modePoll:
+	default:
+		return nil, fmt.Errorf("unknown -mode %q (want ws, sse or poll)", cfg.Mode)
+	}
+	if cfg.Clients < 1 {
+		return nil, fmt.Errorf("-clients must be at least 1")
+	}
+	if cfg.Symbols < 0 || (cfg.Symbols == 0 && cfg.Mode != modeWS) {
+		return nil, fmt.Errorf("-symbols must be at least 1 (0 only in ws mode: idle connections)")
+	}
+	if cfg.Duration <= 0 || cfg.Ramp < 0 || (cfg.Mode == modePoll && cfg.Interval <= 0) {
+		return nil, fmt.Errorf("-duration and -interval must be positive, -ramp not negative")
+	}
+	if cfg.PerAccount < 1 {
+		cfg.PerAccount = 20
+	}
+	if cfg.Accounts <= 0 {
+		cfg.Accounts = (cfg.Clients + cfg.PerAccount - 1) / cfg.PerAccount
+	}
+	cfg.Accounts = min(cfg.Accounts, cfg.Clients)
+	if cfg.Timeout <= 0 {
+		cfg.Timeout = 10 * time.Second
+	}
+	if cfg.SourceIPs > 253 {
+		cfg.SourceIPs = 253
+	}
+	u, err := url.Parse(cfg.URL)
+	if err != nil || (u.Scheme != "http" && u.Scheme != "ws") || u.Port() == "" {
+		return nil, fmt.Errorf("-url %q: want http://127.0.0.1:PORT", cfg.URL)
+	}
+	host := u.Hostname()
+	if host == "localhost" {
+		host = "127.0.0.1"
+	}
+	if ip := net.ParseIP(host); ip == nil || !ip.IsLoopback() || ip.To4() == nil {
+		return nil, fmt.Errorf("-url %q: only IPv4 loopback servers are allowed", cfg.URL)
+	}
+	u.Host = net.JoinHostPort(host, u.Port())
+	return u, nil
+}
+
+// run logs the accounts in, opens the clients over the ramp, measures for
+// the duration once all have connected (or failed), closes them and reports.
+func run(ctx context.Context, cfg Config) (Report, error) {
+	u, err := cfg.validate()
+	if err != nil {
+		return Report{}, err
+	}
+	progress := func(format string, a ...any) {
+		if cfg.Progress != nil {
+			fmt.Fprintf(cfg.Progress, format+"\n", a...)
+		}
+	}
+	rep := Report{Config: cfg, Started: time.Now(), Accounts: cfg.Accounts, Errors: map[string]int64{}, Closes: map[int]int64{}}
+	rep.Clients.Target = cfg.Clients
+	tool0 := selfCPU()
+	rep.OpenFiles.Soft, rep.OpenFiles.Hard, rep.OpenFiles.Warning = raiseNoFile(uint64(cfg.Clients + cfg.Accounts + 64))
+	if rep.OpenFiles.Warning != "" {
+		progress("warning: %s", rep.OpenFiles.Warning)
+	}
+
+	e := &env{
+		cfg:    cfg,
+		clk:    &clock{},
+		dialer: &dialer{server: u.Host, sourceIPs: cfg.SourceIPs, timeout: cfg.Timeout},
+		host:   u.Host,
+		origin: "http://" + u.Host,
+		wsURL:  "ws://" + u.Host + "/api/v1/ws",
+		col:    &collector{},
+		wbuf:   &sync.Pool{},
+	}
+	for range 16 {
+		e.lat = append(e.lat, &Histogram{})
+		e.stale = append(e.stale, &Histogram{})
+	}
+	rc := newRESTClient("http://"+u.Host, e.dialer)
+	universe, err := rc.fetchSymbols(ctx)
+	if err != nil {
+		return rep, err
+	}
+	if e.syms, err = assignSymbols(universe, cfg.Clients, cfg.Symbols, cfg.Spread, cfg.Seed); err != nil {
+		return rep, err
+	}
+	progress("logging in %d accounts", cfg.Accounts)
+	if e.tokens, err = rc.loginAll(ctx, cfg.Accounts, cfg.AccountConcurrency, cfg.UserPrefix, cfg.Password); err != nil {
+		return rep, err
+	}
+
+	var srv ServerUsage
+	sample := func(into *procSample) {
+		if cfg.ServerPID == 0 {
+			return
+		}
+		s, err := sampleProc(cfg.ServerPID)
+		if err != nil {
+			rep.Errors["server_sample"]++
+			progress("warning: %v", err)
+		}
+		*into = s
+	}
+	sample(&srv.Baseline)
+
+	// Ramp: client i starts at i/N of the ramp. One goroutine per client.
+	cctx, cancel := context.WithCancel(ctx)
+	defer cancel()
+	var clients sync.WaitGroup
+	e.attempts.Add(cfg.Clients)
+	progress("opening %d %s clients over %s", cfg.Clients, cfg.Mode, cfg.Ramp)
+	t0 := time.Now()
+	for i := range cfg.Clients {
+		if wait := time.Until(t0.Add(cfg.Ramp * time.Duration(i) / time.Duration(cfg.Clients))); wait > 0 {
+			select {
+			case <-ctx.Done():
+			case <-time.After(wait):
+			}
+		}
+		if ctx.Err() != nil {
+			e.attempts.Add(i - cfg.Clients) // never started
+			break
+		}
+		clients.Go(func() {
+			st := &clientStats{}
+			switch cfg.Mode {
+			case modeWS:
+				e.runWS(cctx, i, st)
+			case modeSSE:
+				e.runSSE(cctx, i, st)
+			case modePoll:
+				e.runPoll(cctx, i, st)
+			}
+			e.col.add(st)
+		})
+	}
+	e.attempts.Wait()
+	if rest := time.Until(t0.Add(cfg.Ramp)); rest > 0 && ctx.Err() == nil {
+		time.Sleep(rest)
+	}
+	progress("%d connected, %d failed in %s; measuring for %s",
+		e.col.connected.Load(), e.col.failed.Load(), time.Since(t0).Round(time.Millisecond), cfg.Duration)
+
+	// The measurement window.
+	rep.Clients.OpenAtStart = e.col.open.Load()
+	sample(&srv.Start)
+	w0 := time.Now()
+	e.clk.set(phaseMeasure)
+	select {
+	case <-ctx.Done():
+	case <-time.After(cfg.Duration):
+	}
+	e.clk.set(phaseDrain)
+	window := time.Since(w0)
+	sample(&srv.End)
+	rep.Clients.OpenAtEnd = e.col.open.Load()
+	cancel()
+	clients.Wait()
+	rep.ToolCPUS = (selfCPU() - tool0).Seconds()
+	e.fill(&rep, window, srv)
+	return rep, nil
+}

@@ -1,0 +1,150 @@
+package main
+
+import (
+	"context"
+	"errors"
+	"io"
+	"net"
+	"net/http"
+	"strconv"
+	"strings"
+	"time"
+
+	"github.com/fasthttp/websocket"
+)
+
+// runWS is one WebSocket client: dial with a Bearer token, subscribe to the
+// client's symbols, then read until ctx ends. Its goroutine is the only one
+// it uses (the close on cancel runs in a short-lived AfterFunc).
+func (e *env) runWS(ctx context.Context, i int, st *clientStats) {
+	var cc *countingConn
+	d := websocket.Dialer{
+		NetDialContext: func(ctx context.Context, _, _ string) (net.Conn, error) {
+			c, err := e.dialer.dial(ctx, i, e.clk)
+			if err == nil {
+				cc = c
+			}
+			return c, err
+		},
+		HandshakeTimeout: e.cfg.Timeout,
+		ReadBufferSize:   2048,
+		WriteBufferSize:  512,
+		WriteBufferPool:  e.wbuf,
+	}
+	hdr := http.Header{}
+	hdr.Set("Authorization", "Bearer "+e.token(i))
+	hdr.Set("Origin", e.origin)
+	conn, resp, err := d.DialContext(ctx, e.wsURL, hdr)
+	if err != nil {
+		defer st.addBytes(cc)
+		switch {
+		case ctx.Err() != nil:
+			e.attempt(false)
+		case resp != nil:
+			st.fail("ws_upgrade_" + strconv.Itoa(resp.StatusCode))
+			e.attempt(false)
+		default:
+			st.fail("dial")
+			e.attempt(false)
+		}
+		return
+	}
+	defer st.addBytes(cc) // runs after conn.Close below: the last read is done
+	defer conn.Close()
+	stop := context.AfterFunc(ctx, func() {
+		_ = conn.WriteControl(websocket.CloseMessage,
+			websocket.FormatCloseMessage(websocket.CloseNormalClosure, ""), time.Now().Add(time.Second))
+		_ = conn.SetReadDeadline(time.Now().Add(time.Second))
+	})
+	defer stop()
+
+	if syms := e.syms[i]; syms != "" {
+		msg := `{"type":"subscribe","id":1,"symbols":["` + strings.ReplaceAll(syms, ",", `","`) + `"]}`
+		if err := conn.WriteMessage(websocket.TextMessage, []byte(msg)); err != nil {
+			st.fail("ws_write")
+			e.attempt(false)
+			return
+		}
+	}
+	e.attempt(true)
+	e.col.open.Add(1)
+	defer e.col.open.Add(-1)
+
+	buf := make([]byte, 0, 2048)
+	for {
+		mt, r, err := conn.NextReader()
+		if err != nil {
+			if ctx.Err() != nil {
+				return // we are closing: whatever the server answered is fine
+			}
+			var ce *websocket.CloseError
+			if errors.As(err, &ce) {
+				st.closed(ce.Code)
+			} else {
+				st.fail("ws_read")
+			}
+			return
+		}
+		if mt != websocket.TextMessage {
+			continue // NextReader discards what we don't read
+		}
+		if buf, err = readAllInto(r, buf[:0]); err != nil {
+			continue // the next NextReader reports the connection's state
+		}
+		e.handleFrame(i, buf, st)
+	}
+}
+
+// handleFrame accounts for one JSON frame of the WebSocket protocol (the SSE
+// client passes its event data here too). Unknown types are ignored, as the
+// protocol asks.
+func (e *env) handleFrame(i int, frame []byte, st *clientStats) {
+	switch string(frameType(frame)) { // no allocation: compiler-recognised conversion
+	case "quotes":
+		e.countQuotes(i, frame, st)
+	case "error":
+		st.fail("error_frame_" + string(frameCode(frame)))
+	}
+}
+
+// countQuotes counts the quotes of a frame and, inside the measurement
+// window, records each tick's end-to-end latency. Snapshots are counted
+// apart and never enter the latency histogram: their ts is old by design.
+func (e *env) countQuotes(i int, frame []byte, st *clientStats) {
+	now := time.Now().UnixNano()
+	ph := e.clk.now()
+	h := e.lat[i%len(e.lat)]
+	n := 0
+	scanQuotes(frame, func(ts int64, snap bool) {
+		if snap {
+			st.snapshots++
+			return
+		}
+		n++
+		if ph == phaseMeasure {
+			h.Record(time.Duration(now - ts*int64(time.Millisecond)))
+		}
+	})
+	if n > 0 {
+		st.quotes[ph] += int64(n)
+		st.frames[ph]++
+	}
+}
+
+// readAllInto appends everything r yields to buf, growing it as needed, so
+// a client reuses one buffer for all its frames.
+func readAllInto(r io.Reader, buf []byte) ([]byte, error) {
+	for {
+		if len(buf) == cap(buf) {
+			buf = append(buf, 0)[:len(buf)]
+		}
+		n, err := r.Read(buf[len(buf):cap(buf)])
+		buf = buf[:len(buf)+n]
+		if err == io.EOF {
+			return buf, nil
+		}
+		if err != nil {
+			return buf, err
+		}
+	}
+}
