@@ -92,3 +92,49 @@ func TestConcurrentBuysNeverOverdraw(t *testing.T) {
 	t.Logf("%d buys filled %d shares for %s; %d refused; cash left %s",
 		n, filled, formatDollars(spent), failed, formatDollars(cash))
 }
+
+// TestConcurrentBuysAcrossStores runs buys through two Stores on one file,
+// as two processes would: their writers serialize on SQLite's lock (BEGIN
+// IMMEDIATE plus the busy timeout), and the books still balance.
+func TestConcurrentBuysAcrossStores(t *testing.T) {
+	ctx := context.Background()
+	path := t.TempDir() + "/shared.db"
+	s1 := MustOpenStoreAt(t, path, Options{StartingCash: 100_000})
+	s2 := MustOpenStoreAt(t, path, Options{StartingCash: 100_000})
+	a := mustRegister(t, s1, "alice")
+	prices := newFakePrices()
+	prices.set("AAPL", 3_000, 3_000) // 33 shares fit in $1,000.00
+
+	var mu sync.Mutex
+	var filled, spent int64
+	var wg sync.WaitGroup
+	for i := range 60 {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			s := s1
+			if i%2 == 1 {
+				s = s2
+			}
+			tr, err := s.PlaceTrade(ctx, a.ID, TradeRequest{"AAPL", Buy, 1}, prices)
+			if err != nil {
+				if ErrorCode(err) != CodeInsufficientCash {
+					t.Errorf("buy: %v", err)
+				}
+				return
+			}
+			mu.Lock()
+			filled, spent = filled+tr.Quantity, spent+tr.Amount
+			mu.Unlock()
+		}()
+	}
+	wg.Wait()
+	cash, positions, err := s2.Holdings(ctx, a.ID)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if filled != 33 || cash != 100_000-spent || cash != 1_000 ||
+		len(positions) != 1 || positions[0] != (Position{"AAPL", filled, spent}) {
+		t.Fatalf("filled %d for %d; cash %d, positions %+v", filled, spent, cash, positions)
+	}
+}

@@ -50,6 +50,8 @@ type Store struct {
 	sessionTTL   time.Duration
 	now          func() time.Time
 
+	stmts readStmts // prepared on the reader pool
+
 	closeOnce sync.Once
 	closeErr  error
 }
@@ -109,7 +111,8 @@ func Open(ctx context.Context, path string, opts Options) (*Store, error) {
 	readers := max(4, 2*runtime.NumCPU())
 	s.reader.SetMaxOpenConns(readers)
 	s.reader.SetMaxIdleConns(readers)
-	if err := s.reader.PingContext(ctx); err != nil {
+	if err := s.stmts.prepare(ctx, s.reader); err != nil {
+		s.stmts.close()
 		s.reader.Close()
 		s.writer.Close()
 		return nil, fmt.Errorf("open database %s: %w", path, err)
@@ -130,6 +133,7 @@ func dsn(path string, extra string) string {
 func (s *Store) Close() error {
 	s.closeOnce.Do(func() {
 		var errs []error
+		s.stmts.close()
 		if err := s.reader.Close(); err != nil {
 			errs = append(errs, fmt.Errorf("close readers: %w", err))
 		}
@@ -162,6 +166,32 @@ func (s *Store) nowMS() int64 { return s.now().UnixMilli() }
 
 // fromMS converts a stored time to a UTC time.Time.
 func fromMS(ms int64) time.Time { return time.UnixMilli(ms).UTC() }
+
+// readStmts are the hot read queries, prepared once per pooled connection
+// instead of once per call.
+type readStmts struct {
+	authenticate *sql.Stmt
+	holdings     *sql.Stmt
+}
+
+func (r *readStmts) prepare(ctx context.Context, db *sql.DB) error {
+	var err error
+	if r.authenticate, err = db.PrepareContext(ctx, authenticateQuery); err != nil {
+		return fmt.Errorf("prepare authenticate: %w", err)
+	}
+	if r.holdings, err = db.PrepareContext(ctx, holdingsQuery); err != nil {
+		return fmt.Errorf("prepare holdings: %w", err)
+	}
+	return nil
+}
+
+func (r *readStmts) close() {
+	for _, st := range []*sql.Stmt{r.authenticate, r.holdings} {
+		if st != nil {
+			st.Close()
+		}
+	}
+}
 
 // rollback ends tx if it was not committed; it is meant for defer.
 func rollback(tx *sql.Tx) { _ = tx.Rollback() }

@@ -7,34 +7,39 @@ import (
 	"fmt"
 )
 
+// holdingsQuery reads cash and positions in one statement, hence from one
+// consistent snapshot, without a transaction round trip.
+const holdingsQuery = `
+	SELECT a.cash_cents, p.symbol, p.quantity, p.cost_basis_cents
+	FROM accounts a LEFT JOIN positions p ON p.account_id = a.id
+	WHERE a.id = ? ORDER BY p.symbol`
+
 // Holdings returns the account's cash and positions (sorted by symbol) as
 // of one consistent moment, or *Error not_found for an unknown account.
 func (s *Store) Holdings(ctx context.Context, accountID int64) (cash int64, positions []Position, err error) {
-	tx, err := s.reader.BeginTx(ctx, &sql.TxOptions{ReadOnly: true})
-	if err != nil {
-		return 0, nil, fmt.Errorf("holdings: %w", err)
-	}
-	defer rollback(tx)
-	if cash, err = queryCash(ctx, tx, accountID); err != nil {
-		return 0, nil, fmt.Errorf("holdings: %w", err)
-	}
-	rows, err := tx.QueryContext(ctx, `
-		SELECT symbol, quantity, cost_basis_cents FROM positions
-		WHERE account_id = ? ORDER BY symbol`, accountID)
+	rows, err := s.stmts.holdings.QueryContext(ctx, accountID)
 	if err != nil {
 		return 0, nil, fmt.Errorf("holdings: %w", err)
 	}
 	defer rows.Close()
+	found := false
 	positions = []Position{}
 	for rows.Next() {
-		var p Position
-		if err := rows.Scan(&p.Symbol, &p.Quantity, &p.CostBasis); err != nil {
+		found = true
+		var sym sql.NullString
+		var qty, basis sql.NullInt64
+		if err := rows.Scan(&cash, &sym, &qty, &basis); err != nil {
 			return 0, nil, fmt.Errorf("holdings: %w", err)
 		}
-		positions = append(positions, p)
+		if sym.Valid {
+			positions = append(positions, Position{Symbol: sym.String, Quantity: qty.Int64, CostBasis: basis.Int64})
+		}
 	}
 	if err := rows.Err(); err != nil {
 		return 0, nil, fmt.Errorf("holdings: %w", err)
+	}
+	if !found {
+		return 0, nil, fmt.Errorf("holdings: %w", Errorf(CodeNotFound, "account not found"))
 	}
 	return cash, positions, nil
 }

@@ -78,6 +78,12 @@ func (s *Store) rehash(ctx context.Context, accountID int64, oldHash, password s
 		"UPDATE accounts SET password_hash = ? WHERE id = ? AND password_hash = ?", newHash, accountID, oldHash)
 }
 
+// authenticateQuery finds a live session and its account.
+const authenticateQuery = `
+	SELECT s.account_id, a.username, s.expires_at
+	FROM sessions s JOIN accounts a ON a.id = s.account_id
+	WHERE s.token_hash = ? AND s.expires_at > ?`
+
 // Authenticate returns the live session for a token, or *Error unauthorized
 // if the token is unknown, expired or revoked.
 func (s *Store) Authenticate(ctx context.Context, token string) (Session, error) {
@@ -86,11 +92,7 @@ func (s *Store) Authenticate(ctx context.Context, token string) (Session, error)
 	}
 	sess := Session{ID: tokenID(token)}
 	var expires int64
-	err := s.reader.QueryRowContext(ctx, `
-		SELECT s.account_id, a.username, s.expires_at
-		FROM sessions s JOIN accounts a ON a.id = s.account_id
-		WHERE s.token_hash = ? AND s.expires_at > ?`,
-		sess.ID, s.nowMS()).Scan(&sess.AccountID, &sess.Username, &expires)
+	err := s.stmts.authenticate.QueryRowContext(ctx, sess.ID, s.nowMS()).Scan(&sess.AccountID, &sess.Username, &expires)
 	if errors.Is(err, sql.ErrNoRows) {
 		return Session{}, errUnauthorized()
 	}
