@@ -284,14 +284,17 @@ func TestHashingQueuesOnContext(t *testing.T) {
 	s := MustOpenStore(t, Options{HashConcurrency: 1})
 	mustRegister(t, s, "alice")
 	s.hash.sem <- struct{}{} // occupy the only slot
-	ctx, cancel := context.WithTimeout(context.Background(), 50*time.Millisecond)
-	defer cancel()
-	_, _, err := s.Login(ctx, "alice", "correct horse battery")
-	if !errors.Is(err, context.DeadlineExceeded) {
-		t.Fatalf("Login with no free slot = %v, want deadline exceeded", err)
-	}
-	if ErrorCode(err) != CodeInternal {
-		t.Errorf("code = %s", ErrorCode(err))
+	// An unknown user waits for a slot too: it costs a hash like a known one.
+	for _, user := range []string{"alice", "mallory"} {
+		ctx, cancel := context.WithTimeout(context.Background(), 50*time.Millisecond)
+		_, _, err := s.Login(ctx, user, "correct horse battery")
+		cancel()
+		if !errors.Is(err, context.DeadlineExceeded) {
+			t.Fatalf("Login(%s) with no free slot = %v, want deadline exceeded", user, err)
+		}
+		if ErrorCode(err) != CodeInternal {
+			t.Errorf("code = %s", ErrorCode(err))
+		}
 	}
 	<-s.hash.sem
 	if _, _, err := s.Login(context.Background(), "alice", "correct horse battery"); err != nil {

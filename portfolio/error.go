@@ -34,6 +34,7 @@ type Error struct {
 	Field   string // e.g. "password"; empty if not about one field
 }
 
+// Error returns the human message, so an *Error reads well in logs too.
 func (e *Error) Error() string { return e.Message }
 
 // Errorf returns an *Error with the given code and formatted message.
