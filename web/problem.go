@@ -169,11 +169,17 @@ func (s *Server) writeFiberError(c *fiber.Ctx, fe *fiber.Error) error {
 // handleError is Fiber's ErrorHandler: every error that reaches it, from a
 // handler, the router or the HTTP parser, leaves as a problem.
 func (s *Server) handleError(c *fiber.Ctx, err error) error {
-	if c.Locals(localRequestID) == nil {
+	if requestID(c) == "" {
 		// Raised by fasthttp before the middleware ran (e.g. body too
-		// large): log it here, since the request log never saw it.
-		defer s.log.InfoContext(c.UserContext(), "request rejected",
-			"method", c.Method(), "path", c.Path(), "err", err.Error())
+		// large): give it an id and log it here, since the request log
+		// never saw it.
+		id := newRequestID()
+		c.Locals(localRequestID, id)
+		c.Set(headerRequestID, id)
+		defer func() {
+			s.log.InfoContext(c.UserContext(), "request rejected", "request_id", id,
+				"method", c.Method(), "path", c.Path(), "status", c.Response().StatusCode(), "err", err.Error())
+		}()
 	}
 	return s.writeError(c, err)
 }
