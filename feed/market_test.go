@@ -164,7 +164,7 @@ func TestMarketSameSeedSamePath(t *testing.T) {
 
 func TestMarketTickInvariants(t *testing.T) {
 	// A one-cent, very volatile symbol wanders below the cent grid's floor.
-	syms := append(mustUniverse(t), Symbol{Ticker: "PENNY", Name: "Penny", Sector: "X",
+	syms := append(mustUniverse(t)[:20], Symbol{Ticker: "PENNY", Name: "Penny", Sector: "X",
 		Price: 1, Volatility: 4.9, Drift: -0.9})
 	m := mustMarket(t, MarketConfig{Symbols: syms, Seed: 7, TicksPerSecond: 5})
 	prev := make(map[string]Quote)

@@ -1,0 +1,151 @@
+package feed
+
+import (
+	"context"
+	"errors"
+	"sync"
+	"testing"
+	"time"
+
+	"go.uber.org/goleak"
+)
+
+// recordingPublisher keeps a copy of every batch it is given.
+type recordingPublisher struct {
+	mu      sync.Mutex
+	batches [][]Quote
+}
+
+func (p *recordingPublisher) Publish(batch []Quote) {
+	c := append([]Quote(nil), batch...) // the batch is only valid during the call
+	p.mu.Lock()
+	p.batches = append(p.batches, c)
+	p.mu.Unlock()
+}
+
+func (p *recordingPublisher) snapshot() [][]Quote {
+	p.mu.Lock()
+	defer p.mu.Unlock()
+	return append([][]Quote(nil), p.batches...)
+}
+
+// waitFor polls cond until it holds or the deadline passes.
+func waitFor(t *testing.T, what string, cond func() bool) {
+	t.Helper()
+	deadline := time.Now().Add(10 * time.Second)
+	for !cond() {
+		if time.Now().After(deadline) {
+			t.Fatalf("timed out waiting for %s", what)
+		}
+		time.Sleep(5 * time.Millisecond)
+	}
+}
+
+func TestMarketRun(t *testing.T) {
+	defer goleak.VerifyNone(t)
+
+	pub := &recordingPublisher{}
+	syms := mustUniverse(t)[:10]
+	m, err := NewMarket(MarketConfig{Symbols: syms, Seed: 1, TicksPerSecond: 20, Speed: 2, Publisher: pub})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if m.Running() {
+		t.Fatal("Running before Run")
+	}
+	ctx, cancel := context.WithCancel(context.Background())
+	defer cancel()
+	runErr := make(chan error, 1)
+	before := time.Now().UnixMilli()
+	go func() { runErr <- m.Run(ctx) }()
+
+	// Readers hammer the market while it ticks (the race detector watches).
+	var readers sync.WaitGroup
+	for range 4 {
+		readers.Add(1)
+		go func() {
+			defer readers.Done()
+			for ctx.Err() == nil {
+				for _, s := range syms {
+					m.Quote(s.Ticker)
+					m.LastPrice(s.Ticker)
+				}
+				m.Candles("AAPL", time.Time{}, m.Now().Add(time.Minute))
+				m.AllQuotes()
+				time.Sleep(time.Millisecond)
+			}
+		}()
+	}
+
+	waitFor(t, "Running", m.Running)
+	waitFor(t, "1,000 ticks", func() bool { return m.Ticks() >= 1000 })
+	if err := m.Run(ctx); !errors.Is(err, ErrMarketStarted) {
+		t.Errorf("second Run = %v, want ErrMarketStarted", err)
+	}
+	if m.Advance(time.Second) != nil {
+		t.Error("Advance produced ticks while Run is in progress")
+	}
+	cancel()
+	select {
+	case err := <-runErr:
+		if !errors.Is(err, context.Canceled) {
+			t.Errorf("Run returned %v, want context.Canceled", err)
+		}
+	case <-time.After(10 * time.Second):
+		t.Fatal("Run did not return after cancel")
+	}
+	readers.Wait()
+	if m.Running() {
+		t.Error("Running after Run returned")
+	}
+
+	after := time.Now().UnixMilli()
+	batches := pub.snapshot()
+	last := make(map[string]Quote)
+	total := 0
+	for _, b := range batches {
+		if len(b) == 0 {
+			t.Fatal("empty batch published")
+		}
+		for _, q := range b {
+			total++
+			if q.Seq != last[q.Symbol].Seq+1 {
+				t.Fatalf("%s: seq %d after %d", q.Symbol, q.Seq, last[q.Symbol].Seq)
+			}
+			if q.TS < before || q.TS > after || q.TS < last[q.Symbol].TS {
+				t.Fatalf("%s: ts %d outside [%d, %d] or going back", q.Symbol, q.TS, before, after)
+			}
+			last[q.Symbol] = q
+		}
+	}
+	if uint64(total) != m.Ticks() {
+		t.Errorf("published %d ticks, Ticks() = %d", total, m.Ticks())
+	}
+	if len(batches) >= total {
+		t.Errorf("%d batches for %d ticks: no batching", len(batches), total)
+	}
+	for tk, q := range last {
+		if got, _ := m.Quote(tk); got != q {
+			t.Errorf("Quote(%s) = %+v, last published %+v", tk, got, q)
+		}
+	}
+	if !m.Now().After(marketStartOf(m)) {
+		t.Error("simulated clock did not move")
+	}
+}
+
+// marketStartOf returns the simulated clock's reading at NewMarket.
+func marketStartOf(m *Market) time.Time { return time.Unix(0, m.startNS) }
+
+func TestMarketRunStopsAtOnceWhenCancelled(t *testing.T) {
+	defer goleak.VerifyNone(t)
+	m := mustMarket(t, MarketConfig{Seed: 1})
+	ctx, cancel := context.WithCancel(context.Background())
+	cancel()
+	if err := m.Run(ctx); !errors.Is(err, context.Canceled) {
+		t.Fatalf("Run = %v, want context.Canceled", err)
+	}
+	if m.Running() || m.Ticks() != 0 {
+		t.Errorf("Running %v, %d ticks after a cancelled Run", m.Running(), m.Ticks())
+	}
+}
