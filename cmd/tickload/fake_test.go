@@ -1,0 +1,197 @@
+package main
+
+import (
+	"encoding/json"
+	"fmt"
+	"net"
+	"net/http"
+	"strconv"
+	"strings"
+	"sync"
+	"testing"
+	"time"
+
+	"github.com/fasthttp/websocket"
+)
+
+// fakeServer speaks just enough of tickerd's protocol (symbols, register,
+// login, WebSocket, SSE, polled quotes) to test the clients' accounting
+// exactly: it ticks every symbol every tickEvery with ts = now.
+type fakeServer struct {
+	t         *testing.T
+	url       string
+	tickEvery time.Duration
+	closeWith int // when non-zero, every WebSocket is closed with this code after its first tick
+
+	mu    sync.Mutex
+	users map[string]bool
+	wg    sync.WaitGroup
+	done  chan struct{}
+}
+
+var fakeUniverse = []string{"AAA", "BBB", "CCC", "DDD", "EEE", "FFF"}
+
+func startFake(t *testing.T, tickEvery time.Duration, closeWith int) *fakeServer {
+	t.Helper()
+	ln, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	f := &fakeServer{t: t, url: "http://" + ln.Addr().String(), tickEvery: tickEvery, closeWith: closeWith,
+		users: map[string]bool{}, done: make(chan struct{})}
+	mux := http.NewServeMux()
+	mux.HandleFunc("GET /api/v1/symbols", func(w http.ResponseWriter, _ *http.Request) {
+		var b strings.Builder
+		b.WriteString(`{"symbols":[`)
+		for i, s := range fakeUniverse {
+			if i > 0 {
+				b.WriteByte(',')
+			}
+			fmt.Fprintf(&b, `{"symbol":%q,"name":"x","sector":"y"}`, s)
+		}
+		b.WriteString(`]}`)
+		w.Write([]byte(b.String()))
+	})
+	mux.HandleFunc("POST /api/v1/auth/register", f.register)
+	mux.HandleFunc("POST /api/v1/auth/login", func(w http.ResponseWriter, r *http.Request) {
+		var c struct{ Username string }
+		_ = json.NewDecoder(r.Body).Decode(&c)
+		fmt.Fprintf(w, `{"token":"tok-%s"}`, c.Username)
+	})
+	mux.HandleFunc("GET /api/v1/ws", f.ws)
+	mux.HandleFunc("GET /api/v1/stream", f.sse)
+	mux.HandleFunc("GET /api/v1/quotes", f.quotes)
+	srv := &http.Server{Handler: mux}
+	go srv.Serve(ln)
+	t.Cleanup(func() {
+		close(f.done)
+		srv.Close()
+		f.wg.Wait()
+	})
+	return f
+}
+
+func (f *fakeServer) register(w http.ResponseWriter, r *http.Request) {
+	var c struct{ Username, Password string }
+	_ = json.NewDecoder(r.Body).Decode(&c)
+	f.mu.Lock()
+	defer f.mu.Unlock()
+	if f.users[c.Username] {
+		w.WriteHeader(http.StatusConflict)
+		w.Write([]byte(`{"code":"username_taken"}`))
+		return
+	}
+	f.users[c.Username] = true
+	w.WriteHeader(http.StatusCreated)
+}
+
+func authorized(r *http.Request) bool {
+	return strings.HasPrefix(r.Header.Get("Authorization"), "Bearer tok-")
+}
+
+// frame is a quotes frame of the given symbols at ts.
+func frame(syms []string, ts int64, snapshot bool) []byte {
+	b := []byte(`{"type":"quotes","data":[`)
+	for i, s := range syms {
+		if i > 0 {
+			b = append(b, ',')
+		}
+		b = fmt.Appendf(b, `{"symbol":%q,"price":1.00,"ts":%d,"seq":1`, s, ts)
+		if snapshot {
+			b = append(b, `,"snapshot":true`...)
+		}
+		b = append(b, '}')
+	}
+	return append(b, "]}"...)
+}
+
+func (f *fakeServer) ws(w http.ResponseWriter, r *http.Request) {
+	if !authorized(r) {
+		http.Error(w, "no", http.StatusUnauthorized)
+		return
+	}
+	up := websocket.Upgrader{}
+	c, err := up.Upgrade(w, r, nil)
+	if err != nil {
+		return
+	}
+	f.wg.Add(1)
+	defer f.wg.Done()
+	defer c.Close()
+	_ = c.WriteMessage(websocket.TextMessage, []byte(`{"type":"welcome","user":"u","heartbeat_s":20}`))
+	var sub struct {
+		Symbols []string `json:"symbols"`
+	}
+	if err := c.ReadJSON(&sub); err != nil {
+		return
+	}
+	_ = c.WriteMessage(websocket.TextMessage, frame(sub.Symbols, time.Now().UnixMilli()-5000, true))
+	go func() { // the reader: sees the client's close
+		for {
+			if _, _, err := c.NextReader(); err != nil {
+				c.Close()
+				return
+			}
+		}
+	}()
+	tick := time.NewTicker(f.tickEvery)
+	defer tick.Stop()
+	for {
+		select {
+		case <-f.done:
+			return
+		case <-tick.C:
+		}
+		if err := c.WriteMessage(websocket.TextMessage, frame(sub.Symbols, time.Now().UnixMilli(), false)); err != nil {
+			return
+		}
+		if f.closeWith != 0 {
+			msg := websocket.FormatCloseMessage(f.closeWith, "policy")
+			_ = c.WriteControl(websocket.CloseMessage, msg, time.Now().Add(time.Second))
+			return
+		}
+	}
+}
+
+func (f *fakeServer) sse(w http.ResponseWriter, r *http.Request) {
+	if !authorized(r) {
+		http.Error(w, "no", http.StatusUnauthorized)
+		return
+	}
+	syms := strings.Split(r.URL.Query().Get("symbols"), ",")
+	w.Header().Set("Content-Type", "text/event-stream")
+	fl := w.(http.Flusher)
+	fmt.Fprintf(w, "event: quotes\ndata: %s\n\n", frame(syms, time.Now().UnixMilli()-5000, true))
+	fl.Flush()
+	tick := time.NewTicker(f.tickEvery)
+	defer tick.Stop()
+	for {
+		select {
+		case <-f.done:
+			return
+		case <-r.Context().Done():
+			return
+		case <-tick.C:
+		}
+		fmt.Fprintf(w, ": heartbeat\n\nevent: quotes\ndata: %s\n\n", frame(syms, time.Now().UnixMilli(), false))
+		fl.Flush()
+	}
+}
+
+// quotes answers with every symbol's ts rounded down to tickEvery, so an
+// ETag (the rounded ts) changes once per tick.
+func (f *fakeServer) quotes(w http.ResponseWriter, r *http.Request) {
+	if !authorized(r) {
+		http.Error(w, "no", http.StatusUnauthorized)
+		return
+	}
+	step := f.tickEvery.Milliseconds()
+	ts := time.Now().UnixMilli() / step * step
+	etag := `"` + strconv.FormatInt(ts, 10) + `"`
+	if r.Header.Get("If-None-Match") == etag {
+		w.WriteHeader(http.StatusNotModified)
+		return
+	}
+	w.Header().Set("ETag", etag)
+	w.Write(frame(strings.Split(r.URL.Query().Get("symbols"), ","), ts, false))
+}

@@ -1,0 +1,121 @@
+package main
+
+import (
+	"context"
+	"os"
+	"path/filepath"
+	"strings"
+	"testing"
+	"time"
+
+	"go.uber.org/goleak"
+)
+
+func fakeConfig(url, mode string, clients int) Config {
+	return Config{
+		URL: url, Mode: mode, Clients: clients, Symbols: 3, Spread: spreadRoundRobin, Seed: 1,
+		Ramp: 100 * time.Millisecond, Duration: 600 * time.Millisecond, Interval: 50 * time.Millisecond,
+		PerAccount: 4, UserPrefix: "t", Password: "pw", AccountConcurrency: 2, SourceIPs: 4,
+		Timeout: 5 * time.Second,
+	}
+}
+
+// TestRunModes checks each mode's accounting against the fake server's
+// known behaviour: all clients connect, snapshots are counted apart, ticks
+// arrive with small latency, bytes are counted, and nothing errs.
+func TestRunModes(t *testing.T) {
+	noLeaks(t)
+	f := startFake(t, 20*time.Millisecond, 0)
+	for _, mode := range []string{modeWS, modeSSE, modePoll} {
+		t.Run(mode, func(t *testing.T) {
+			rep, err := run(context.Background(), fakeConfig(f.url, mode, 12))
+			if err != nil {
+				t.Fatal(err)
+			}
+			if rep.Clients.Connected != 12 || rep.Clients.Failed != 0 || rep.Clients.OpenAtEnd != 12 {
+				t.Fatalf("clients = %+v", rep.Clients)
+			}
+			if rep.ErrorsN != 0 || len(rep.Closes) != 0 {
+				t.Fatalf("errors %v, closes %v", rep.Errors, rep.Closes)
+			}
+			if rep.Quotes.Snapshots != 12*3 {
+				t.Fatalf("snapshots = %d, want 36", rep.Quotes.Snapshots)
+			}
+			// 12 clients x 3 symbols x 50 ticks/s x 0.6 s = 1080 at most.
+			if rep.Quotes.Window < 300 || rep.Quotes.Window > 1200 {
+				t.Fatalf("window quotes = %d, want about 1080", rep.Quotes.Window)
+			}
+			if rep.Latency.Count != uint64(rep.Quotes.Window) || rep.Latency.P50 <= 0 || rep.Latency.P50 > 500 {
+				t.Fatalf("latency = %+v for %d quotes", rep.Latency, rep.Quotes.Window)
+			}
+			if rep.Bytes.PerQuote < 20 || rep.Bytes.PerQuote > 2000 {
+				t.Fatalf("bytes per quote = %v", rep.Bytes.PerQuote)
+			}
+			if mode == modePoll {
+				if rep.HTTP == nil || rep.HTTP.Requests == 0 || rep.Staleness == nil || rep.Staleness.Count != uint64(rep.HTTP.Requests) {
+					t.Fatalf("poll http = %+v staleness = %+v", rep.HTTP, rep.Staleness)
+				}
+			}
+		})
+	}
+}
+
+// TestRunCountsServerCloses proves that a close from the server is reported
+// by code and as an error.
+func TestRunCountsServerCloses(t *testing.T) {
+	noLeaks(t)
+	f := startFake(t, 20*time.Millisecond, 1008)
+	rep, err := run(context.Background(), fakeConfig(f.url, modeWS, 5))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if rep.Closes[1008] != 5 || rep.Errors["close_1008"] != 5 || rep.ErrorsN != 5 {
+		t.Fatalf("closes %v errors %v", rep.Closes, rep.Errors)
+	}
+}
+
+func TestRunRefusesRemoteAndBadConfig(t *testing.T) {
+	for _, tc := range []struct {
+		name string
+		mut  func(*Config)
+	}{
+		{"remote host", func(c *Config) { c.URL = "http://10.0.0.1:8080" }},
+		{"no port", func(c *Config) { c.URL = "http://127.0.0.1" }},
+		{"unknown mode", func(c *Config) { c.Mode = "grpc" }},
+		{"no clients", func(c *Config) { c.Clients = 0 }},
+		{"idle poll", func(c *Config) { c.Mode = modePoll; c.Symbols = 0 }},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			cfg := fakeConfig("http://127.0.0.1:1", modeWS, 1)
+			tc.mut(&cfg)
+			if _, err := run(context.Background(), cfg); err == nil {
+				t.Fatal("accepted")
+			}
+		})
+	}
+}
+
+func TestMainWritesTableAndJSON(t *testing.T) {
+	f := startFake(t, 20*time.Millisecond, 0)
+	path := filepath.Join(t.TempDir(), "r.json")
+	var out, errOut strings.Builder
+	err := mainErr(context.Background(), []string{"-url", f.url, "-mode", "ws", "-clients", "3", "-symbols", "2",
+		"-ramp", "0", "-duration", "300ms", "-json", path, "-quiet"}, &out, &errOut)
+	if err != nil {
+		t.Fatalf("%v; stderr: %s", err, errOut.String())
+	}
+	if !strings.Contains(out.String(), "latency ms") || errOut.Len() != 0 {
+		t.Fatalf("stdout %q stderr %q", out.String(), errOut.String())
+	}
+	data, err := os.ReadFile(path)
+	if err != nil || !strings.Contains(string(data), `"latency_ms"`) || strings.Contains(string(data), "tickload-pass") {
+		t.Fatalf("json report: %v\n%s", err, data)
+	}
+}
+
+// noLeaks fails the test if goroutines started during it outlive it; it runs
+// after the test's other cleanups (the fake server's shutdown).
+func noLeaks(t *testing.T) {
+	opt := goleak.IgnoreCurrent()
+	t.Cleanup(func() { goleak.VerifyNone(t, opt) })
+}
