@@ -16,7 +16,7 @@ type Quote struct {
 	High      int64  `json:"high"`       // this session's high, cents
 	Low       int64  `json:"low"`        // this session's low, cents
 	Volume    int64  `json:"volume"`     // shares traded this session
-	TS        int64  `json:"ts"`         // time of the tick, Unix milliseconds
+	TS        int64  `json:"ts"`         // wall-clock publish time, Unix ms; latency is measured from it
 	Seq       uint64 `json:"seq"`        // per-symbol tick counter, +1 on every tick
 }
 
