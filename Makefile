@@ -1,0 +1,36 @@
+# tickerd: `make run` starts the server with a demo account, `make test`
+# runs vet and the whole test suite under the race detector.
+
+GO ?= go
+CHART_JS := web/node_modules/lightweight-charts/dist/lightweight-charts.standalone.production.js
+
+.PHONY: run test assets build vet bench
+
+run: assets
+	$(GO) run ./cmd/tickerd -demo
+
+test: assets
+	$(GO) vet ./...
+	@if command -v staticcheck >/dev/null 2>&1; then staticcheck ./...; \
+	elif [ -x "$$($(GO) env GOPATH)/bin/staticcheck" ]; then "$$($(GO) env GOPATH)/bin/staticcheck" ./...; \
+	else echo "staticcheck not installed: skipped"; fi
+	$(GO) test -race -count=1 -timeout 20m ./...
+
+build: assets
+	$(GO) build -o bin/tickerd ./cmd/tickerd
+
+vet:
+	$(GO) vet ./...
+
+# The dashboard's chart library is pinned in web/package-lock.json and
+# fetched here; its built file is never committed.
+assets:
+	@if [ -f web/package.json ]; then \
+		npm ci --prefix web --no-audit --no-fund && \
+		mkdir -p web/static/vendor && \
+		cp $(CHART_JS) web/static/vendor/lightweight-charts.js; \
+	fi
+
+# The push-versus-poll benchmark (writes docs/BENCHMARKS.md).
+bench:
+	@if [ -x scripts/bench.sh ]; then scripts/bench.sh; else echo "no benchmark script yet (scripts/bench.sh)"; fi
