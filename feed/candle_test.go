@@ -99,7 +99,7 @@ func TestMarketCandlesBackfill(t *testing.T) {
 		}
 		// The back-filled path ends at the starting price: its last sample is
 		// 10 s before the start, so within a few tenths of a percent.
-		if last := cs[len(cs)-1].Close; absInt(last-s.Price)*1000 > s.Price*5 {
+		if last := cs[len(cs)-1].Close; absCents(last-s.Price)*1000 > s.Price*5 {
 			t.Errorf("%s: back-fill ends at %d, start price %d", s.Ticker, last, s.Price)
 		}
 	}
@@ -169,7 +169,7 @@ func equalCandles(a, b []Candle) bool {
 	return true
 }
 
-func absInt(x int64) int64 {
+func absCents(x int64) int64 {
 	if x < 0 {
 		return -x
 	}

@@ -29,8 +29,8 @@ func (p *recordingPublisher) snapshot() [][]Quote {
 	return append([][]Quote(nil), p.batches...)
 }
 
-// waitFor polls cond until it holds or the deadline passes.
-func waitFor(t *testing.T, what string, cond func() bool) {
+// waitForMarket polls cond until it holds or the deadline passes.
+func waitForMarket(t *testing.T, what string, cond func() bool) {
 	t.Helper()
 	deadline := time.Now().Add(10 * time.Second)
 	for !cond() {
@@ -77,8 +77,8 @@ func TestMarketRun(t *testing.T) {
 		}()
 	}
 
-	waitFor(t, "Running", m.Running)
-	waitFor(t, "1,000 ticks", func() bool { return m.Ticks() >= 1000 })
+	waitForMarket(t, "Running", m.Running)
+	waitForMarket(t, "1,000 ticks", func() bool { return m.Ticks() >= 1000 })
 	if err := m.Run(ctx); !errors.Is(err, ErrMarketStarted) {
 		t.Errorf("second Run = %v, want ErrMarketStarted", err)
 	}

@@ -68,7 +68,7 @@ func TestMarketReturnsCorrelate(t *testing.T) {
 	pairs, positive := 0, 0
 	for i := range rets {
 		for j := i + 1; j < len(rets); j++ {
-			c := correlation(rets[i], rets[j])
+			c := pearson(rets[i], rets[j])
 			sum += c
 			pairs++
 			if c > 0 {
@@ -87,7 +87,7 @@ func TestMarketReturnsCorrelate(t *testing.T) {
 	}
 }
 
-func correlation(a, b []float64) float64 {
+func pearson(a, b []float64) float64 {
 	n := float64(len(a))
 	var ma, mb float64
 	for i := range a {
