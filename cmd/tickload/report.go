@@ -88,11 +88,12 @@ type HTTPCounts struct {
 // ServerUsage is the server's CPU and memory from /proc.
 type ServerUsage struct {
 	PID        int        `json:"pid"`
-	Baseline   procSample `json:"baseline"` // before any client connected
-	Start      procSample `json:"start"`    // when the window opened
-	End        procSample `json:"end"`      // when it closed
-	CPUS       float64    `json:"cpu_s"`    // CPU seconds in the window
-	CPUPct     float64    `json:"cpu_pct"`  // of one core
+	Baseline   procSample `json:"baseline"`    // idle: before the logins and any client
+	PreConnect procSample `json:"pre_connect"` // after the logins, before any client
+	Start      procSample `json:"start"`       // when the window opened
+	End        procSample `json:"end"`         // when it closed
+	CPUS       float64    `json:"cpu_s"`       // CPU seconds in the window
+	CPUPct     float64    `json:"cpu_pct"`     // of one core
 	CPUMsPer1k float64    `json:"cpu_ms_per_1k_quotes"`
 	RSSPerConn float64    `json:"rss_per_conn_bytes"` // (end - baseline) / open connections
 }

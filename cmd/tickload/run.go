@@ -159,11 +159,6 @@ func run(ctx context.Context, cfg Config) (Report, error) {
 	if e.syms, err = assignSymbols(universe, cfg.Clients, cfg.Symbols, cfg.Spread, cfg.Seed); err != nil {
 		return rep, err
 	}
-	progress("logging in %d accounts", cfg.Accounts)
-	if e.tokens, err = rc.loginAll(ctx, cfg.Accounts, cfg.AccountConcurrency, cfg.UserPrefix, cfg.Password); err != nil {
-		return rep, err
-	}
-
 	var srv ServerUsage
 	sample := func(into *procSample) {
 		if cfg.ServerPID == 0 {
@@ -176,7 +171,14 @@ func run(ctx context.Context, cfg Config) (Report, error) {
 		}
 		*into = s
 	}
+	// The idle baseline comes before the logins: password hashing briefly
+	// takes memory that the server hands back later, at its own pace.
 	sample(&srv.Baseline)
+	progress("logging in %d accounts", cfg.Accounts)
+	if e.tokens, err = rc.loginAll(ctx, cfg.Accounts, cfg.AccountConcurrency, cfg.UserPrefix, cfg.Password); err != nil {
+		return rep, err
+	}
+	sample(&srv.PreConnect)
 
 	// Ramp: client i starts at i/N of the ramp. One goroutine per client.
 	cctx, cancel := context.WithCancel(ctx)
