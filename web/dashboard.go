@@ -1,0 +1,217 @@
+package web
+
+import (
+	"bytes"
+	"compress/gzip"
+	"crypto/sha256"
+	"embed"
+	"encoding/hex"
+	"fmt"
+	"html/template"
+	"io/fs"
+	"net/http"
+	"path"
+	"regexp"
+	"strings"
+
+	"github.com/gofiber/fiber/v2"
+)
+
+// staticFiles is the dashboard: index.html (a template), CSS, JavaScript
+// modules, and vendor/ when the build step fetched the chart library. The
+// whole directory is embedded, so the binary builds without vendor/ too.
+//
+//go:embed static
+var staticFiles embed.FS
+
+const (
+	staticPrefix = "/static/"
+	// chartLibrary is the chart library's path under static/, copied there by
+	// `make assets`; without it the page explains that the chart is missing.
+	chartLibrary  = "vendor/lightweight-charts.js"
+	indexTemplate = "index.html"
+	gzipMinBytes  = 1024
+)
+
+// contentTypes covers the file types the dashboard ships; the system's MIME
+// tables are not consulted so the answer is the same on every machine.
+var contentTypes = map[string]string{
+	".html": "text/html; charset=utf-8",
+	".css":  "text/css; charset=utf-8",
+	".js":   "text/javascript; charset=utf-8",
+	".mjs":  "text/javascript; charset=utf-8",
+	".json": "application/json",
+	".svg":  "image/svg+xml",
+	".png":  "image/png",
+	".ico":  "image/x-icon",
+	".txt":  "text/plain; charset=utf-8",
+}
+
+// asset is one file ready to serve: its bytes, a gzip copy when that pays,
+// and a strong ETag derived from the content.
+type asset struct {
+	body    []byte
+	gz      []byte
+	ctype   string
+	version string // first 12 hex digits of the content's SHA-256
+	etag    string
+}
+
+func newAsset(name string, body []byte) *asset {
+	sum := sha256.Sum256(body)
+	hexsum := hex.EncodeToString(sum[:])
+	a := &asset{body: body, ctype: contentTypes[path.Ext(name)], version: hexsum[:12], etag: `"` + hexsum[:32] + `"`}
+	if a.ctype == "" {
+		a.ctype = "application/octet-stream"
+	}
+	if len(body) >= gzipMinBytes && !strings.HasPrefix(a.ctype, "image/png") {
+		var buf bytes.Buffer
+		zw, _ := gzip.NewWriterLevel(&buf, gzip.BestCompression)
+		_, _ = zw.Write(body)
+		_ = zw.Close()
+		if buf.Len() < len(body) {
+			a.gz = buf.Bytes()
+		}
+	}
+	return a
+}
+
+// dashboard is the loaded page: every static asset by its path under
+// static/, and index.html rendered with versioned asset URLs.
+type dashboard struct {
+	assets map[string]*asset
+	index  *asset
+}
+
+// loadDashboard reads fsys (the contents of static/) and renders the index.
+// Asset URLs in the index carry ?v=<content hash>, so a changed file gets a
+// new URL and an unchanged one may be cached for good.
+func loadDashboard(fsys fs.FS) (*dashboard, error) {
+	d := &dashboard{assets: map[string]*asset{}}
+	err := fs.WalkDir(fsys, ".", func(name string, e fs.DirEntry, err error) error {
+		if err != nil || e.IsDir() || name == indexTemplate {
+			return err
+		}
+		body, err := fs.ReadFile(fsys, name)
+		if err != nil {
+			return fmt.Errorf("read %s: %w", name, err)
+		}
+		d.assets[name] = newAsset(name, body)
+		return nil
+	})
+	if err != nil {
+		return nil, fmt.Errorf("load dashboard assets: %w", err)
+	}
+	src, err := fs.ReadFile(fsys, indexTemplate)
+	if err != nil {
+		return nil, fmt.Errorf("load dashboard: %w", err)
+	}
+	tmpl, err := template.New(indexTemplate).Funcs(template.FuncMap{
+		"asset": func(name string) (string, error) {
+			a, ok := d.assets[name]
+			if !ok {
+				return "", fmt.Errorf("no asset %q", name)
+			}
+			return staticPrefix + name + "?v=" + a.version, nil
+		},
+		"has": func(name string) bool { return d.assets[name] != nil },
+	}).Parse(string(src))
+	if err != nil {
+		return nil, fmt.Errorf("parse %s: %w", indexTemplate, err)
+	}
+	var buf bytes.Buffer
+	if err := tmpl.Execute(&buf, nil); err != nil {
+		return nil, fmt.Errorf("render %s: %w", indexTemplate, err)
+	}
+	d.index = newAsset(indexTemplate, buf.Bytes())
+	return d, nil
+}
+
+// registerDashboard serves the embedded dashboard: the page at / and its
+// assets under /static/.
+func (s *Server) registerDashboard() {
+	sub, err := fs.Sub(staticFiles, "static")
+	var d *dashboard
+	if err == nil {
+		d, err = loadDashboard(sub)
+	}
+	if err != nil {
+		// Only a broken build gets here; the API keeps working.
+		s.log.Error("dashboard unavailable", "err", err)
+		s.app.Get("/", func(c *fiber.Ctx) error {
+			return writeProblem(c, http.StatusInternalServerError, codeInternal, "the dashboard is not available in this build")
+		})
+		return
+	}
+	s.app.Get("/", func(c *fiber.Ctx) error {
+		return serveAsset(c, d.index, false)
+	})
+	s.app.Get(staticPrefix+"*", func(c *fiber.Ctx) error {
+		a := d.assets[c.Params("*")]
+		if a == nil {
+			return writeProblem(c, http.StatusNotFound, codeNotFound, "no such resource: "+c.Method()+" "+c.Path())
+		}
+		return serveAsset(c, a, c.Query("v") == a.version)
+	})
+}
+
+// serveAsset writes a with validators and security headers. A request for
+// the asset's current version (?v=) may be cached for a year; anything else
+// must be revalidated, which its strong ETag makes cheap (304).
+func serveAsset(c *fiber.Ctx, a *asset, versioned bool) error {
+	setPageSecurityHeaders(c)
+	if versioned {
+		c.Set(fiber.HeaderCacheControl, "public, max-age=31536000, immutable")
+	} else {
+		c.Set(fiber.HeaderCacheControl, "no-cache")
+	}
+	body, etag := a.body, a.etag
+	if a.gz != nil {
+		c.Vary(fiber.HeaderAcceptEncoding)
+		if acceptsGzip(c.Get(fiber.HeaderAcceptEncoding)) {
+			body = a.gz
+			etag = etag[:len(etag)-1] + `-gz"`
+			c.Set(fiber.HeaderContentEncoding, "gzip")
+		}
+	}
+	c.Set(fiber.HeaderETag, etag)
+	c.Set(fiber.HeaderContentType, a.ctype)
+	if etagMatches(c.Get(fiber.HeaderIfNoneMatch), etag) {
+		c.Response().Header.Del(fiber.HeaderContentEncoding)
+		return c.SendStatus(http.StatusNotModified)
+	}
+	return c.Send(body)
+}
+
+// hostPattern is what a Host header may look like to be echoed into the CSP.
+var hostPattern = regexp.MustCompile(`^[A-Za-z0-9.\-]+(:[0-9]{1,5})?$|^\[[0-9A-Fa-f:.]+\](:[0-9]{1,5})?$`)
+
+// setPageSecurityHeaders sets a strict Content-Security-Policy (only this
+// origin's scripts and styles, no inline script, WebSockets only back to
+// this host) and the usual hardening headers.
+func setPageSecurityHeaders(c *fiber.Ctx) {
+	connect := "'self'"
+	if host := c.Hostname(); hostPattern.MatchString(host) {
+		connect += " ws://" + host + " wss://" + host
+	}
+	c.Set(fiber.HeaderContentSecurityPolicy, "default-src 'self'; script-src 'self'; style-src 'self'; "+
+		"img-src 'self'; font-src 'self'; connect-src "+connect+"; object-src 'none'; base-uri 'none'; "+
+		"form-action 'self'; frame-ancestors 'none'")
+	c.Set(fiber.HeaderXContentTypeOptions, "nosniff")
+	c.Set(fiber.HeaderReferrerPolicy, "no-referrer")
+	c.Set(fiber.HeaderXFrameOptions, "DENY")
+	c.Set("Cross-Origin-Opener-Policy", "same-origin")
+}
+
+// acceptsGzip reports whether an Accept-Encoding header allows gzip.
+func acceptsGzip(header string) bool {
+	for _, part := range strings.Split(header, ",") {
+		coding, params, _ := strings.Cut(strings.TrimSpace(part), ";")
+		if !strings.EqualFold(strings.TrimSpace(coding), "gzip") {
+			continue
+		}
+		q := strings.ReplaceAll(strings.TrimSpace(params), " ", "")
+		return q != "q=0" && q != "q=0.0" && q != "q=0.00" && q != "q=0.000"
+	}
+	return false
+}

@@ -1,0 +1,314 @@
+// The live stream: one WebSocket to /api/v1/ws, reconnected with exponential
+// backoff and full jitter, with Server-Sent Events as the fallback when a
+// WebSocket cannot be opened. It keeps the wanted subscription set and
+// re-sends it after every reconnect.
+
+import { api } from './api.js';
+
+const WS_PATH = '/api/v1/ws';
+const SSE_PATH = '/api/v1/stream';
+const BACKOFF_BASE_MS = 500;
+const BACKOFF_CAP_MS = 30000;
+const SSE_AFTER_FAILURES = 3; // WebSocket failures before open that start the SSE fallback
+const OFFLINE_AFTER_FAILURES = 8;
+const PONG_TIMEOUT_MS = 10000;
+
+/**
+ * Stream delivers frames to the handlers:
+ *   state(state, info)   state is "connecting" | "live" | "reconnecting" | "offline";
+ *                        info = {via: "ws"|"sse"|"", reason, retryInMs}
+ *   connected(info)      after (re)connecting: {via, first}; refresh snapshots here
+ *   quotes(list, via)    quote objects, snapshots flagged with snapshot:true
+ *   portfolio(data)      the account's valuation
+ *   error(frame)         an error frame from the server
+ *   frame(record)        {dir: "in"|"out", type, size, t, via} for every frame
+ *   authLost(reason)     the session is gone (close 4001 or 401): log in again
+ */
+export class Stream {
+  constructor(handlers) {
+    this.h = handlers;
+    this.symbols = new Set();      // wanted
+    this.channels = new Set(['portfolio']);
+    this.sent = new Set();         // what the server confirmed on the WebSocket
+    this.ws = null;
+    this.wsLive = false;
+    this.sse = null;
+    this.sseLive = false;
+    this.sseKey = '';
+    this.failures = 0;             // consecutive failed connects
+    this.preOpenFailures = 0;      // consecutive WebSockets that never opened
+    this.everConnected = false;
+    this.timer = 0;
+    this.pingTimer = 0;
+    this.pongTimer = 0;
+    this.nextID = 1;
+    this.stopped = true;
+    this.latency = NaN;            // smoothed tick latency, ms
+    this.reason = '';
+    this.onOnline = () => this.retryNow();
+    this.onOffline = () => this.setState();
+  }
+
+  /** start opens the connection; call once after login. */
+  start() {
+    this.stopped = false;
+    window.addEventListener('online', this.onOnline);
+    window.addEventListener('offline', this.onOffline);
+    this.setState('connecting');
+    this.connectWS();
+  }
+
+  /** stop closes everything and forgets the session's connection state. */
+  stop() {
+    this.stopped = true;
+    window.removeEventListener('online', this.onOnline);
+    window.removeEventListener('offline', this.onOffline);
+    clearTimeout(this.timer);
+    this.stopHeartbeat();
+    if (this.ws) { const ws = this.ws; this.ws = null; ws.close(1000, 'bye'); }
+    this.closeSSE();
+    this.wsLive = false;
+    this.sent.clear();
+    this.latency = NaN;
+    this.everConnected = false;
+    this.failures = this.preOpenFailures = 0;
+  }
+
+  /** setSymbols replaces the wanted symbol set and tells the server the difference. */
+  setSymbols(list) {
+    this.symbols = new Set(list);
+    if (this.wsLive) this.syncSymbols();
+    if (this.sse) this.openSSE(); // reopens only when the set changed
+  }
+
+  /** live reports whether quotes are flowing (over either transport). */
+  get live() { return this.wsLive || this.sseLive; }
+
+  /** via is the transport in use: "ws", "sse" or "". */
+  get via() { return this.wsLive ? 'ws' : this.sseLive ? 'sse' : ''; }
+
+  // --- WebSocket ---
+
+  connectWS() {
+    if (this.stopped || this.ws) return;
+    const url = (location.protocol === 'https:' ? 'wss://' : 'ws://') + location.host + WS_PATH;
+    let ws;
+    try {
+      ws = new WebSocket(url);
+    } catch {
+      this.wsFailed(false, 1006, '');
+      return;
+    }
+    this.ws = ws;
+    let opened = false;
+    ws.onopen = () => { opened = true; };
+    ws.onmessage = (ev) => { if (this.ws === ws) this.receive(ev.data, 'ws', ''); };
+    ws.onclose = (ev) => {
+      if (this.ws !== ws) return;
+      this.ws = null;
+      this.wsLive = false;
+      this.sent.clear();
+      this.stopHeartbeat();
+      this.wsFailed(opened, ev.code, ev.reason);
+    };
+  }
+
+  async wsFailed(opened, code, reason) {
+    if (this.stopped) return;
+    if (code === 4001) { this.lost(reason || 'Your session ended.'); return; }
+    this.reason = (code === 1008 || code === 1013 || code === 1009) ? (reason || `closed (${code})`) : '';
+    if (opened) {
+      this.preOpenFailures = 0;
+    } else {
+      this.preOpenFailures++;
+      // The browser hides why an upgrade failed: ask the REST API whether the
+      // session is still valid and whether the server is reachable at all.
+      try {
+        await api.me();
+        if (this.stopped) return;
+        this.startSSE(); // server up, WebSocket refused: use SSE meanwhile
+      } catch (err) {
+        if (this.stopped) return;
+        if (err.status === 401) { this.lost('Your session ended.'); return; }
+        if (this.preOpenFailures >= SSE_AFTER_FAILURES) this.startSSE();
+      }
+    }
+    this.scheduleReconnect();
+  }
+
+  scheduleReconnect() {
+    if (this.stopped) return;
+    clearTimeout(this.timer);
+    const ceiling = Math.min(BACKOFF_CAP_MS, BACKOFF_BASE_MS * 2 ** Math.min(this.failures, 16));
+    const delay = Math.floor(Math.random() * ceiling); // full jitter
+    this.failures++;
+    this.retryAt = Date.now() + delay;
+    this.timer = setTimeout(() => this.connectWS(), delay);
+    this.setState();
+  }
+
+  retryNow() {
+    if (this.stopped || this.ws) return;
+    clearTimeout(this.timer);
+    this.failures = 0;
+    this.connectWS();
+  }
+
+  send(msg) {
+    if (!this.ws || this.ws.readyState !== WebSocket.OPEN) return false;
+    if (msg.id === undefined) msg.id = this.nextID++;
+    const text = JSON.stringify(msg);
+    this.ws.send(text);
+    this.h.frame({ dir: 'out', type: msg.type, size: text.length, t: Date.now(), via: 'ws' });
+    return true;
+  }
+
+  syncSymbols() {
+    const add = [...this.symbols].filter((s) => !this.sent.has(s));
+    const drop = [...this.sent].filter((s) => !this.symbols.has(s));
+    if (add.length) this.send({ type: 'subscribe', symbols: add });
+    if (drop.length) this.send({ type: 'unsubscribe', symbols: drop });
+    for (const s of add) this.sent.add(s);
+    for (const s of drop) this.sent.delete(s);
+  }
+
+  welcome(frame) {
+    const first = !this.everConnected;
+    this.wsLive = true;
+    this.everConnected = true;
+    this.failures = 0;
+    this.preOpenFailures = 0;
+    this.reason = '';
+    this.sent.clear();
+    this.send({ type: 'subscribe', channels: [...this.channels] });
+    this.syncSymbols();
+    this.startHeartbeat((frame.heartbeat_s || 20) * 1000);
+    this.closeSSE();
+    this.setState();
+    this.h.connected({ via: 'ws', first });
+  }
+
+  // An application-level ping: the browser answers the server's pings itself
+  // and never tells us, so this is how a half-open connection gets noticed.
+  startHeartbeat(every) {
+    this.stopHeartbeat();
+    this.pingTimer = setInterval(() => {
+      if (!this.send({ type: 'ping' })) return;
+      clearTimeout(this.pongTimer);
+      this.pongTimer = setTimeout(() => { if (this.ws) this.ws.close(4000, 'no pong'); }, PONG_TIMEOUT_MS);
+    }, every);
+  }
+
+  stopHeartbeat() {
+    clearInterval(this.pingTimer);
+    clearTimeout(this.pongTimer);
+  }
+
+  // --- Server-Sent Events fallback ---
+
+  startSSE() {
+    if (this.stopped || this.sse || this.wsLive) return;
+    this.openSSE();
+  }
+
+  openSSE() {
+    const qs = new URLSearchParams();
+    if (this.symbols.size) qs.set('symbols', [...this.symbols].join(','));
+    qs.set('channels', [...this.channels].join(','));
+    const key = qs.toString();
+    if (this.sse && key === this.sseKey) return;
+    this.closeSSE();
+    this.sseKey = key;
+    const es = new EventSource(SSE_PATH + '?' + key);
+    this.sse = es;
+    const onData = (name) => (ev) => { if (this.sse === es) this.receive(ev.data, 'sse', name); };
+    es.onopen = () => {
+      if (this.sse !== es) return;
+      const first = !this.everConnected;
+      this.sseLive = true;
+      this.everConnected = true;
+      this.setState();
+      this.h.connected({ via: 'sse', first });
+    };
+    es.onmessage = onData('');
+    for (const name of ['quotes', 'portfolio', 'welcome']) es.addEventListener(name, onData(name));
+    es.onerror = (ev) => {
+      if (this.sse !== es) return;
+      if (ev.data) { this.receive(ev.data, 'sse', 'error'); return; }
+      // Let the WebSocket loop decide when to try again.
+      this.closeSSE();
+      this.setState();
+    };
+  }
+
+  closeSSE() {
+    if (this.sse) this.sse.close();
+    this.sse = null;
+    this.sseLive = false;
+    this.sseKey = '';
+  }
+
+  // --- Frames ---
+
+  receive(text, via, eventName) {
+    const now = Date.now();
+    let msg;
+    try {
+      msg = JSON.parse(text);
+    } catch {
+      this.h.frame({ dir: 'in', type: '(not JSON)', size: text.length, t: now, via });
+      return;
+    }
+    if (Array.isArray(msg)) msg = { type: eventName || 'quotes', data: msg };
+    else if (msg && typeof msg === 'object' && typeof msg.type !== 'string') msg = { type: eventName || 'unknown', data: msg };
+    if (!msg || typeof msg !== 'object') return;
+    this.h.frame({ dir: 'in', type: msg.type, size: text.length, t: now, via, count: Array.isArray(msg.data) ? msg.data.length : 0 });
+    switch (msg.type) {
+      case 'welcome':
+        if (via === 'ws') this.welcome(msg);
+        break;
+      case 'subscriptions':
+        if (Array.isArray(msg.symbols)) this.sent = new Set(msg.symbols);
+        break;
+      case 'quotes':
+        if (Array.isArray(msg.data)) {
+          this.measure(msg.data, now);
+          this.h.quotes(msg.data, via);
+        }
+        break;
+      case 'portfolio':
+        if (msg.data && typeof msg.data === 'object') this.h.portfolio(msg.data);
+        break;
+      case 'pong':
+        clearTimeout(this.pongTimer);
+        break;
+      case 'error':
+        this.h.error(msg);
+        break;
+      default:
+        break; // unknown types are ignored, as the protocol asks
+    }
+  }
+
+  measure(quotes, now) {
+    for (const q of quotes) {
+      if (q.snapshot || typeof q.ts !== 'number') continue;
+      const lat = Math.max(0, now - q.ts);
+      this.latency = Number.isNaN(this.latency) ? lat : this.latency * 0.9 + lat * 0.1;
+    }
+  }
+
+  setState(forced) {
+    let state;
+    if (forced) state = forced;
+    else if (this.live) state = 'live';
+    else if (!navigator.onLine || this.failures >= OFFLINE_AFTER_FAILURES) state = 'offline';
+    else state = 'reconnecting';
+    this.h.state(state, { via: this.via, reason: this.reason, retryAt: this.retryAt || 0 });
+  }
+
+  lost(reason) {
+    this.stop();
+    this.h.authLost(reason);
+  }
+}
