@@ -223,10 +223,7 @@ func run(ctx context.Context, cfg Config) (Report, error) {
 	sample(&srv.Start)
 	w0 := time.Now()
 	e.clk.set(phaseMeasure)
-	select {
-	case <-ctx.Done():
-	case <-time.After(cfg.Duration):
-	}
+	e.wait(ctx, cfg.Duration, progress)
 	e.clk.set(phaseDrain)
 	window := time.Since(w0)
 	sample(&srv.End)
@@ -236,4 +233,21 @@ func run(ctx context.Context, cfg Config) (Report, error) {
 	rep.ToolCPUS = (selfCPU() - tool0).Seconds()
 	e.fill(&rep, window, srv)
 	return rep, nil
+}
+
+// wait sleeps through the window, printing the open connections every 5 s.
+func (e *env) wait(ctx context.Context, d time.Duration, progress func(string, ...any)) {
+	end := time.After(d)
+	tick := time.NewTicker(5 * time.Second)
+	defer tick.Stop()
+	for {
+		select {
+		case <-ctx.Done():
+			return
+		case <-end:
+			return
+		case <-tick.C:
+			progress("%d open, %d failed", e.col.open.Load(), e.col.failed.Load())
+		}
+	}
 }
