@@ -1,0 +1,131 @@
+package main
+
+import (
+	"context"
+	"net"
+	"net/http"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"syscall"
+	"testing"
+	"time"
+)
+
+// TestSmokeAgainstRealServer builds and starts the real tickerd on a temp
+// database, then runs the load tool in each mode for a few seconds. It fails
+// if any client fails to connect or errs, or if no quotes arrive.
+func TestSmokeAgainstRealServer(t *testing.T) {
+	if testing.Short() {
+		t.Skip("builds and starts the server")
+	}
+	url, pid := startTickerd(t)
+	runs := []struct {
+		mode     string
+		clients  int
+		duration time.Duration
+	}{
+		{modeWS, 200, 3 * time.Second},
+		{modeSSE, 50, 2 * time.Second},
+		{modePoll, 50, 2 * time.Second},
+	}
+	for _, r := range runs {
+		t.Run(r.mode, func(t *testing.T) {
+			ctx, cancel := context.WithTimeout(context.Background(), 60*time.Second)
+			defer cancel()
+			rep, err := run(ctx, Config{
+				URL: url, Mode: r.mode, Clients: r.clients, Symbols: 10, Spread: spreadRoundRobin, Seed: 1,
+				Ramp: time.Second, Duration: r.duration, Interval: 250 * time.Millisecond,
+				PerAccount: 20, UserPrefix: "smoke", Password: "smoke-password-1", AccountConcurrency: 4,
+				SourceIPs: 253, Timeout: 10 * time.Second, ServerPID: pid,
+			})
+			if err != nil {
+				t.Fatal(err)
+			}
+			if rep.Server == nil {
+				t.Fatal("no server usage despite ServerPID")
+			}
+			t.Logf("%s: %d clients, %.0f quotes/s, latency p50 %.1f ms p99 %.1f ms, %.0f B/quote, server %.0f%% CPU",
+				r.mode, rep.Clients.Connected, rep.Quotes.PerS, rep.Latency.P50, rep.Latency.P99, rep.Bytes.PerQuote, rep.Server.CPUPct)
+			if rep.Clients.Connected != int64(r.clients) || rep.Clients.Failed != 0 || rep.Clients.OpenAtEnd != int64(r.clients) {
+				t.Errorf("clients = %+v, want all %d connected to the end", rep.Clients, r.clients)
+			}
+			if rep.ErrorsN != 0 {
+				t.Errorf("client errors: %v (closes %v)", rep.Errors, rep.Closes)
+			}
+			if rep.Quotes.Window == 0 || rep.Latency.Count == 0 || rep.Quotes.Snapshots == 0 {
+				t.Errorf("quotes = %+v, latency n = %d: no quotes arrived", rep.Quotes, rep.Latency.Count)
+			}
+			if rep.Bytes.PerQuote <= 0 || rep.Server.End.RSSBytes == 0 {
+				t.Errorf("bytes per quote %v, server usage %+v", rep.Bytes.PerQuote, rep.Server)
+			}
+			if r.mode == modePoll && (rep.HTTP.Requests == 0 || rep.Staleness.Count == 0) {
+				t.Errorf("poll: http %+v staleness %+v", rep.HTTP, rep.Staleness)
+			}
+		})
+	}
+}
+
+// startTickerd builds cmd/tickerd into a temp dir, starts it on a free
+// loopback port with a temp database and 5 ticks per symbol per second, waits
+// until it is ready and stops it when the test ends.
+func startTickerd(t *testing.T) (url string, pid int) {
+	t.Helper()
+	dir := t.TempDir()
+	bin := filepath.Join(dir, "tickerd")
+	build := exec.Command("go", "build", "-o", bin, "../tickerd")
+	if out, err := build.CombinedOutput(); err != nil {
+		t.Fatalf("build tickerd: %v\n%s", err, out)
+	}
+	ln, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	addr := ln.Addr().String()
+	ln.Close()
+	logf, err := os.Create(filepath.Join(dir, "server.log"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	cmd := exec.Command(bin, "-addr", addr, "-db", filepath.Join(dir, "t.db"),
+		"-tick-rate", "5", "-seed", "1", "-log-level", "warn")
+	cmd.Stdout, cmd.Stderr = logf, logf
+	if err := cmd.Start(); err != nil {
+		t.Fatal(err)
+	}
+	exited := make(chan error, 1)
+	go func() { exited <- cmd.Wait() }()
+	t.Cleanup(func() {
+		_ = cmd.Process.Signal(syscall.SIGTERM)
+		select {
+		case <-exited:
+		case <-time.After(15 * time.Second):
+			_ = cmd.Process.Kill()
+			<-exited
+		}
+		logf.Close()
+		if t.Failed() {
+			log, _ := os.ReadFile(logf.Name())
+			t.Logf("server log:\n%s", log)
+		}
+	})
+	url = "http://" + addr
+	deadline := time.Now().Add(30 * time.Second)
+	for {
+		resp, err := http.Get(url + "/readyz")
+		if err == nil {
+			resp.Body.Close()
+			if resp.StatusCode == http.StatusOK {
+				return url, cmd.Process.Pid
+			}
+		}
+		select {
+		case err := <-exited:
+			t.Fatalf("tickerd exited before it was ready: %v", err)
+		case <-time.After(50 * time.Millisecond):
+		}
+		if time.Now().After(deadline) {
+			t.Fatalf("tickerd not ready after 30s: %v", err)
+		}
+	}
+}
