@@ -1,0 +1,171 @@
+package web
+
+import (
+	"context"
+	"encoding/json"
+	"errors"
+	"io"
+	"net"
+	"time"
+
+	"github.com/gofiber/contrib/websocket"
+
+	"github.com/tickerd/tickerd/portfolio"
+)
+
+var (
+	errTooBig  = errors.New("message too big")
+	errNotText = errors.New("binary message")
+)
+
+// readMessage reads one whole message into a pooled buffer (the caller
+// puts it back), refusing messages over the limit without buffering them.
+func (c *wsConn) readMessage() (*[]byte, error) {
+	mt, r, err := c.conn.NextReader()
+	if err != nil {
+		return nil, err
+	}
+	c.lastSeen.Store(time.Now().UnixNano())
+	buf := c.st.reg.frames.get()
+	b := *buf
+	for {
+		if len(b) == cap(b) {
+			b = append(b, 0)[:len(b)]
+		}
+		n, err := r.Read(b[len(b):cap(b)])
+		b = b[:len(b)+n]
+		if len(b) > c.lim.maxMessageBytes {
+			*buf = b
+			c.st.reg.frames.put(buf)
+			return nil, errTooBig
+		}
+		if err == io.EOF {
+			break
+		}
+		if err != nil {
+			*buf = b
+			c.st.reg.frames.put(buf)
+			return nil, err
+		}
+	}
+	*buf = b
+	if mt != websocket.TextMessage {
+		return buf, errNotText
+	}
+	return buf, nil
+}
+
+// readFailed turns a read error into the right close request.
+func (c *wsConn) readFailed(err error) {
+	if errors.Is(err, errTooBig) {
+		c.st.requestClose(websocket.CloseMessageTooBig, "message exceeds max_message_bytes")
+		return
+	}
+	// The peer closed (the close handler already asked to answer its close
+	// frame), vanished, or our own read deadline after a close expired.
+	c.st.requestClose(-1, "")
+}
+
+// discard reads and drops messages until the connection ends (after a close
+// was requested, the writer bounds this with a read deadline).
+func (c *wsConn) discard() {
+	for {
+		buf, err := c.readMessage()
+		if buf != nil {
+			c.st.reg.frames.put(buf)
+		}
+		if err != nil && !errors.Is(err, errNotText) {
+			return
+		}
+	}
+}
+
+// awaitAuth waits up to authTimeout for {"type":"auth","token":...}.
+func (c *wsConn) awaitAuth() (portfolio.Session, bool) {
+	_ = c.conn.SetReadDeadline(time.Now().Add(time.Duration(c.st.reg.authWait.Load())))
+	buf, err := c.readMessage()
+	if err != nil && !errors.Is(err, errNotText) {
+		var ne net.Error
+		if errors.As(err, &ne) && ne.Timeout() {
+			c.st.requestClose(closeUnauthorized, "authentication timeout")
+		} else {
+			c.readFailed(err)
+		}
+		return portfolio.Session{}, false
+	}
+	var m clientMessage
+	jerr := json.Unmarshal(*buf, &m)
+	c.st.reg.frames.put(buf)
+	if err != nil || jerr != nil || m.Type != "auth" || m.Token == "" {
+		c.st.requestClose(closeUnauthorized, `authentication required: send {"type":"auth","token":"..."} first`)
+		return portfolio.Session{}, false
+	}
+	ctx, cancel := context.WithTimeout(context.Background(), writeWait)
+	defer cancel()
+	sess, aerr := c.srv.store.Authenticate(ctx, m.Token)
+	if aerr != nil {
+		c.st.requestClose(closeUnauthorized, "invalid or expired token")
+		return portfolio.Session{}, false
+	}
+	_ = c.conn.SetReadDeadline(time.Time{})
+	return sess, true
+}
+
+// readLoop handles client messages until the connection ends or a close is
+// requested.
+func (c *wsConn) readLoop() {
+	for {
+		buf, err := c.readMessage()
+		if err != nil && !errors.Is(err, errNotText) {
+			c.readFailed(err)
+			if errors.Is(err, errTooBig) {
+				c.discard()
+			}
+			return
+		}
+		if !c.allow() {
+			c.st.reg.frames.put(buf)
+			if c.strikes > float64(c.lim.maxMessagesPerS) {
+				c.st.requestClose(websocket.ClosePolicyViolation, "message rate limit exceeded")
+				c.discard()
+				return
+			}
+			c.reply(func(b []byte) []byte {
+				return appendError(b, nil, wsRateLimited, "more than max_messages_per_s messages; this one was ignored")
+			})
+			continue
+		}
+		if err != nil { // binary
+			c.st.reg.frames.put(buf)
+			c.reply(func(b []byte) []byte {
+				return appendError(b, nil, wsInvalidJSON, "messages must be JSON text frames")
+			})
+			continue
+		}
+		c.handle(*buf)
+		c.st.reg.frames.put(buf)
+		if _, _, closing := c.st.closeRequested(); closing {
+			c.discard()
+			return
+		}
+	}
+}
+
+// allow takes one token from the inbound message bucket. Refused messages
+// add a strike; strikes decay at half the allowed rate, so a client that
+// keeps exceeding the rate is closed while a brief burst is only answered
+// with rate_limited errors.
+func (c *wsConn) allow() bool {
+	now := time.Now()
+	rate := float64(c.lim.maxMessagesPerS)
+	el := now.Sub(c.lastTick).Seconds()
+	c.lastTick = now
+	c.bucket = min(rate, c.bucket+el*rate)
+	c.strikes = max(0, c.strikes-el*rate/2)
+	if c.bucket >= 1 {
+		c.bucket--
+		return true
+	}
+	c.strikes++
+	return false
+}

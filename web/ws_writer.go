@@ -1,0 +1,170 @@
+package web
+
+import (
+	"context"
+	"fmt"
+	"runtime/debug"
+	"time"
+
+	"github.com/gofiber/contrib/websocket"
+)
+
+// Frame envelopes.
+const (
+	quotesPrefix    = `{"type":"quotes","data":[`
+	quotesSuffix    = `]}`
+	portfolioPrefix = `{"type":"portfolio","data":`
+	portfolioSuffix = `}`
+)
+
+// writeLoop is the connection's only writer. It sleeps until the
+// subscriber signals (quotes, replies, a close request) or its one timer
+// fires (heartbeat, rate-limited quotes, portfolio throttle, session
+// expiry), then writes everything that is due.
+func (c *wsConn) writeLoop() {
+	defer close(c.writerDone)
+	defer func() {
+		if v := recover(); v != nil {
+			c.srv.log.Error("websocket writer panic", "panic", fmt.Sprint(v), "stack", string(debug.Stack()))
+			_ = c.conn.SetReadDeadline(time.Now()) // end the reader too
+		}
+	}()
+	nextPing := time.Now().Add(c.lim.heartbeat)
+	armed := nextPing
+	timer := time.NewTimer(c.lim.heartbeat)
+	defer timer.Stop()
+	for {
+		select {
+		case <-c.st.sub.Notify():
+		case <-timer.C:
+			armed = time.Time{}
+		}
+		wake, ok := c.flush(&nextPing)
+		if !ok {
+			return
+		}
+		if armed.IsZero() || wake.Before(armed) {
+			timer.Reset(time.Until(wake))
+			armed = wake
+		}
+	}
+}
+
+// flush writes everything due and returns when to wake next; false means
+// the connection is finished (closed, or a write failed).
+func (c *wsConn) flush(nextPing *time.Time) (time.Time, bool) {
+	now := time.Now()
+	if code, reason, ok := c.st.closeRequested(); ok {
+		c.writeClose(code, reason)
+		return now, false
+	}
+
+	frame := c.st.reg.frames.get()
+	defer c.st.reg.frames.put(frame)
+	c.opMu.Lock()
+	replies := c.replies
+	c.replies = nil
+	pong, hasPong := c.pong, c.hasPong
+	c.hasPong = false
+	quotes, batch := c.out.takeQuotes(*frame, quotesPrefix, quotesSuffix)
+	*frame = quotes
+	c.opMu.Unlock()
+
+	for _, r := range replies {
+		err := c.write(*r)
+		c.st.reg.frames.put(r)
+		if err != nil {
+			return c.writeFailed()
+		}
+	}
+	if hasPong {
+		if err := c.conn.WriteControl(websocket.PongMessage, pong, now.Add(writeWait)); err != nil {
+			return c.writeFailed()
+		}
+	}
+	if batch.Lagging {
+		c.writeClose(websocket.CloseTryAgainLater, "client too slow")
+		return now, false
+	}
+	if len(quotes) > 0 {
+		if err := c.write(quotes); err != nil {
+			return c.writeFailed()
+		}
+	}
+
+	wake := *nextPing
+	sooner := func(d time.Duration) {
+		if t := now.Add(d); d > 0 && t.Before(wake) {
+			wake = t
+		}
+	}
+	sooner(batch.Wait)
+	payload, wait, err := c.out.portfolio(context.Background(), batch.Dirty, now)
+	switch {
+	case err != nil:
+		c.srv.log.Error("portfolio push failed", "err", err)
+		b := c.st.reg.frames.get()
+		*b = appendError(*b, nil, wsInternal, "portfolio valuation failed; it will be retried on the next change")
+		err = c.write(*b)
+		c.st.reg.frames.put(b)
+		if err != nil {
+			return c.writeFailed()
+		}
+	case payload != nil:
+		b := c.st.reg.frames.get()
+		*b = append(append(append(*b, portfolioPrefix...), payload...), portfolioSuffix...)
+		err = c.write(*b)
+		c.st.reg.frames.put(b)
+		if err != nil {
+			return c.writeFailed()
+		}
+	}
+	sooner(wait)
+
+	if !now.Before(*nextPing) {
+		silent := now.Sub(time.Unix(0, c.lastSeen.Load()))
+		if silent > silentHeartbeats*c.lim.heartbeat {
+			c.writeClose(closeHeartbeatTimeout, "heartbeat timeout")
+			return now, false
+		}
+		if err := c.conn.WriteControl(websocket.PingMessage, nil, now.Add(writeWait)); err != nil {
+			return c.writeFailed()
+		}
+		*nextPing = now.Add(c.lim.heartbeat)
+		wake = *nextPing
+		sooner(batch.Wait)
+		sooner(wait)
+	}
+	if sess, ok := c.st.session(); ok {
+		if !now.Before(sess.ExpiresAt) {
+			c.writeClose(closeUnauthorized, "session expired")
+			return now, false
+		}
+		sooner(sess.ExpiresAt.Sub(now))
+	}
+	return wake, true
+}
+
+// write sends one text frame within writeWait.
+func (c *wsConn) write(frame []byte) error {
+	if err := c.conn.SetWriteDeadline(time.Now().Add(writeWait)); err != nil {
+		return err
+	}
+	return c.conn.WriteMessage(websocket.TextMessage, frame)
+}
+
+// writeFailed ends the connection after a write error: the reader is
+// unblocked and nothing more is written.
+func (c *wsConn) writeFailed() (time.Time, bool) {
+	_ = c.conn.SetReadDeadline(time.Now())
+	return time.Time{}, false
+}
+
+// writeClose sends a close frame (code -1: none) and gives the client
+// closeGrace to answer before the reader gives up.
+func (c *wsConn) writeClose(code int, reason string) {
+	if code > 0 {
+		_ = c.conn.WriteControl(websocket.CloseMessage, websocket.FormatCloseMessage(code, reason), time.Now().Add(closeGrace))
+	}
+	_ = c.conn.SetReadDeadline(time.Now().Add(closeGrace))
+}
