@@ -16,6 +16,7 @@ import (
 	"io"
 	"os"
 	"os/signal"
+	"runtime/pprof"
 	"syscall"
 	"time"
 )
@@ -32,9 +33,20 @@ func main() {
 // mainErr parses flags, runs the load and writes the reports. A run with
 // client errors still reports, then fails.
 func mainErr(ctx context.Context, args []string, stdout, stderr io.Writer) error {
-	cfg, jsonPath, quiet, err := parseFlags(args, stderr)
+	cfg, jsonPath, quiet, cpuProfile, err := parseFlags(args, stderr)
 	if err != nil {
 		return err
+	}
+	if cpuProfile != "" {
+		f, err := os.Create(cpuProfile)
+		if err != nil {
+			return fmt.Errorf("cpu profile: %w", err)
+		}
+		defer f.Close()
+		if err := pprof.StartCPUProfile(f); err != nil {
+			return fmt.Errorf("cpu profile: %w", err)
+		}
+		defer pprof.StopCPUProfile()
 	}
 	if !quiet {
 		cfg.Progress = stderr
@@ -57,7 +69,7 @@ func mainErr(ctx context.Context, args []string, stdout, stderr io.Writer) error
 	return nil
 }
 
-func parseFlags(args []string, stderr io.Writer) (cfg Config, jsonPath string, quiet bool, err error) {
+func parseFlags(args []string, stderr io.Writer) (cfg Config, jsonPath string, quiet bool, cpuProfile string, err error) {
 	fs := flag.NewFlagSet("tickload", flag.ContinueOnError)
 	fs.SetOutput(stderr)
 	fs.Usage = func() {
@@ -90,12 +102,13 @@ Flags:
 	fs.DurationVar(&cfg.Timeout, "timeout", 10*time.Second, "dial, handshake and request timeout")
 	fs.IntVar(&cfg.ServerPID, "server-pid", 0, "server process id: sample its CPU and RSS from /proc for CPU-ms per 1,000 quotes and RSS per connection")
 	fs.StringVar(&jsonPath, "json", "", "also write the report as JSON to this file")
+	fs.StringVar(&cpuProfile, "cpuprofile", "", "write the load tool's own CPU profile to this file")
 	fs.BoolVar(&quiet, "quiet", false, "no progress lines on stderr (the report is still printed)")
 	if err := fs.Parse(args); err != nil {
-		return cfg, "", false, err
+		return cfg, "", false, "", err
 	}
 	if fs.NArg() > 0 {
-		return cfg, "", false, fmt.Errorf("unexpected arguments: %v", fs.Args())
+		return cfg, "", false, "", fmt.Errorf("unexpected arguments: %v", fs.Args())
 	}
-	return cfg, jsonPath, quiet, nil
+	return cfg, jsonPath, quiet, cpuProfile, nil
 }
