@@ -1,0 +1,186 @@
+package web
+
+import (
+	"context"
+	"net/http"
+	"sort"
+	"strings"
+	"testing"
+
+	"github.com/getkin/kin-openapi/openapi3"
+	"github.com/getkin/kin-openapi/openapi3filter"
+	"github.com/getkin/kin-openapi/routers/legacy"
+)
+
+// loadOpenAPI parses and validates the embedded document.
+func loadOpenAPI(tb testing.TB) *openapi3.T {
+	tb.Helper()
+	doc, err := openapi3.NewLoader().LoadFromData(openAPIDoc)
+	if err != nil {
+		tb.Fatalf("load openapi.yaml: %v", err)
+	}
+	if !doc.IsOpenAPI31OrLater() {
+		tb.Fatalf("openapi.yaml is %s, want 3.1", doc.OpenAPI)
+	}
+	if err := doc.Validate(context.Background()); err != nil {
+		tb.Fatalf("openapi.yaml is invalid: %v", err)
+	}
+	return doc
+}
+
+func TestOpenAPIDocumentValid(t *testing.T) {
+	doc := loadOpenAPI(t)
+	// Every problem code the server can produce is in the Problem enum.
+	enum := map[string]bool{}
+	for _, v := range doc.Components.Schemas["Problem"].Value.Properties["code"].Value.Enum {
+		enum[v.(string)] = true
+	}
+	for code := range codeStatus {
+		if !enum[code] {
+			t.Errorf("problem code %q missing from the Problem schema's enum", code)
+		}
+	}
+}
+
+// TestOpenAPIResponses sends real requests covering every REST operation,
+// success and error answers, and validates each response against the
+// document: undocumented statuses, missing fields, extra fields and wrong
+// types all fail.
+func TestOpenAPIResponses(t *testing.T) {
+	doc := loadOpenAPI(t)
+	ts := startTestServer(t, Config{BodyLimit: 2048, LoginPerUserPerMin: 2})
+	doc.Servers = openapi3.Servers{{URL: ts.URL}}
+	router, err := legacy.NewRouter(doc)
+	if err != nil {
+		t.Fatal(err)
+	}
+
+	tok := ts.register(t, "olga", "correct horse battery")
+	ck := loginCookie(t, ts, "olga", "correct horse battery")
+	ts.register(t, "limited", "correct horse battery") // uses 1 of its 2 logins
+
+	covered := map[string]map[int]bool{}
+	check := func(name, method, path, token string, body any, edit func(*http.Request)) *http.Response {
+		t.Helper()
+		req := ts.newRequest(t, method, path, body)
+		if token != "" {
+			req.Header.Set("Authorization", "Bearer "+token)
+		}
+		if edit != nil {
+			edit(req)
+		}
+		resp, respBody := ts.send(t, req)
+		route, params, err := router.FindRoute(req)
+		if err != nil {
+			t.Fatalf("%s: %s %s not in the document: %v", name, method, path, err)
+		}
+		in := &openapi3filter.ResponseValidationInput{
+			RequestValidationInput: &openapi3filter.RequestValidationInput{Request: req, PathParams: params, Route: route},
+			Status:                 resp.StatusCode,
+			Header:                 resp.Header,
+			Options:                &openapi3filter.Options{IncludeResponseStatus: true, MultiError: true},
+		}
+		in.SetBodyBytes(respBody)
+		if route.Operation.Responses.Status(resp.StatusCode) == nil {
+			// ValidateResponse skips 304 and redirects; check they are documented.
+			t.Errorf("%s: status %d not documented for %s", name, resp.StatusCode, route.Operation.OperationID)
+		}
+		if err := openapi3filter.ValidateResponse(context.Background(), in); err != nil {
+			t.Errorf("%s: %d response does not match the document: %v\nbody: %s", name, resp.StatusCode, err, respBody)
+		}
+		op := route.Operation.OperationID
+		if covered[op] == nil {
+			covered[op] = map[int]bool{}
+		}
+		covered[op][resp.StatusCode] = true
+		return resp
+	}
+	trade := func(side string, qty any) map[string]any {
+		return map[string]any{"symbol": "AAPL", "side": side, "quantity": qty}
+	}
+	foreign := func(r *http.Request) {
+		r.AddCookie(&http.Cookie{Name: sessionCookie, Value: ck.Value})
+		r.Header.Set("Origin", "https://evil.example")
+	}
+	creds := map[string]string{"username": "pablo", "password": "correct horse battery"}
+
+	check("register", "POST", "/api/v1/auth/register", "", creds, nil)
+	check("register taken", "POST", "/api/v1/auth/register", "", creds, nil)
+	check("register bad name", "POST", "/api/v1/auth/register", "", map[string]string{"username": "1x", "password": "correct horse"}, nil)
+	check("register unknown field", "POST", "/api/v1/auth/register", "", `{"username":"x","password":"y","z":1}`, nil)
+	check("register media type", "POST", "/api/v1/auth/register", "", creds, func(r *http.Request) { r.Header.Set("Content-Type", "text/plain") })
+	check("register too large", "POST", "/api/v1/auth/register", "", `{"username":"`+strings.Repeat("a", 4096)+`"}`, nil)
+	check("login", "POST", "/api/v1/auth/login", "", creds, nil)
+	check("login wrong", "POST", "/api/v1/auth/login", "", map[string]string{"username": "pablo", "password": "wrong password"}, nil)
+	check("login limited", "POST", "/api/v1/auth/login", "", map[string]string{"username": "limited", "password": "wrong password"}, nil)
+	check("login limited 429", "POST", "/api/v1/auth/login", "", map[string]string{"username": "limited", "password": "wrong password"}, nil)
+	check("login malformed", "POST", "/api/v1/auth/login", "", `{`, nil)
+	check("me", "GET", "/api/v1/me", tok, nil, nil)
+	check("me anonymous", "GET", "/api/v1/me", "", nil, nil)
+	check("buy", "POST", "/api/v1/portfolio/trades", tok, trade("buy", 3), nil)
+	check("sell too many", "POST", "/api/v1/portfolio/trades", tok, trade("sell", 300), nil)
+	check("trade bad json", "POST", "/api/v1/portfolio/trades", tok, `{"symbol":`, nil)
+	check("trade foreign origin", "POST", "/api/v1/portfolio/trades", "", trade("buy", 1), foreign)
+	check("trade anonymous", "POST", "/api/v1/portfolio/trades", "", trade("buy", 1), nil)
+	check("portfolio", "GET", "/api/v1/portfolio", tok, nil, nil)
+	check("portfolio anonymous", "GET", "/api/v1/portfolio", "", nil, nil)
+	check("trades", "GET", "/api/v1/portfolio/trades?limit=1", tok, nil, nil)
+	check("trades bad cursor", "GET", "/api/v1/portfolio/trades?cursor=%25%25", tok, nil, nil)
+	check("trades anonymous", "GET", "/api/v1/portfolio/trades", "", nil, nil)
+	check("watchlist put", "PUT", "/api/v1/watchlist", tok, map[string]any{"symbols": []string{"AAPL", "KO"}}, nil)
+	check("watchlist put unknown", "PUT", "/api/v1/watchlist", tok, map[string]any{"symbols": []string{"ZZZZ"}}, nil)
+	check("watchlist put foreign", "PUT", "/api/v1/watchlist", "", map[string]any{"symbols": []string{}}, foreign)
+	check("watchlist get", "GET", "/api/v1/watchlist", tok, nil, nil)
+	check("watchlist anonymous", "GET", "/api/v1/watchlist", "", nil, nil)
+	check("symbols", "GET", "/api/v1/symbols", "", nil, nil)
+	etag := check("quotes", "GET", "/api/v1/quotes?symbols=AAPL,MSFT", "", nil, nil).Header.Get("ETag")
+	check("quotes all", "GET", "/api/v1/quotes", "", nil, nil)
+	check("quotes 304", "GET", "/api/v1/quotes?symbols=AAPL,MSFT", "", nil, func(r *http.Request) { r.Header.Set("If-None-Match", "*") })
+	check("quotes stale etag", "GET", "/api/v1/quotes?symbols=AAPL,MSFT", "", nil, func(r *http.Request) { r.Header.Set("If-None-Match", etag+"x") })
+	check("quotes unknown", "GET", "/api/v1/quotes?symbols=ZZZZ", "", nil, nil)
+	check("quotes empty", "GET", "/api/v1/quotes?symbols=,", "", nil, nil)
+	check("candles", "GET", "/api/v1/quotes/AAPL/candles", "", nil, nil)
+	check("candles bad from", "GET", "/api/v1/quotes/AAPL/candles?from=soon", "", nil, nil)
+	check("candles unknown", "GET", "/api/v1/quotes/ZZZZ/candles", "", nil, nil)
+	check("openapi", "GET", "/api/v1/openapi.yaml", "", nil, nil)
+	check("healthz", "GET", "/healthz", "", nil, nil)
+	check("readyz", "GET", "/readyz", "", nil, nil)
+	check("logout", "POST", "/api/v1/auth/logout", tok, nil, nil)
+	check("logout again", "POST", "/api/v1/auth/logout", tok, nil, nil)
+	check("logout foreign", "POST", "/api/v1/auth/logout", "", nil, foreign)
+
+	// Every REST operation of the document was exercised (the streams have
+	// their own tests).
+	var missing []string
+	for path, item := range doc.Paths.Map() {
+		for method, op := range item.Operations() {
+			if op.OperationID == "websocket" || op.OperationID == "eventStream" {
+				continue
+			}
+			if covered[op.OperationID] == nil {
+				missing = append(missing, method+" "+path)
+			}
+		}
+	}
+	sort.Strings(missing)
+	if len(missing) > 0 {
+		t.Errorf("operations never exercised: %v", missing)
+	}
+
+	// Errors raised outside any operation (unknown route, wrong method)
+	// are problems of the documented schema too.
+	problemSchema := doc.Components.Schemas["Problem"].Value
+	for _, c := range []struct{ method, path string }{{"GET", "/api/v1/nope"}, {"DELETE", "/api/v1/watchlist"}} {
+		resp, body := ts.do(t, c.method, c.path, tok, nil)
+		var v any = decode[map[string]any](t, body)
+		if err := problemSchema.VisitJSON(v, openapi3.EnableJSONSchema2020()); err != nil || resp.StatusCode < 400 {
+			t.Errorf("%s %s: %d %s does not match Problem: %v", c.method, c.path, resp.StatusCode, body, err)
+		}
+	}
+
+	// Last, because it closes the database: readiness failure.
+	if err := ts.Store.Close(); err != nil {
+		t.Fatal(err)
+	}
+	check("readyz down", "GET", "/readyz", "", nil, nil)
+}
