@@ -1,7 +1,7 @@
 // Header totals and the positions table, rendered from a portfolio valuation
 // (GET /api/v1/portfolio once, then every push on the "portfolio" channel).
 
-import { count, direction, money, setChange } from './format.js';
+import { arrow, count, direction, money, setChange } from './format.js';
 
 /** PortfolioView renders valuations; onSelect(symbol) opens a symbol's chart. */
 export class PortfolioView {
@@ -49,7 +49,7 @@ export class PortfolioView {
       c.qty.textContent = count(pos.quantity);
       c.avg.textContent = money(pos.avg_cost);
       const moved = direction(pos.last_price - row.last);
-      c.last.textContent = money(pos.last_price);
+      c.last.textContent = (moved ? arrow(pos.last_price - row.last) + ' ' : '') + money(pos.last_price);
       c.last.classList.toggle('up', moved === 'up');
       c.last.classList.toggle('down', moved === 'down');
       row.last = pos.last_price;
@@ -73,8 +73,8 @@ export class PortfolioView {
     btn.addEventListener('click', () => this.onSelect(symbol));
     const symTd = document.createElement('td');
     symTd.append(btn);
-    const mk = () => { const td = document.createElement('td'); td.className = 'num'; return td; };
-    const cells = { qty: mk(), avg: mk(), last: mk(), value: mk(), pl: mk() };
+    const mk = (label) => { const td = document.createElement('td'); td.className = 'num'; td.dataset.label = label; return td; };
+    const cells = { qty: mk('Qty'), avg: mk('Avg cost'), last: mk('Last'), value: mk('Market value'), pl: mk('Unrealized P&L') };
     tr.append(symTd, cells.qty, cells.avg, cells.last, cells.value, cells.pl);
     tr.classList.toggle('selected', symbol === this.selected);
     const row = { tr, cells, last: NaN };

@@ -81,9 +81,10 @@ export class ProtocolView {
     for (let i = this.frames.length - 1; i >= 0; i--) {
       const f = this.frames[i];
       const tr = document.createElement('tr');
-      const dir = f.dir === 'in' ? '↓ in' : '↑ out';
+      const dir = f.dir === 'in' ? '↓ in' : f.dir === 'out' ? '↑ out' : '• conn';
       const type = f.count ? `${f.type} ×${f.count}` : f.type;
-      tr.append(cell(dir, f.dir), cell(f.via === 'sse' ? `${type} (sse)` : type), cell(count(f.size), 'num'), cell(clockTime(f.t), 'num'));
+      const size = f.dir === 'event' ? '' : count(f.size);
+      tr.append(cell(dir, f.dir), cell(f.via === 'sse' && f.dir === 'in' ? `${type} (sse)` : type), cell(size, 'num'), cell(clockTime(f.t), 'num'));
       rows.push(tr);
     }
     this.framesEl.replaceChildren(...rows);

@@ -101,10 +101,15 @@ export class Stream {
     }
     this.ws = ws;
     let opened = false;
-    ws.onopen = () => { opened = true; };
+    ws.onopen = () => {
+      opened = true;
+      this.h.frame({ dir: 'event', type: 'ws open', size: 0, t: Date.now(), via: 'ws' });
+    };
     ws.onmessage = (ev) => { if (this.ws === ws) this.receive(ev.data, 'ws', ''); };
     ws.onclose = (ev) => {
       if (this.ws !== ws) return;
+      const why = ev.reason ? `ws close ${ev.code}: ${ev.reason}` : `ws close ${ev.code}`;
+      this.h.frame({ dir: 'event', type: opened ? why : `ws failed (${ev.code})`, size: 0, t: Date.now(), via: 'ws' });
       this.ws = null;
       this.wsLive = false;
       this.sent.clear();
@@ -224,6 +229,7 @@ export class Stream {
     const onData = (name) => (ev) => { if (this.sse === es) this.receive(ev.data, 'sse', name); };
     es.onopen = () => {
       if (this.sse !== es) return;
+      this.h.frame({ dir: 'event', type: 'sse open', size: 0, t: Date.now(), via: 'sse' });
       const first = !this.everConnected;
       this.sseLive = true;
       this.everConnected = true;
@@ -236,6 +242,7 @@ export class Stream {
       if (this.sse !== es) return;
       if (ev.data) { this.receive(ev.data, 'sse', 'error'); return; }
       // Let the WebSocket loop decide when to try again.
+      this.h.frame({ dir: 'event', type: 'sse error', size: 0, t: Date.now(), via: 'sse' });
       this.closeSSE();
       this.setState();
     };

@@ -1,0 +1,415 @@
+package web_test
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"net"
+	"net/http"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"strings"
+	"sync"
+	"sync/atomic"
+	"testing"
+	"time"
+
+	"github.com/chromedp/cdproto/cdp"
+	"github.com/chromedp/cdproto/emulation"
+	"github.com/chromedp/chromedp"
+	"github.com/chromedp/chromedp/kb"
+)
+
+const chromiumPath = "/usr/bin/chromium"
+
+// TestDashboardEndToEnd drives the dashboard in headless Chromium against
+// the real tickerd binary: sign up, log in, watch a price move, trade, see
+// the position and header follow the push, open the chart and the protocol
+// panel, survive a server crash and restart, log out. Any JavaScript
+// exception or console error fails it.
+func TestDashboardEndToEnd(t *testing.T) {
+	if testing.Short() {
+		t.Skip("end-to-end browser test skipped in -short mode")
+	}
+	if _, err := os.Stat(chromiumPath); err != nil {
+		if os.Getenv("CI") != "" {
+			t.Fatalf("CI is set and %s is missing: install the chromium package", chromiumPath)
+		}
+		t.Skipf("%s not installed: %v", chromiumPath, err)
+	}
+	root := moduleRoot(t)
+	if _, err := os.Stat(filepath.Join(root, "web", "static", "vendor", "lightweight-charts.js")); err != nil {
+		t.Fatalf("web/static/vendor/lightweight-charts.js is missing: run `make assets` first (%v)", err)
+	}
+	shots := filepath.Join(root, "artifacts", "screenshots")
+	if err := os.MkdirAll(shots, 0o755); err != nil {
+		t.Fatal(err)
+	}
+
+	srv := newServerProcess(t, root)
+	srv.start(t)
+	base := "http://" + srv.addr
+
+	ctx, cancel := context.WithTimeout(context.Background(), 100*time.Second)
+	defer cancel()
+	ctx = newBrowser(t, ctx)
+	page := &pageLog{}
+	page.watch(t, ctx)
+	b := &browserSteps{t: t, ctx: ctx}
+
+	user := fmt.Sprintf("e2e%d", time.Now().UnixNano()%1e9)
+	const password = "correct horse battery"
+
+	// Sign up: first a password the server refuses, shown next to its field.
+	b.do("open the page", chromedp.EmulateViewport(1280, 800), chromedp.Navigate(base+"/"), chromedp.WaitVisible(chromedp.ID("auth-form")))
+	b.do("try a short password",
+		chromedp.SendKeys(chromedp.ID("auth-username"), user),
+		chromedp.SendKeys(chromedp.ID("auth-password"), "short"),
+		chromedp.Click(chromedp.ID("auth-register")))
+	b.waitFor("the password field shows the server's rule", `document.getElementById('auth-password-error').textContent.includes('password must be')`, 10*time.Second)
+	b.do("sign up",
+		clearInput("auth-password"),
+		chromedp.SendKeys(chromedp.ID("auth-password"), password),
+		chromedp.Click(chromedp.ID("auth-register")),
+		chromedp.WaitVisible(chromedp.ID("search-input")))
+	b.do("log out after sign-up", chromedp.Click(chromedp.ID("logout")), chromedp.WaitVisible(chromedp.ID("auth-form")))
+	b.do("log in",
+		chromedp.SendKeys(chromedp.ID("auth-password"), password+kb.Enter),
+		chromedp.WaitVisible(chromedp.ID("search-input")))
+	b.waitFor("the header says who is logged in", fmt.Sprintf(`document.getElementById('user-name').textContent === %q`, user), 5*time.Second)
+	b.waitFor("the connection is live", connIs("live"), 15*time.Second)
+
+	// Add AAPL through the search box, with the keyboard.
+	b.do("search for a symbol", chromedp.SendKeys(chromedp.ID("search-input"), "apple"))
+	b.waitFor("the search lists Apple", `!!document.querySelector('#search-list li[data-symbol="AAPL"][aria-selected="true"]')`, 5*time.Second)
+	b.do("pick it with Enter", chromedp.SendKeys(chromedp.ID("search-input"), kb.Enter))
+	aaplPrice := `#wl-body tr[data-symbol="AAPL"] td.price`
+	b.do("the watchlist row appears", chromedp.WaitVisible(chromedp.CSS(aaplPrice)))
+	b.waitFor("AAPL has a price", fmt.Sprintf(`document.querySelector(%q).textContent.includes('$')`, aaplPrice), 10*time.Second)
+	first := b.text(aaplPrice)
+	b.waitFor("AAPL's price changes", fmt.Sprintf(`document.querySelector(%q).textContent !== %q`, aaplPrice, first), 10*time.Second)
+
+	// Trade: a refusal is shown with its code, a fill with its price.
+	b.do("fill the trade form",
+		clearInput("trade-symbol"),
+		chromedp.SendKeys(chromedp.ID("trade-symbol"), "AAPL"),
+		clearInput("trade-qty"),
+		chromedp.SendKeys(chromedp.ID("trade-qty"), "900000"),
+		chromedp.Click(chromedp.ID("trade-submit")))
+	b.waitFor("the refusal and its code", `(() => { const r = document.getElementById('trade-result'); return r.classList.contains('err') && r.querySelector('code') && r.querySelector('code').textContent === 'insufficient_cash'; })()`, 10*time.Second)
+	cashBefore := b.text("#sum-cash")
+	b.do("buy 10 shares",
+		clearInput("trade-qty"),
+		chromedp.SendKeys(chromedp.ID("trade-qty"), "10"),
+		chromedp.Click(chromedp.ID("trade-submit")))
+	b.waitFor("the fill", `(() => { const r = document.getElementById('trade-result'); return r.classList.contains('ok') && /Bought 10 AAPL at \$[\d,]+\.\d\d/.test(r.textContent); })()`, 10*time.Second)
+	b.do("the position row appears", chromedp.WaitVisible(chromedp.CSS(`#pos-body tr[data-symbol="AAPL"]`)))
+	b.waitFor("the position holds 10 shares", `document.querySelector('#pos-body tr[data-symbol="AAPL"] td:nth-child(2)').textContent === '10'`, 5*time.Second)
+	b.waitFor("the header's cash drops", fmt.Sprintf(`document.getElementById('sum-cash').textContent !== %q`, cashBefore), 5*time.Second)
+	total := b.text("#sum-total")
+	b.waitFor("the header's total follows the portfolio push", fmt.Sprintf(`document.getElementById('sum-total').textContent !== %q`, total), 15*time.Second)
+
+	// Chart and protocol panel.
+	b.do("open the chart", chromedp.Click(chromedp.CSS(`#wl-body tr[data-symbol="AAPL"] .sym-btn`)))
+	b.waitFor("the chart draws AAPL", `document.getElementById('chart-title').textContent.startsWith('AAPL') && document.querySelectorAll('#chart canvas').length > 0 && document.getElementById('chart-msg').hidden`, 10*time.Second)
+	b.do("open the protocol panel", chromedp.Click(chromedp.CSS(`#protocol summary`)))
+	b.waitFor("the protocol panel lists frames and rates", `document.getElementById('protocol').open && document.querySelectorAll('#proto-frames tr').length > 5 && /quotes\/s/.test(document.getElementById('proto-rates').textContent)`, 5*time.Second)
+	b.waitFor("the latency is measured", `/^\d+ ms$/.test(document.getElementById('conn-latency').textContent)`, 5*time.Second)
+
+	b.screenshot(filepath.Join(shots, "desktop.png"))
+	b.do("phone width", chromedp.EmulateViewport(390, 844, chromedp.EmulateScale(2)))
+	b.waitFor("layout settles", `document.documentElement.scrollWidth <= 390`, 5*time.Second)
+	b.screenshot(filepath.Join(shots, "phone.png"))
+	b.do("dark colour scheme", colorScheme("dark"))
+	b.waitFor("the page turns dark", `getComputedStyle(document.body).backgroundColor === 'rgb(14, 17, 23)'`, 5*time.Second)
+	b.screenshot(filepath.Join(shots, "phone-dark.png"))
+	b.do("desktop width", chromedp.EmulateViewport(1280, 800))
+	b.screenshot(filepath.Join(shots, "desktop-dark.png"))
+	b.do("light colour scheme", colorScheme("light"))
+
+	// Crash the server: the page notices, then reconnects by itself.
+	page.allowNetworkErrors(true)
+	srv.kill(t)
+	b.waitFor("the page shows reconnecting", connIs("reconnecting…")+` || `+connIs("offline"), 10*time.Second)
+	b.screenshot(filepath.Join(shots, "desktop-reconnecting.png"))
+	srv.start(t)
+	b.waitFor("the page is live again", connIs("live"), 45*time.Second)
+	resumed := b.eval(fmt.Sprintf(`document.querySelector(%q).dataset.seq`, aaplPrice))
+	b.waitFor("prices resume", fmt.Sprintf(`document.querySelector(%q).dataset.seq !== %q`, aaplPrice, resumed), 10*time.Second)
+	b.waitFor("the position survives the restart", `!!document.querySelector('#pos-body tr[data-symbol="AAPL"]')`, 5*time.Second)
+	page.allowNetworkErrors(false)
+
+	b.do("log out", chromedp.Click(chromedp.ID("logout")), chromedp.WaitVisible(chromedp.ID("auth-form")))
+	b.waitFor("the connection is closed", connIs("offline"), 5*time.Second)
+
+	if bad := page.failures(); len(bad) > 0 {
+		t.Fatalf("the page logged %d error(s):\n%s", len(bad), strings.Join(bad, "\n"))
+	}
+}
+
+// clearInput empties a text input the way a user's select-all + delete would.
+func clearInput(id string) chromedp.Action[chromedp.Void] {
+	return chromedp.Evaluate[chromedp.Void](fmt.Sprintf(`(() => { const el = document.getElementById(%q); el.value = ''; el.dispatchEvent(new Event('input', {bubbles: true})); })()`, id))
+}
+
+// colorScheme emulates the system's light or dark preference.
+func colorScheme(scheme string) chromedp.Action[chromedp.Void] {
+	return chromedp.Func(func(ctx context.Context, t *chromedp.Target) error {
+		_, err := cdp.Call(ctx, t, emulation.SetEmulatedMedia, emulation.SetEmulatedMediaParams{
+			Features: []*emulation.MediaFeature{{Name: "prefers-color-scheme", Value: scheme}},
+		})
+		return err
+	})
+}
+
+func connIs(state string) string {
+	return fmt.Sprintf(`document.getElementById('conn-state').textContent === %q`, state)
+}
+
+// moduleRoot is the directory of go.mod.
+func moduleRoot(t *testing.T) string {
+	t.Helper()
+	out, err := exec.Command("go", "env", "GOMOD").Output()
+	if err != nil {
+		t.Fatalf("go env GOMOD: %v", err)
+	}
+	gomod := strings.TrimSpace(string(out))
+	if gomod == "" || gomod == os.DevNull {
+		t.Fatal("not inside a Go module")
+	}
+	return filepath.Dir(gomod)
+}
+
+// serverProcess is the real tickerd binary on a fixed loopback port and a
+// temp database, so it can be killed and started again on both.
+type serverProcess struct {
+	bin, addr, db, logPath string
+	cmd                    *exec.Cmd
+	done                   chan struct{}
+}
+
+func newServerProcess(t *testing.T, root string) *serverProcess {
+	t.Helper()
+	dir := t.TempDir()
+	bin := filepath.Join(dir, "tickerd")
+	build := exec.Command("go", "build", "-o", bin, "./cmd/tickerd")
+	build.Dir = root
+	if out, err := build.CombinedOutput(); err != nil {
+		t.Fatalf("build tickerd: %v\n%s", err, out)
+	}
+	ln, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	addr := ln.Addr().String()
+	_ = ln.Close()
+	s := &serverProcess{bin: bin, addr: addr, db: filepath.Join(dir, "tickerd.db"), logPath: filepath.Join(dir, "server.log")}
+	t.Cleanup(func() {
+		s.kill(t)
+		if t.Failed() {
+			if out, err := os.ReadFile(s.logPath); err == nil {
+				t.Logf("server log (tail):\n%s", tail(string(out), 4000))
+			}
+		}
+	})
+	return s
+}
+
+func (s *serverProcess) start(t *testing.T) {
+	t.Helper()
+	logf, err := os.OpenFile(s.logPath, os.O_CREATE|os.O_APPEND|os.O_WRONLY, 0o644)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer logf.Close()
+	cmd := exec.Command(s.bin, "-addr", s.addr, "-db", s.db, "-seed", "1", "-tick-rate", "5", "-log-level", "warn")
+	cmd.Stdout, cmd.Stderr = logf, logf
+	if err := cmd.Start(); err != nil {
+		t.Fatalf("start tickerd: %v", err)
+	}
+	s.cmd, s.done = cmd, make(chan struct{})
+	go func(done chan struct{}) { _ = cmd.Wait(); close(done) }(s.done)
+
+	client := &http.Client{Timeout: time.Second}
+	deadline := time.Now().Add(30 * time.Second)
+	for {
+		res, err := client.Get("http://" + s.addr + "/readyz")
+		if err == nil {
+			_ = res.Body.Close()
+			if res.StatusCode == http.StatusOK {
+				return
+			}
+		}
+		select {
+		case <-s.done:
+			t.Fatalf("tickerd exited during start-up (see %s)", s.logPath)
+		default:
+		}
+		if time.Now().After(deadline) {
+			t.Fatalf("tickerd not ready on %s after 30s: %v", s.addr, err)
+		}
+		time.Sleep(50 * time.Millisecond)
+	}
+}
+
+// kill ends the server with SIGKILL: no graceful close frames, as in a crash.
+func (s *serverProcess) kill(t *testing.T) {
+	if s.cmd == nil {
+		return
+	}
+	_ = s.cmd.Process.Kill()
+	select {
+	case <-s.done:
+	case <-time.After(10 * time.Second):
+		t.Errorf("tickerd did not exit after SIGKILL")
+	}
+	s.cmd = nil
+}
+
+// newBrowser starts headless Chromium with the flags this machine needs.
+func newBrowser(t *testing.T, parent context.Context) context.Context {
+	t.Helper()
+	allocCtx, cancelAlloc := chromedp.NewExecAllocator(parent,
+		chromedp.ExecPath(chromiumPath),
+		chromedp.Flag("headless", true),
+		chromedp.NoSandbox,
+		chromedp.DisableGPU,
+		chromedp.Flag("disable-quic", true),
+		chromedp.NoFirstRun,
+		chromedp.Flag("disable-background-networking", true),
+		chromedp.Flag("disable-component-update", true),
+		chromedp.Flag("disable-sync", true),
+		chromedp.UserDataDir(t.TempDir()),
+	)
+	ctx, cancelCtx := chromedp.NewContext(allocCtx)
+	t.Cleanup(func() {
+		cancelCtx()
+		cancelAlloc()
+	})
+	if err := chromedp.Do(ctx); err != nil {
+		t.Fatalf("start chromium: %v", err)
+	}
+	return ctx
+}
+
+// pageLog collects what the page writes to its console. Exceptions,
+// console.error and browser errors fail the test; network errors only while
+// the server is deliberately down.
+type pageLog struct {
+	mu        sync.Mutex
+	bad       []string
+	allowNet  atomic.Bool
+	netErrors atomic.Int64
+}
+
+func (p *pageLog) watch(t *testing.T, ctx context.Context) {
+	t.Helper()
+	messages := chromedp.Console(ctx)
+	done := make(chan struct{})
+	go func() {
+		defer close(done)
+		for m, err := range messages {
+			if err != nil {
+				return
+			}
+			t.Logf("console %s", m)
+			switch {
+			case m.IsException():
+				p.add(fmt.Sprintf("exception: %s (%s:%d)", m.Text, m.URL, m.Line+1))
+			case m.Type != chromedp.ConsoleError:
+			case m.Source == "network" && strings.Contains(m.URL, "/api/v1/") &&
+				strings.Contains(m.Text, "the server responded with a status of 4"):
+				// The API answering 401/409/422 is part of the flow.
+			case m.Source == "network" && p.allowNet.Load():
+				p.netErrors.Add(1)
+			default:
+				p.add(fmt.Sprintf("error [%s]: %s (%s:%d)", m.Source, m.Text, m.URL, m.Line+1))
+			}
+		}
+	}()
+	t.Cleanup(func() { <-done })
+}
+
+func (p *pageLog) allowNetworkErrors(on bool) { p.allowNet.Store(on) }
+
+func (p *pageLog) add(s string) {
+	p.mu.Lock()
+	defer p.mu.Unlock()
+	p.bad = append(p.bad, s)
+}
+
+func (p *pageLog) failures() []string {
+	p.mu.Lock()
+	defer p.mu.Unlock()
+	return append([]string(nil), p.bad...)
+}
+
+// browserSteps runs named steps and fails the test with the step's name.
+type browserSteps struct {
+	t   *testing.T
+	ctx context.Context
+}
+
+func (b *browserSteps) do(step string, actions ...chromedp.Action[chromedp.Void]) {
+	b.t.Helper()
+	ctx, cancel := context.WithTimeout(b.ctx, 20*time.Second)
+	defer cancel()
+	if err := chromedp.Do(ctx, actions...); err != nil {
+		b.fail(step, err)
+	}
+}
+
+// waitFor polls a JavaScript condition in the page until it holds.
+func (b *browserSteps) waitFor(step, cond string, timeout time.Duration) {
+	b.t.Helper()
+	ctx, cancel := context.WithTimeout(b.ctx, timeout+2*time.Second)
+	defer cancel()
+	_, err := chromedp.Run(ctx, chromedp.Poll[bool]("(() => { try { return !!("+cond+"); } catch (e) { return false; } })()",
+		chromedp.WithPollingTimeout(timeout), chromedp.WithPollingInterval(50*time.Millisecond)))
+	if err != nil {
+		b.fail(step, err)
+	}
+}
+
+func (b *browserSteps) eval(expr string) string {
+	b.t.Helper()
+	v, err := chromedp.Run(b.ctx, chromedp.Evaluate[string](expr))
+	if err != nil {
+		b.fail("evaluate "+expr, err)
+	}
+	return v
+}
+
+func (b *browserSteps) text(sel string) string {
+	b.t.Helper()
+	return b.eval(fmt.Sprintf(`(document.querySelector(%q) || {}).textContent || ''`, sel))
+}
+
+func (b *browserSteps) screenshot(path string) {
+	b.t.Helper()
+	png, err := chromedp.Run(b.ctx, chromedp.FullScreenshot(100))
+	if err != nil {
+		b.fail("screenshot", err)
+	}
+	if err := os.WriteFile(path, png, 0o644); err != nil {
+		b.t.Fatal(err)
+	}
+	b.t.Logf("screenshot %s", path)
+}
+
+func (b *browserSteps) fail(step string, err error) {
+	b.t.Helper()
+	if errors.Is(err, context.DeadlineExceeded) {
+		err = fmt.Errorf("timed out: %w", err)
+	}
+	state, _ := chromedp.Run(b.ctx, chromedp.Evaluate[string](`document.getElementById('conn-state').textContent + ' | ' + document.getElementById('conn-reason').textContent + ' | ' + document.getElementById('trade-result').textContent + ' | ' + document.getElementById('auth-error').textContent`))
+	b.t.Fatalf("%s: %v (page state: %s)", step, err, state)
+}
+
+func tail(s string, n int) string {
+	if len(s) <= n {
+		return s
+	}
+	return s[len(s)-n:]
+}
