@@ -1,0 +1,189 @@
+package main
+
+import (
+	"bytes"
+	"context"
+	"encoding/json"
+	"errors"
+	"flag"
+	"io"
+	"net/http"
+	"path/filepath"
+	"regexp"
+	"strings"
+	"testing"
+	"time"
+)
+
+func env(kv ...string) func(string) (string, bool) {
+	m := map[string]string{}
+	for i := 0; i+1 < len(kv); i += 2 {
+		m[kv[i]] = kv[i+1]
+	}
+	return func(k string) (string, bool) { v, ok := m[k]; return v, ok }
+}
+
+func TestParseConfig(t *testing.T) {
+	tests := []struct {
+		name    string
+		args    []string
+		env     []string
+		check   func(t *testing.T, c config)
+		wantErr string
+	}{
+		{name: "defaults", check: func(t *testing.T, c config) {
+			if c.Addr != "127.0.0.1:8080" || c.DB != "data/tickerd.db" || c.TickRate != 2 || c.Speed != 1 ||
+				c.StartingCash != 10_000_000 || c.SessionTTL != 24*time.Hour || c.Demo || c.Seed != 0 ||
+				c.LogFormat != "text" || c.Web.BodyLimit != 64<<10 || c.Web.WSMaxSymbols != 200 {
+				t.Fatalf("defaults: %+v", c)
+			}
+		}},
+		{name: "env sets", env: []string{"TICKERD_ADDR", "127.0.0.1:9999", "TICKERD_SEED", "42", "TICKERD_STARTING_CASH", "2500.5",
+			"TICKERD_ALLOWED_ORIGINS", "https://a.example, https://b.example", "TICKERD_DEMO", "true", "TICKERD_TICK_RATE", "4",
+			"TICKERD_SESSION_TTL", "2h", "TICKERD_LOG_FORMAT", "json", "TICKERD_WS_MAX_SYMBOLS", "50"},
+			check: func(t *testing.T, c config) {
+				if c.Addr != "127.0.0.1:9999" || c.Seed != 42 || c.StartingCash != 250050 || !c.Demo || c.TickRate != 4 ||
+					c.SessionTTL != 2*time.Hour || c.LogFormat != "json" || c.Web.WSMaxSymbols != 50 ||
+					strings.Join(c.Web.AllowedOrigins, "|") != "https://a.example|https://b.example" {
+					t.Fatalf("env: %+v", c)
+				}
+			}},
+		{name: "flag beats env", args: []string{"-addr", "127.0.0.1:1", "--seed=7"}, env: []string{"TICKERD_ADDR", "127.0.0.1:2", "TICKERD_SEED", "8"},
+			check: func(t *testing.T, c config) {
+				if c.Addr != "127.0.0.1:1" || c.Seed != 7 {
+					t.Fatalf("flag did not win: %+v", c)
+				}
+			}},
+		{name: "exact cents", args: []string{"-starting-cash", "$1234.05"}, check: func(t *testing.T, c config) {
+			if c.StartingCash != 123405 {
+				t.Fatalf("starting cash = %d", c.StartingCash)
+			}
+		}},
+		{name: "bad env names the variable", env: []string{"TICKERD_SEED", "abc"}, wantErr: "TICKERD_SEED"},
+		{name: "bad env duration", env: []string{"TICKERD_SESSION_TTL", "forever"}, wantErr: "TICKERD_SESSION_TTL"},
+		{name: "bad env bool", env: []string{"TICKERD_DEMO", "maybe"}, wantErr: "TICKERD_DEMO"},
+		{name: "three decimals", args: []string{"-starting-cash", "1.005"}, wantErr: "two decimals"},
+		{name: "negative cash", env: []string{"TICKERD_STARTING_CASH", "-5"}, wantErr: "TICKERD_STARTING_CASH"},
+		{name: "bad log format", args: []string{"-log-format", "xml"}, wantErr: "log-format"},
+		{name: "bad log level", env: []string{"TICKERD_LOG_LEVEL", "loud"}, wantErr: "log-level"},
+		{name: "zero tick rate", args: []string{"-tick-rate", "0"}, wantErr: "tick-rate"},
+		{name: "unknown flag", args: []string{"-nope"}, wantErr: "nope"},
+		{name: "stray argument", args: []string{"serve"}, wantErr: "serve"},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			c, err := parseConfig(tt.args, env(tt.env...), io.Discard)
+			if tt.wantErr != "" {
+				if err == nil || !strings.Contains(err.Error(), tt.wantErr) {
+					t.Fatalf("err = %v, want one mentioning %q", err, tt.wantErr)
+				}
+				return
+			}
+			if err != nil {
+				t.Fatal(err)
+			}
+			tt.check(t, c)
+		})
+	}
+}
+
+func TestHelp(t *testing.T) {
+	var out bytes.Buffer
+	m := NewMain()
+	m.Stderr, m.Getenv = &out, env()
+	if err := m.ParseFlags(context.Background(), []string{"--help"}); !errors.Is(err, flag.ErrHelp) {
+		t.Fatalf("err = %v, want flag.ErrHelp", err)
+	}
+	help := out.String()
+	var cfg config
+	fs := newFlagSet(&cfg, io.Discard)
+	fs.VisitAll(func(f *flag.Flag) {
+		line := regexp.MustCompile(`(?m)^\s+-` + regexp.QuoteMeta(f.Name) + `\s+` + envName(f.Name) + `\s+\S+\s+\S`)
+		if !line.MatchString(help) {
+			t.Errorf("--help lacks a line for -%s with %s, default and meaning", f.Name, envName(f.Name))
+		}
+	})
+	for _, want := range []string{"127.0.0.1:8080", "data/tickerd.db", "100000.00", "environment variable"} {
+		if !strings.Contains(help, want) {
+			t.Errorf("--help lacks %q", want)
+		}
+	}
+}
+
+// Run serves, -demo prints working credentials, Close shuts down cleanly,
+// and a second run on the same file resets the demo password.
+func TestRunDemoAndClose(t *testing.T) {
+	db := filepath.Join(t.TempDir(), "sub", "tickerd.db")
+	run := func() (addr, password string, m *Main) {
+		var stdout, stderr bytes.Buffer
+		m = NewMain()
+		m.Stdout, m.Stderr, m.Getenv = &stdout, &stderr, env("TICKERD_DB", db, "TICKERD_ADDR", "127.0.0.1:0")
+		if err := m.ParseFlags(context.Background(), []string{"-demo", "-tick-rate", "20", "-log-format", "json"}); err != nil {
+			t.Fatal(err)
+		}
+		if err := m.Run(context.Background()); err != nil {
+			t.Fatal(err)
+		}
+		match := regexp.MustCompile(`username demo, password (\S+)`).FindStringSubmatch(stdout.String())
+		if match == nil || !strings.Contains(stdout.String(), "http://"+m.Addr()+"/") {
+			t.Fatalf("stdout lacks the demo credentials or URL:\n%s", stdout.String())
+		}
+		if strings.Contains(stderr.String(), match[1]) {
+			t.Fatal("the demo password was logged")
+		}
+		return m.Addr(), match[1], m
+	}
+
+	addr, pw1, m := run()
+	base := "http://" + addr
+	resp, err := http.Get(base + "/readyz")
+	if err != nil || resp.StatusCode != 200 {
+		t.Fatalf("readyz: %v %v", resp, err)
+	}
+	resp.Body.Close()
+	tok := login(t, base, pw1, 200)
+	req, _ := http.NewRequest("GET", base+"/api/v1/portfolio", nil)
+	req.Header.Set("Authorization", "Bearer "+tok)
+	resp, err = http.DefaultClient.Do(req)
+	if err != nil {
+		t.Fatal(err)
+	}
+	var pf struct {
+		Positions []json.RawMessage `json:"positions"`
+	}
+	_ = json.NewDecoder(resp.Body).Decode(&pf)
+	resp.Body.Close()
+	if len(pf.Positions) < 3 {
+		t.Fatalf("demo portfolio has %d positions", len(pf.Positions))
+	}
+	if err := m.Close(); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := http.Get(base + "/healthz"); err == nil {
+		t.Fatal("server still answers after Close")
+	}
+
+	addr, pw2, m2 := run()
+	defer m2.Close()
+	if pw1 == pw2 {
+		t.Fatal("demo password not renewed")
+	}
+	login(t, "http://"+addr, pw1, 401)
+	login(t, "http://"+addr, pw2, 200)
+}
+
+func login(t *testing.T, base, password string, want int) string {
+	t.Helper()
+	body := `{"username":"demo","password":"` + password + `"}`
+	resp, err := http.Post(base+"/api/v1/auth/login", "application/json", strings.NewReader(body))
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer resp.Body.Close()
+	if resp.StatusCode != want {
+		t.Fatalf("login status %d, want %d", resp.StatusCode, want)
+	}
+	var out struct{ Token string }
+	_ = json.NewDecoder(resp.Body).Decode(&out)
+	return out.Token
+}
