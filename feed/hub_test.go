@@ -2,7 +2,6 @@ package feed
 
 import (
 	"encoding/json"
-	"fmt"
 	"sync"
 	"sync/atomic"
 	"testing"
@@ -344,5 +343,3 @@ func TestHubConcurrentSubscribePublish(t *testing.T) {
 		}
 	}
 }
-
-var _ = fmt.Sprint

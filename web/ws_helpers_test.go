@@ -46,11 +46,10 @@ func (f wsFrame) quotes(tb testing.TB) []wsQuote {
 
 // wsDialOpts tune dialWS.
 type wsDialOpts struct {
-	token    string // sent as Bearer on the upgrade
-	cookie   string // sent as the session cookie on the upgrade
-	origin   string
-	rcvBuf   int // client socket receive buffer, 0 = system default
-	noUpgrad bool
+	token  string // sent as Bearer on the upgrade
+	cookie string // sent as the session cookie on the upgrade
+	origin string
+	rcvBuf int // client socket receive buffer, 0 = system default
 }
 
 // dialWS opens a WebSocket to ts. It returns the handshake response even

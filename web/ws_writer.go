@@ -55,6 +55,9 @@ func (c *wsConn) writeLoop() {
 func (c *wsConn) flush(nextPing *time.Time) (time.Time, bool) {
 	now := time.Now()
 	if code, reason, ok := c.st.closeRequested(); ok {
+		if code != websocket.CloseTryAgainLater {
+			c.writeReplies() // e.g. the rate_limited errors before a 1008
+		}
 		c.writeClose(code, reason)
 		return now, false
 	}
@@ -143,6 +146,18 @@ func (c *wsConn) flush(nextPing *time.Time) (time.Time, bool) {
 		sooner(sess.ExpiresAt.Sub(now))
 	}
 	return wake, true
+}
+
+// writeReplies writes the queued replies, best effort, before a close.
+func (c *wsConn) writeReplies() {
+	c.opMu.Lock()
+	replies := c.replies
+	c.replies = nil
+	c.opMu.Unlock()
+	for _, r := range replies {
+		_ = c.write(*r)
+		c.st.reg.frames.put(r)
+	}
 }
 
 // write sends one text frame within writeWait.

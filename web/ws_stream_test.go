@@ -1,0 +1,229 @@
+package web
+
+import (
+	"encoding/json"
+	"net/http"
+	"runtime"
+	"slices"
+	"strings"
+	"sync"
+	"testing"
+	"time"
+
+	"github.com/fasthttp/websocket"
+	"go.uber.org/goleak"
+)
+
+// TestWSSlowClientIsolated: a client that never reads is closed with 1013
+// once it has stayed behind for the slow-client window, and meanwhile a
+// client that reads sees its ticks on time.
+func TestWSSlowClientIsolated(t *testing.T) {
+	ts := startTestServerWith(t, Config{WSSlowClientWindow: 300 * time.Millisecond},
+		testServerOptions{TickRate: 100})
+	token := ts.register(t, "slow", "correct horse battery")
+
+	var all []string
+	for _, s := range ts.Market.Symbols() {
+		all = append(all, s.Ticker)
+	}
+	allJSON, _ := json.Marshal(all)
+	slow, _, err := dialWS(t, ts, wsDialOpts{token: token, rcvBuf: 4096})
+	if err != nil {
+		t.Fatal(err)
+	}
+	readUntil(t, slow, "welcome")
+	send(t, slow, `{"type":"subscribe","symbols":`+string(allJSON)+`}`)
+	// slow reads nothing more until the server gives up on it.
+
+	good := mustDialWS(t, ts, token)
+	send(t, good, `{"type":"subscribe","symbols":["AAPL","MSFT","NVDA"]}`)
+	readUntil(t, good, "subscriptions")
+	var (
+		mu        sync.Mutex
+		latencies []time.Duration
+		stop      = make(chan struct{})
+		done      = make(chan struct{})
+	)
+	go func() {
+		defer close(done)
+		for {
+			select {
+			case <-stop:
+				return
+			default:
+			}
+			f, err := tryReadFrame(good, 5*time.Second)
+			if err != nil {
+				return
+			}
+			now := time.Now()
+			var qs []wsQuote
+			_ = json.Unmarshal(f.Data, &qs)
+			mu.Lock()
+			for _, q := range qs {
+				if !q.Snapshot {
+					latencies = append(latencies, now.Sub(time.UnixMilli(q.TS)))
+				}
+			}
+			mu.Unlock()
+		}
+	}()
+
+	deadline := time.Now().Add(60 * time.Second)
+	for ts.Hub.Stats().Lagged == 0 {
+		if time.Now().After(deadline) {
+			t.Fatal("the client that never reads was not marked lagging within 60s")
+		}
+		time.Sleep(10 * time.Millisecond)
+	}
+	// Let the good client run on for a while after the slow one stalled.
+	time.Sleep(time.Second)
+	close(stop)
+	<-done
+
+	mu.Lock()
+	lat := slices.Clone(latencies)
+	mu.Unlock()
+	if len(lat) < 50 {
+		t.Fatalf("good client received only %d ticks", len(lat))
+	}
+	slices.Sort(lat)
+	p50, p99, worst := lat[len(lat)/2], lat[len(lat)*99/100], lat[len(lat)-1]
+	t.Logf("good client: %d ticks, latency p50 %v p99 %v max %v", len(lat), p50, p99, worst)
+	// The tick timestamps have millisecond resolution and the machine is
+	// shared; a hub that waited for the stalled client would show the
+	// slow-client window (300ms) or the write timeout (10s) here.
+	if p50 > 50*time.Millisecond || worst > 250*time.Millisecond {
+		t.Fatalf("good client delayed: p50 %v max %v", p50, worst)
+	}
+
+	// Once it reads again the slow client finds the 1013 after its backlog.
+	expectClose(t, slow, websocket.CloseTryAgainLater, "too slow")
+}
+
+func TestWSPortfolioChannel(t *testing.T) {
+	ts := startTestServer(t, Config{})
+	token := ts.register(t, "judy", "correct horse battery")
+	conn := mustDialWS(t, ts, token)
+	send(t, conn, `{"type":"subscribe","id":1,"channels":["portfolio"]}`)
+	if f := readFrame(t, conn); f.Type != "subscriptions" || !slices.Equal(f.Channels, []string{"portfolio"}) {
+		t.Fatalf("reply %s", f.Raw)
+	}
+	type wirePortfolio struct {
+		Cash      json.Number `json:"cash"`
+		Positions []struct {
+			Symbol   string `json:"symbol"`
+			Quantity int64  `json:"quantity"`
+		} `json:"positions"`
+	}
+	first := readUntil(t, conn, "portfolio")
+	p := decode[wirePortfolio](t, first.Data)
+	if p.Cash.String() != "100000.00" || len(p.Positions) != 0 {
+		t.Fatalf("first valuation %s", first.Raw)
+	}
+	// The payload is exactly GET /api/v1/portfolio's shape.
+	_, rest := ts.do(t, http.MethodGet, "/api/v1/portfolio", token, nil)
+	if keys(t, first.Data) != keys(t, rest) {
+		t.Fatalf("portfolio frame fields %s differ from REST %s", keys(t, first.Data), keys(t, rest))
+	}
+
+	resp, body := ts.do(t, http.MethodPost, "/api/v1/portfolio/trades", token,
+		map[string]any{"symbol": "AAPL", "side": "buy", "quantity": 10})
+	wantStatus(t, resp, body, http.StatusCreated)
+	for {
+		f := readUntil(t, conn, "portfolio")
+		p := decode[wirePortfolio](t, f.Data)
+		if len(p.Positions) == 1 && p.Positions[0].Symbol == "AAPL" && p.Positions[0].Quantity == 10 {
+			break
+		}
+	}
+	// AAPL ticks 20 times a second; pushes follow, at most 4 a second.
+	start := time.Now()
+	n := 0
+	for time.Since(start) < 2*time.Second {
+		f, err := tryReadFrame(conn, 5*time.Second)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if f.Type == "portfolio" {
+			n++
+		}
+	}
+	if n < 2 || n > 10 {
+		t.Fatalf("%d portfolio pushes in 2s, want between 2 and 10 (held symbol ticking, at most 4/s)", n)
+	}
+}
+
+// keys returns the sorted top-level field names of a JSON object.
+func keys(t *testing.T, raw []byte) string {
+	t.Helper()
+	m := decode[map[string]json.RawMessage](t, raw)
+	var ks []string
+	for k := range m {
+		ks = append(ks, k)
+	}
+	slices.Sort(ks)
+	return strings.Join(ks, ",")
+}
+
+// TestWSStreamsShutdownAndLeaks: goroutines return to their baseline when
+// clients leave, and shutdown closes every socket with 1001 and ends SSE
+// streams, leaving no goroutine behind.
+func TestWSStreamsShutdownAndLeaks(t *testing.T) {
+	ignore := goleak.IgnoreCurrent()
+	ts := startTestServer(t, Config{})
+	token := ts.register(t, "kim", "correct horse battery")
+	conn := mustDialWS(t, ts, token) // warm up pools and the fasthttp workers
+	conn.Close()
+	waitFor(t, "subscribers to leave", func() bool { return ts.Hub.Stats().Subscribers == 0 })
+	time.Sleep(100 * time.Millisecond)
+	baseline := runtime.NumGoroutine()
+
+	var conns []*websocket.Conn
+	for i := 0; i < 8; i++ {
+		c := mustDialWS(t, ts, token)
+		send(t, c, `{"type":"subscribe","symbols":["AAPL"],"channels":["portfolio"]}`)
+		readUntil(t, c, "quotes")
+		conns = append(conns, c)
+	}
+	for _, c := range conns {
+		_ = c.WriteControl(websocket.CloseMessage, websocket.FormatCloseMessage(websocket.CloseNormalClosure, ""), time.Now().Add(time.Second))
+		expectClose(t, c, websocket.CloseNormalClosure, "")
+		c.Close()
+	}
+	waitFor(t, "goroutines back to baseline", func() bool {
+		return ts.Hub.Stats().Subscribers == 0 && runtime.NumGoroutine() <= baseline
+	})
+
+	a := mustDialWS(t, ts, token)
+	b := mustDialWS(t, ts, token)
+	send(t, b, `{"type":"subscribe","symbols":["MSFT"]}`)
+	events := openSSE(t, ts, token, "/api/v1/stream?symbols=AAPL")
+	nextEvent(t, events, "quotes")
+	ts.Stop()
+	expectClose(t, a, websocket.CloseGoingAway, "shutting down")
+	expectClose(t, b, websocket.CloseGoingAway, "shutting down")
+	if ev := nextEvent(t, events, "close"); !strings.Contains(ev.data, `"code":1001`) {
+		t.Fatalf("SSE close event %q", ev.data)
+	}
+	a.Close()
+	b.Close()
+	goleak.VerifyNone(t, ignore,
+		// fasthttp internals: the worker-pool cleaner notices Stop only after
+		// its 10 s idle sleep, and the Date header updater lives for the
+		// whole process once any server has started.
+		goleak.IgnoreAnyFunction("github.com/valyala/fasthttp.(*workerPool).Start.func2"),
+		goleak.IgnoreAnyFunction("github.com/valyala/fasthttp.updateServerDate.func1"))
+}
+
+// waitFor polls cond until it holds or 15 s pass.
+func waitFor(t *testing.T, what string, cond func() bool) {
+	t.Helper()
+	deadline := time.Now().Add(15 * time.Second)
+	for !cond() {
+		if time.Now().After(deadline) {
+			t.Fatalf("timed out waiting for %s", what)
+		}
+		time.Sleep(10 * time.Millisecond)
+	}
+}
