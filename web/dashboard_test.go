@@ -17,6 +17,7 @@ import (
 
 	"github.com/chromedp/cdproto/cdp"
 	"github.com/chromedp/cdproto/emulation"
+	"github.com/chromedp/cdproto/page"
 	"github.com/chromedp/chromedp"
 	"github.com/chromedp/chromedp/kb"
 )
@@ -54,15 +55,15 @@ func TestDashboardEndToEnd(t *testing.T) {
 	ctx, cancel := context.WithTimeout(context.Background(), 100*time.Second)
 	defer cancel()
 	ctx = newBrowser(t, ctx)
-	page := &pageLog{}
-	page.watch(t, ctx)
+	console := &pageLog{}
+	console.watch(t, ctx)
 	b := &browserSteps{t: t, ctx: ctx}
 
 	user := fmt.Sprintf("e2e%d", time.Now().UnixNano()%1e9)
 	const password = "correct horse battery"
 
 	// Sign up: first a password the server refuses, shown next to its field.
-	b.do("open the page", chromedp.EmulateViewport(1280, 800), chromedp.Navigate(base+"/"), chromedp.WaitVisible(chromedp.ID("auth-form")))
+	b.do("open the page", installWebSocketSwitch(), chromedp.EmulateViewport(1280, 800), chromedp.Navigate(base+"/"), chromedp.WaitVisible(chromedp.ID("auth-form")))
 	b.do("try a short password",
 		chromedp.SendKeys(chromedp.ID("auth-username"), user),
 		chromedp.SendKeys(chromedp.ID("auth-password"), "short"),
@@ -129,7 +130,7 @@ func TestDashboardEndToEnd(t *testing.T) {
 	b.do("light colour scheme", colorScheme("light"))
 
 	// Crash the server: the page notices, then reconnects by itself.
-	page.allowNetworkErrors(true)
+	console.allowNetworkErrors(true)
 	srv.kill(t)
 	b.waitFor("the page shows reconnecting", connIs("reconnecting…")+` || `+connIs("offline"), 10*time.Second)
 	b.screenshot(filepath.Join(shots, "desktop-reconnecting.png"))
@@ -138,12 +139,33 @@ func TestDashboardEndToEnd(t *testing.T) {
 	resumed := b.eval(fmt.Sprintf(`document.querySelector(%q).dataset.seq`, aaplPrice))
 	b.waitFor("prices resume", fmt.Sprintf(`document.querySelector(%q).dataset.seq !== %q`, aaplPrice, resumed), 10*time.Second)
 	b.waitFor("the position survives the restart", `!!document.querySelector('#pos-body tr[data-symbol="AAPL"]')`, 5*time.Second)
-	page.allowNetworkErrors(false)
+
+	// WebSockets blocked: after the next crash the page falls back to SSE,
+	// and returns to the WebSocket once it can.
+	b.do("block WebSockets", blockWebSockets(true))
+	srv.kill(t)
+	b.waitFor("the page notices the second crash", connIs("reconnecting…")+` || `+connIs("offline"), 10*time.Second)
+	srv.start(t)
+	b.waitFor("the page is live over SSE", connIs("live (SSE fallback)"), 45*time.Second)
+	resumed = b.eval(fmt.Sprintf(`document.querySelector(%q).dataset.seq`, aaplPrice))
+	b.waitFor("prices arrive over SSE", fmt.Sprintf(`document.querySelector(%q).dataset.seq !== %q`, aaplPrice, resumed), 10*time.Second)
+	b.do("unblock WebSockets", blockWebSockets(false))
+	b.waitFor("the page is back on the WebSocket", connIs("live"), 45*time.Second)
+	console.allowNetworkErrors(false)
+
+	// The session revoked behind the page's back: the server closes the
+	// socket with 4001 and the page asks to log in again.
+	b.promise("revoke the session", `fetch('/api/v1/auth/logout', {method: 'POST'}).then((r) => r.ok)`)
+	b.waitFor("the page returns to the login form", `!document.getElementById('auth').hidden && document.getElementById('auth-error').textContent.includes('session ended')`, 10*time.Second)
+	b.do("log in again",
+		chromedp.SendKeys(chromedp.ID("auth-password"), password+kb.Enter),
+		chromedp.WaitVisible(chromedp.ID("search-input")))
+	b.waitFor("live after logging in again", connIs("live"), 15*time.Second)
 
 	b.do("log out", chromedp.Click(chromedp.ID("logout")), chromedp.WaitVisible(chromedp.ID("auth-form")))
 	b.waitFor("the connection is closed", connIs("offline"), 5*time.Second)
 
-	if bad := page.failures(); len(bad) > 0 {
+	if bad := console.failures(); len(bad) > 0 {
 		t.Fatalf("the page logged %d error(s):\n%s", len(bad), strings.Join(bad, "\n"))
 	}
 }
@@ -151,6 +173,33 @@ func TestDashboardEndToEnd(t *testing.T) {
 // clearInput empties a text input the way a user's select-all + delete would.
 func clearInput(id string) chromedp.Action[chromedp.Void] {
 	return chromedp.Evaluate[chromedp.Void](fmt.Sprintf(`(() => { const el = document.getElementById(%q); el.value = ''; el.dispatchEvent(new Event('input', {bubbles: true})); })()`, id))
+}
+
+// webSocketSwitch runs before the page's own scripts and lets the test make
+// every new WebSocket fail the way a proxy that refuses upgrades would: the
+// handshake goes to a path the server answers with 404, so the page sees
+// close 1006 before open. (DevTools request blocking does not cover
+// WebSockets.)
+const webSocketSwitch = `(() => {
+	const Real = window.WebSocket;
+	function Switchable(url, protocols) {
+		return new Real(window.__refuseWebSockets ? String(url).replace('/api/v1/ws', '/api/v1/ws-refused') : url, protocols);
+	}
+	Switchable.prototype = Real.prototype;
+	Object.assign(Switchable, {CONNECTING: 0, OPEN: 1, CLOSING: 2, CLOSED: 3});
+	window.WebSocket = Switchable;
+})();`
+
+func installWebSocketSwitch() chromedp.Action[chromedp.Void] {
+	return chromedp.Func(func(ctx context.Context, t *chromedp.Target) error {
+		_, err := cdp.Call(ctx, t, page.AddScriptToEvaluateOnNewDocument, page.AddScriptToEvaluateOnNewDocumentParams{Source: webSocketSwitch})
+		return err
+	})
+}
+
+// blockWebSockets makes new WebSockets of the page fail (or work again).
+func blockWebSockets(block bool) chromedp.Action[chromedp.Void] {
+	return chromedp.Evaluate[chromedp.Void](fmt.Sprintf(`window.__refuseWebSockets = %t`, block))
 }
 
 // colorScheme emulates the system's light or dark preference.
@@ -367,6 +416,18 @@ func (b *browserSteps) waitFor(step, cond string, timeout time.Duration) {
 	defer cancel()
 	_, err := chromedp.Run(ctx, chromedp.Poll[bool]("(() => { try { return !!("+cond+"); } catch (e) { return false; } })()",
 		chromedp.WithPollingTimeout(timeout), chromedp.WithPollingInterval(50*time.Millisecond)))
+	if err != nil {
+		b.fail(step, err)
+	}
+}
+
+// promise awaits a JavaScript promise in the page and requires it to yield true.
+func (b *browserSteps) promise(step, expr string) {
+	b.t.Helper()
+	ok, err := chromedp.Run(b.ctx, chromedp.Evaluate[bool](expr, chromedp.EvalAwaitPromise))
+	if err == nil && !ok {
+		err = errors.New("the promise yielded false")
+	}
 	if err != nil {
 		b.fail(step, err)
 	}

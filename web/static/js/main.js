@@ -40,7 +40,7 @@ class App {
       portfolio: (p) => this.portfolio.render(p),
       error: (f) => this.serverError(f),
       frame: (rec) => this.protocol.frame(rec),
-      authLost: (reason) => this.leave(reason),
+      authLost: (reason) => this.leave(`Your session ended${reason ? ` (${reason})` : ''}. Log in again.`),
     });
     document.getElementById('logout').addEventListener('click', () => this.logout());
     setInterval(() => this.renderConn(), 1000);

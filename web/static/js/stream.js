@@ -12,6 +12,7 @@ const BACKOFF_CAP_MS = 30000;
 const SSE_AFTER_FAILURES = 3; // WebSocket failures before open that start the SSE fallback
 const OFFLINE_AFTER_FAILURES = 8;
 const PONG_TIMEOUT_MS = 10000;
+const CONNECT_TIMEOUT_MS = 10000; // a socket neither open nor closed by then counts as failed
 
 /**
  * Stream delivers frames to the handlers:
@@ -101,12 +102,22 @@ export class Stream {
     }
     this.ws = ws;
     let opened = false;
+    const openTimer = setTimeout(() => {
+      if (this.ws !== ws || opened) return;
+      this.ws = null;
+      ws.onclose = null;
+      ws.close();
+      this.h.frame({ dir: 'event', type: 'ws open timed out', size: 0, t: Date.now(), via: 'ws' });
+      this.wsFailed(false, 1006, '');
+    }, CONNECT_TIMEOUT_MS);
     ws.onopen = () => {
       opened = true;
+      clearTimeout(openTimer);
       this.h.frame({ dir: 'event', type: 'ws open', size: 0, t: Date.now(), via: 'ws' });
     };
     ws.onmessage = (ev) => { if (this.ws === ws) this.receive(ev.data, 'ws', ''); };
     ws.onclose = (ev) => {
+      clearTimeout(openTimer);
       if (this.ws !== ws) return;
       const why = ev.reason ? `ws close ${ev.code}: ${ev.reason}` : `ws close ${ev.code}`;
       this.h.frame({ dir: 'event', type: opened ? why : `ws failed (${ev.code})`, size: 0, t: Date.now(), via: 'ws' });
@@ -120,7 +131,7 @@ export class Stream {
 
   async wsFailed(opened, code, reason) {
     if (this.stopped) return;
-    if (code === 4001) { this.lost(reason || 'Your session ended.'); return; }
+    if (code === 4001) { this.lost(reason); return; }
     this.reason = (code === 1008 || code === 1013 || code === 1009) ? (reason || `closed (${code})`) : '';
     if (opened) {
       this.preOpenFailures = 0;
@@ -134,7 +145,7 @@ export class Stream {
         this.startSSE(); // server up, WebSocket refused: use SSE meanwhile
       } catch (err) {
         if (this.stopped) return;
-        if (err.status === 401) { this.lost('Your session ended.'); return; }
+        if (err.status === 401) { this.lost('not logged in'); return; }
         if (this.preOpenFailures >= SSE_AFTER_FAILURES) this.startSSE();
       }
     }
@@ -237,7 +248,7 @@ export class Stream {
       this.h.connected({ via: 'sse', first });
     };
     es.onmessage = onData('');
-    for (const name of ['quotes', 'portfolio', 'welcome']) es.addEventListener(name, onData(name));
+    for (const name of ['quotes', 'portfolio', 'close']) es.addEventListener(name, onData(name));
     es.onerror = (ev) => {
       if (this.sse !== es) return;
       if (ev.data) { this.receive(ev.data, 'sse', 'error'); return; }
@@ -246,6 +257,14 @@ export class Stream {
       this.closeSSE();
       this.setState();
     };
+  }
+
+  sseClosed(code, reason) {
+    this.h.frame({ dir: 'event', type: `sse close ${code}${reason ? ': ' + reason : ''}`, size: 0, t: Date.now(), via: 'sse' });
+    if (code === 4001) { this.lost(reason); return; }
+    this.reason = reason || '';
+    this.closeSSE();
+    this.setState();
   }
 
   closeSSE() {
@@ -291,6 +310,9 @@ export class Stream {
         break;
       case 'error':
         this.h.error(msg);
+        break;
+      case 'close': // the SSE stream's last event: why the server ends it
+        if (via === 'sse') this.sseClosed(msg.code, msg.reason);
         break;
       default:
         break; // unknown types are ignored, as the protocol asks
