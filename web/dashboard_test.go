@@ -119,8 +119,8 @@ func TestDashboardEndToEnd(t *testing.T) {
 	b.waitFor("the latency is measured", `/^\d+ ms$/.test(document.getElementById('conn-latency').textContent)`, 5*time.Second)
 
 	b.screenshot(filepath.Join(shots, "desktop.png"))
-	b.do("phone width", chromedp.EmulateViewport(390, 844, chromedp.EmulateScale(2)))
-	b.waitFor("layout settles", `document.documentElement.scrollWidth <= 390`, 5*time.Second)
+	b.do("phone width", chromedp.EmulateViewport(390, 844, chromedp.EmulateScale(2), chromedp.EmulateMobile))
+	b.waitFor("layout settles", `window.innerWidth === 390 && document.documentElement.scrollWidth <= 390`, 5*time.Second)
 	b.screenshot(filepath.Join(shots, "phone.png"))
 	b.do("dark colour scheme", colorScheme("dark"))
 	b.waitFor("the page turns dark", `getComputedStyle(document.body).backgroundColor === 'rgb(14, 17, 23)'`, 5*time.Second)
