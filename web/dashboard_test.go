@@ -91,6 +91,16 @@ func TestDashboardEndToEnd(t *testing.T) {
 	first := b.text(aaplPrice)
 	b.waitFor("AAPL's price changes", fmt.Sprintf(`document.querySelector(%q).textContent !== %q`, aaplPrice, first), 10*time.Second)
 
+	// Add and remove a second symbol; the saved list follows.
+	b.do("add MSFT", chromedp.SendKeys(chromedp.ID("search-input"), "MSFT"))
+	b.waitFor("the search offers MSFT", `!!document.querySelector('#search-list li[data-symbol="MSFT"][aria-selected="true"]')`, 5*time.Second)
+	b.do("pick MSFT", chromedp.SendKeys(chromedp.ID("search-input"), kb.Enter),
+		chromedp.WaitVisible(chromedp.CSS(`#wl-body tr[data-symbol="MSFT"]`)))
+	b.promise("the server saved both", `fetch('/api/v1/watchlist').then((r) => r.json()).then((w) => w.symbols.join() === 'AAPL,MSFT')`)
+	b.do("remove MSFT", chromedp.Click(chromedp.CSS(`#wl-body tr[data-symbol="MSFT"] button[aria-label^="Remove"]`)),
+		chromedp.WaitNotPresent(chromedp.CSS(`#wl-body tr[data-symbol="MSFT"]`)))
+	b.promise("the server saved the removal", `fetch('/api/v1/watchlist').then((r) => r.json()).then((w) => w.symbols.join() === 'AAPL')`)
+
 	// Trade: a refusal is shown with its code, a fill with its price.
 	b.do("fill the trade form",
 		clearInput("trade-symbol"),
