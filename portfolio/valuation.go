@@ -114,21 +114,5 @@ func roundDiv(num, den int64) int64 {
 
 // ratioBP returns num/den in basis points (1% = 100), rounded half away from
 // zero, using integer arithmetic only. It returns 0 when den is 0. It is the
-// same rounding as the feed's quote change percentages.
-func ratioBP(num, den int64) int64 {
-	if den == 0 {
-		return 0
-	}
-	neg := (num < 0) != (den < 0)
-	if num < 0 {
-		num = -num
-	}
-	if den < 0 {
-		den = -den
-	}
-	bp := (num*10000*2 + den) / (den * 2)
-	if neg {
-		return -bp
-	}
-	return bp
-}
+// same rounding as the feed's quote change percentages (feed.RatioBP).
+func ratioBP(num, den int64) int64 { return roundDiv(num*10000, den) }
