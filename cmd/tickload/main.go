@@ -89,6 +89,7 @@ Flags:
 	fs.StringVar(&cfg.Mode, "mode", modeWS, "ws (WebSocket subscribe), sse (GET /api/v1/stream) or poll (GET /api/v1/quotes with If-None-Match)")
 	fs.IntVar(&cfg.Clients, "clients", 100, "number of concurrent clients")
 	fs.IntVar(&cfg.Symbols, "symbols", 10, "symbols per client (ws: 0 opens idle, unsubscribed connections)")
+	fs.IntVar(&cfg.Universe, "universe", 0, "draw symbols only from the server's first N symbols (e.g. 10 of 50); 0 means all")
 	fs.StringVar(&cfg.Spread, "spread", spreadRoundRobin, "how each client's symbols are drawn from the universe: round-robin (client i starts at symbol i*K: even load), uniform (K random distinct symbols, seeded by -seed) or same (all clients the first K)")
 	fs.Int64Var(&cfg.Seed, "seed", 1, "seed for -spread uniform and poll start offsets")
 	fs.DurationVar(&cfg.Ramp, "ramp", 5*time.Second, "time over which clients connect, evenly spaced")

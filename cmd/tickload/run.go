@@ -25,6 +25,7 @@ type Config struct {
 	Mode               string        `json:"mode"`
 	Clients            int           `json:"clients"`
 	Symbols            int           `json:"symbols"`
+	Universe           int           `json:"universe,omitempty"` // draw symbols from the server's first N; 0: all
 	Spread             string        `json:"spread"`
 	Seed               int64         `json:"seed"`
 	Ramp               time.Duration `json:"ramp_ns"`
@@ -154,6 +155,9 @@ func run(ctx context.Context, cfg Config) (Report, error) {
 	rc := newRESTClient("http://"+u.Host, e.dialer)
 	universe, err := rc.fetchSymbols(ctx)
 	if err != nil {
+		return rep, err
+	}
+	if universe, err = limitUniverse(universe, cfg.Universe); err != nil {
 		return rep, err
 	}
 	if e.syms, err = assignSymbols(universe, cfg.Clients, cfg.Symbols, cfg.Spread, cfg.Seed); err != nil {
