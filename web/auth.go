@@ -179,12 +179,16 @@ func (s *Server) handleLogin(c *fiber.Ctx) error {
 		wait = w
 	}
 	if wait > 0 {
+		s.metrics.countLoginFailure(loginRateLimited)
 		c.Set(fiber.HeaderRetryAfter, strconv.Itoa(int((wait+time.Second-1)/time.Second)))
 		return writeProblem(c, http.StatusTooManyRequests, codeRateLimited,
 			"too many login attempts; try again later")
 	}
 	tok, sess, err := s.store.Login(c.UserContext(), body.Username, body.Password)
 	if err != nil {
+		if portfolio.ErrorCode(err) == portfolio.CodeInvalidCredentials {
+			s.metrics.countLoginFailure(loginBadCredentials)
+		}
 		return err // invalid_credentials, the same for unknown users and wrong passwords
 	}
 	acct, err := s.store.Account(c.UserContext(), sess.AccountID)

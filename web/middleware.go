@@ -80,6 +80,17 @@ func (s *Server) observe(c *fiber.Ctx) error {
 	if r := c.Route(); r != nil && r.Path != "" && r.Path != "/" && status != fiber.StatusNotFound {
 		route = r.Path
 	}
+	elapsed := time.Since(start)
+	if route == metricsPath && !s.cfg.MetricsOff {
+		if level == slog.LevelInfo {
+			level = slog.LevelDebug // scrapes are neither logged at info nor measured
+		}
+	} else {
+		s.metrics.observeHTTP(c.Method(), routeLabel(c, status), status, elapsed)
+	}
+	if !s.log.Enabled(c.UserContext(), level) {
+		return nil
+	}
 	size := -1 // a streamed body (SSE) is never buffered to be measured
 	if !c.Response().IsBodyStream() {
 		size = len(c.Response().Body())
@@ -89,7 +100,7 @@ func (s *Server) observe(c *fiber.Ctx) error {
 		slog.String("method", c.Method()),
 		slog.String("route", route),
 		slog.Int("status", status),
-		slog.Duration("duration", time.Since(start)),
+		slog.Duration("duration", elapsed),
 		slog.Int("bytes", size),
 		slog.String("ip", c.IP()),
 	}

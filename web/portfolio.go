@@ -138,9 +138,10 @@ func parseQuantity(raw json.RawMessage) (int64, error) {
 	return q, nil
 }
 
-func (s *Server) handlePlaceTrade(c *fiber.Ctx) error {
+func (s *Server) handlePlaceTrade(c *fiber.Ctx) (err error) {
 	sess, _ := sessionOf(c)
 	var body tradeBody
+	defer func() { s.metrics.countTrade(portfolio.Side(body.Side), err) }()
 	if err := decodeJSON(c, &body); err != nil {
 		return err
 	}

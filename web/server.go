@@ -23,6 +23,7 @@ type Config struct {
 	BodyLimit      int           // max request body bytes; 0 means 64 KiB
 	ShutdownGrace  time.Duration // how long in-flight requests may take on shutdown; 0 means 10s
 	SecureCookies  bool          // set the Secure attribute on the session cookie (behind TLS)
+	MetricsOff     bool          // don't serve GET /metrics on this listener (Server.Metrics still works)
 
 	LoginPerIPPerMin   int // login attempts per client IP per minute; 0 means 20
 	LoginPerUserPerMin int // login attempts per username per minute; 0 means 10
@@ -80,6 +81,9 @@ type Server struct {
 	log    *slog.Logger
 	app    *fiber.App
 
+	// metrics is the server's own Prometheus registry (metrics*.go).
+	metrics *metrics
+
 	// streams tracks open WebSocket and SSE connections (ws_*.go, sse.go):
 	// logout closes a session's streams with 4001, Shutdown with 1001.
 	streams *streamRegistry
@@ -131,6 +135,7 @@ func newServer(cfg Config, deps Deps, extra func(api fiber.Router)) *Server {
 		IdleTimeout:           idleTimeout,
 		// Prefork stays off: one process owns the market and the hub.
 	})
+	s.metrics = newMetrics(s)
 	s.streams = newStreamRegistry(s)
 	s.routes()
 	return s
@@ -140,6 +145,7 @@ func newServer(cfg Config, deps Deps, extra func(api fiber.Router)) *Server {
 func (s *Server) routes() {
 	s.app.Use(s.observe, s.recoverPanic)
 	s.registerHealthRoutes(s.app)
+	s.registerMetricsRoute(s.app)
 
 	api := s.app.Group("/api/v1")
 	s.registerOpenAPIRoutes(api)

@@ -65,6 +65,7 @@ func (s *Server) handleSSE(c *fiber.Ctx) error {
 	if err != nil {
 		return writeProblem(c, http.StatusServiceUnavailable, codeNotReady, "server is shutting down")
 	}
+	st.markSSE()
 	reason := s.streams.admitIP(st)
 	if reason == "" {
 		reason = s.streams.authenticate(st, sess)
@@ -74,6 +75,7 @@ func (s *Server) handleSSE(c *fiber.Ctx) error {
 		return writeProblem(c, http.StatusTooManyRequests, tooManyConnections, reason)
 	}
 	st.sub.Subscribe(syms, every, s.market.Quote)
+	st.setSymbols(len(syms))
 	if wantPortfolio {
 		st.portfolio.Store(true)
 		st.sub.MarkDirty()
@@ -117,21 +119,25 @@ func (s *Server) pumpSSE(st *stream, w *bufio.Writer) {
 		}
 		now := time.Now()
 		if code, reason, ok := st.closeRequested(); ok {
+			s.streams.countClose(transportSSE, code)
 			sseClose(w, code, reason)
 			return
 		}
 		b, taken := out.takeQuotes((*buf)[:0], sseQuotesPrefix, sseQuotesSuffix)
 		*buf = b
 		if taken.Lagging {
+			s.streams.countClose(transportSSE, 1013)
 			sseClose(w, 1013, "client too slow")
 			return
 		}
 		_, _ = w.Write(b)
+		s.streams.countFrame(transportSSE, len(b))
 		payload, wait, err := out.portfolio(context.Background(), taken.Dirty, now)
 		if err != nil {
 			s.log.Error("portfolio push failed", "err", err)
 		} else if payload != nil {
 			fmt.Fprintf(w, "event: portfolio\ndata: %s%s%s\n\n", portfolioPrefix, payload, portfolioSuffix)
+			s.streams.countFrame(transportSSE, ssePortfolioLen(payload))
 		}
 		if !now.Before(nextKeepAlive) {
 			_, _ = w.WriteString(": keep-alive\n\n")
@@ -148,6 +154,7 @@ func (s *Server) pumpSSE(st *stream, w *bufio.Writer) {
 		}
 		if sess, ok := st.session(); ok {
 			if !now.Before(sess.ExpiresAt) {
+				s.streams.countClose(transportSSE, closeUnauthorized)
 				sseClose(w, closeUnauthorized, "session expired")
 				return
 			}

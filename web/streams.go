@@ -112,6 +112,7 @@ type stream struct {
 	sub *feed.Subscriber
 
 	portfolio atomic.Bool // the client subscribed to the portfolio channel
+	stats     streamStats // transport and symbol count, read by the metrics collector
 
 	mu          sync.Mutex
 	sess        portfolio.Session

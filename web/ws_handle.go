@@ -155,6 +155,7 @@ func (c *wsConn) queueSubscriptionsLocked(id json.RawMessage, portfolio bool) {
 		syms = append(syms, sym)
 	}
 	slices.Sort(syms)
+	c.st.setSymbols(len(syms))
 	channels := []string{}
 	if portfolio {
 		channels = append(channels, channelPortfolio)

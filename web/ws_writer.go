@@ -165,12 +165,14 @@ func (c *wsConn) write(frame []byte) error {
 	if err := c.conn.SetWriteDeadline(time.Now().Add(writeWait)); err != nil {
 		return err
 	}
+	c.st.reg.countFrame(transportWS, len(frame))
 	return c.conn.WriteMessage(websocket.TextMessage, frame)
 }
 
 // writeFailed ends the connection after a write error: the reader is
 // unblocked and nothing more is written.
 func (c *wsConn) writeFailed() (time.Time, bool) {
+	c.st.reg.countClose(transportWS, closeAbnormal)
 	_ = c.conn.SetReadDeadline(time.Now())
 	return time.Time{}, false
 }
@@ -178,6 +180,7 @@ func (c *wsConn) writeFailed() (time.Time, bool) {
 // writeClose sends a close frame (code -1: none) and gives the client
 // closeGrace to answer before the reader gives up.
 func (c *wsConn) writeClose(code int, reason string) {
+	c.st.reg.countClose(transportWS, code)
 	if code > 0 {
 		_ = c.conn.WriteControl(websocket.CloseMessage, websocket.FormatCloseMessage(code, reason), time.Now().Add(closeGrace))
 	}
