@@ -9,7 +9,15 @@ import (
 // HubConfig configures a Hub. The zero value is ready to use; per-subscriber
 // limits (slow-client window, conflation limit) are SubscriberOptions so each
 // transport can announce its own.
-type HubConfig struct{}
+type HubConfig struct {
+	// MaxWriteDelay bounds how long, under load, a subscriber's first
+	// pending quote waits before the subscriber is signalled, so that
+	// quotes arriving meanwhile share its frame. The delay is 0 while the
+	// hub delivers fewer than 2,000 quotes a second and grows with the rate
+	// to this bound at 50,000 a second. 0 means DefaultMaxWriteDelay;
+	// negative means never delay.
+	MaxWriteDelay time.Duration
+}
 
 // Hub fans ticks out to subscribers without ever blocking on one.
 //
@@ -25,6 +33,9 @@ type Hub struct {
 
 	mu     sync.Mutex                        // serialises topic creation
 	topics atomic.Pointer[map[string]*topic] // copy-on-write: read without locks
+
+	pubMu sync.Mutex // serialises Publish; guards delay's Publish-side state
+	delay writeDelay
 
 	published   atomic.Uint64
 	delivered   atomic.Uint64
@@ -63,6 +74,12 @@ type encoded struct {
 // NewHub returns an empty hub.
 func NewHub(cfg HubConfig) *Hub {
 	h := &Hub{epoch: time.Now()}
+	switch {
+	case cfg.MaxWriteDelay == 0:
+		h.delay.max = DefaultMaxWriteDelay
+	case cfg.MaxWriteDelay > 0:
+		h.delay.max = cfg.MaxWriteDelay
+	}
 	h.now = func() time.Duration { return time.Since(h.epoch) }
 	empty := map[string]*topic{}
 	h.topics.Store(&empty)
@@ -72,15 +89,20 @@ func NewHub(cfg HubConfig) *Hub {
 // Publish encodes each quote once and offers it to every subscriber of its
 // symbol. It never blocks on a subscriber and does not retain batch; the
 // quotes of one symbol must arrive in seq order (older ones are dropped).
-// It allocates per batch, never per delivery.
+// It allocates per batch, never per delivery. Under load, subscribers are
+// signalled after the write delay (see HubConfig.MaxWriteDelay).
 func (h *Hub) Publish(batch []Quote) {
 	if len(batch) == 0 {
 		return
 	}
 	encs := make([]encoded, len(batch))
 	buf := make([]byte, 0, 200*len(batch))
+	h.pubMu.Lock()
+	defer h.pubMu.Unlock()
 	now := h.now()
+	delay := h.delay.cur > 0
 	var conflated uint64
+	offered := 0
 	for i := range batch {
 		q := &batch[i]
 		start := len(buf)
@@ -96,10 +118,13 @@ func (h *Hub) Publish(batch []Quote) {
 		}
 		t.mu.RLock()
 		for _, sl := range t.slots {
-			conflated += sl.sub.offer(sl, e, now)
+			conflated += sl.sub.offer(sl, e, now, delay)
 		}
+		offered += len(t.slots)
 		t.mu.RUnlock()
 	}
+	h.delay.schedule(h, now)
+	h.delay.adapt(now, offered)
 	h.published.Add(uint64(len(batch)))
 	if conflated > 0 {
 		h.conflated.Add(conflated)
