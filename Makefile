@@ -31,6 +31,9 @@ assets:
 		cp $(CHART_JS) web/static/vendor/lightweight-charts.js; \
 	fi
 
-# The push-versus-poll benchmark (writes docs/BENCHMARKS.md).
+# The benchmark (cmd/tickbench): servers on temp databases under tickload and
+# wrk, plus the feed's Go benchmarks; writes docs/BENCHMARKS.md and docs/bench/.
+# Run it on a quiet machine (about 15 minutes). BENCHFLAGS=-quick checks the
+# harness in about a minute; BENCHFLAGS='-only rest' reruns one scenario.
 bench:
-	@if [ -x scripts/bench.sh ]; then scripts/bench.sh; else echo "no benchmark script yet (scripts/bench.sh)"; fi
+	$(GO) run ./cmd/tickbench $(BENCHFLAGS)

@@ -1,0 +1,85 @@
+package main
+
+import (
+	"context"
+	"fmt"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"strconv"
+	"strings"
+	"time"
+)
+
+// goBenchPattern selects the hub, subscriber (frame packing) and quote
+// encoder benchmarks of package feed.
+const goBenchPattern = "Hub|Subscriber|Quote"
+
+// runGoBench is scenario 5: the feed benchmarks with -benchmem, then
+// benchstat over the repeated runs.
+func (b *bench) runGoBench(ctx context.Context) {
+	gb := &GoBench{Ran: time.Now().UTC(), File: "gobench.txt", StatFile: "benchstat.txt"}
+	defer func() { b.res.GoBench = gb }()
+	args := []string{"test", "-run", "^$", "-bench", goBenchPattern, "-benchmem", "-count", strconv.Itoa(b.sz.benchCount)}
+	if b.sz.benchTime != "" {
+		args = append(args, "-benchtime", b.sz.benchTime)
+	}
+	args = append(args, "./feed/")
+	rawPath := filepath.ToSlash(filepath.Join(b.benchDir, gb.File))
+	gb.Command = shellJoin(append([]string{"go"}, args...)) + " > " + rawPath
+	b.logf("go: %s", gb.Command)
+	bctx, cancel := context.WithTimeout(ctx, 10*time.Minute)
+	defer cancel()
+	out := &lockedBuffer{}
+	cmd, err := b.procs.start(bctx, out, out, b.goBin, args...)
+	if err == nil {
+		err = b.procs.wait(cmd)
+	}
+	raw := out.tail(1 << 22)
+	_ = os.WriteFile(filepath.Join(b.benchDir, gb.File), []byte(raw), 0o644)
+	if err != nil {
+		gb.Err = fmt.Sprintf("go test: %v: %s", err, lastLines(raw, 5))
+		return
+	}
+	stat, err := b.benchstat(ctx)
+	if err != nil {
+		gb.Err = err.Error()
+		return
+	}
+	gb.Benchstat = fmt.Sprintf("(cd %s && benchstat %s > %s)", filepath.ToSlash(b.benchDir), gb.File, gb.StatFile)
+	sc := exec.CommandContext(ctx, stat, gb.File)
+	sc.Dir = b.benchDir // benchstat labels its column with the file name as given
+	sum, err := sc.CombinedOutput()
+	if err != nil {
+		gb.Err = fmt.Sprintf("benchstat: %v: %s", err, lastLines(string(sum), 5))
+		return
+	}
+	gb.Summary = string(sum)
+	_ = os.WriteFile(filepath.Join(b.benchDir, gb.StatFile), sum, 0o644)
+	fmt.Fprint(b.stderr, indent(gb.Summary, "    "))
+}
+
+// benchstat finds benchstat on PATH or in GOPATH/bin, installing it with
+// go install if it is in neither.
+func (b *bench) benchstat(ctx context.Context) (string, error) {
+	if p, err := exec.LookPath("benchstat"); err == nil {
+		return p, nil
+	}
+	gopath := output(ctx, b.goBin, "env", "GOPATH")
+	p := filepath.Join(strings.Split(gopath, string(os.PathListSeparator))[0], "bin", "benchstat")
+	if _, err := os.Stat(p); err == nil {
+		return p, nil
+	}
+	b.logf("installing benchstat: go install golang.org/x/perf/cmd/benchstat@latest")
+	cmd := exec.CommandContext(ctx, b.goBin, "install", "golang.org/x/perf/cmd/benchstat@latest")
+	if out, err := cmd.CombinedOutput(); err != nil {
+		return "", fmt.Errorf("install benchstat: %w: %s", err, lastLines(string(out), 3))
+	}
+	return p, nil
+}
+
+// lastLines returns the last n lines of s.
+func lastLines(s string, n int) string {
+	lines := strings.Split(strings.TrimRight(s, "\n"), "\n")
+	return strings.Join(lines[max(0, len(lines)-n):], "\n")
+}

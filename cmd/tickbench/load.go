@@ -1,0 +1,134 @@
+package main
+
+import (
+	"bufio"
+	"context"
+	"fmt"
+	"io"
+	"os"
+	"path/filepath"
+	"strconv"
+	"strings"
+	"time"
+)
+
+// loadSpec is one tickload run: the flags that vary by scenario.
+type loadSpec struct {
+	name     string // file stem of the raw JSON, e.g. "fanout-tick2-10000"
+	mode     string
+	clients  int
+	symbols  int // 0 in ws mode: idle connections
+	interval time.Duration
+	ramp     time.Duration
+	duration time.Duration
+}
+
+// run is the record of spec before it runs.
+func (spec loadSpec) run(tickRate float64) Run {
+	r := Run{Name: spec.name, Mode: spec.mode, Clients: spec.clients, Symbols: spec.symbols, TickRate: tickRate}
+	if spec.mode == "poll" {
+		r.Interval = spec.interval.String()
+	}
+	return r
+}
+
+// args are tickload's flags for spec against srv, the JSON going to path.
+func (b *bench) loadArgs(spec loadSpec, srv *server, jsonPath string) []string {
+	args := []string{
+		"-url", srv.url, "-mode", spec.mode,
+		"-clients", strconv.Itoa(spec.clients), "-symbols", strconv.Itoa(spec.symbols),
+		"-ramp", spec.ramp.String(), "-duration", spec.duration.String(),
+		"-per-account", "250", "-server-pid", strconv.Itoa(srv.pid), "-json", jsonPath,
+	}
+	if spec.symbols > 0 {
+		args = append(args, "-universe", strconv.Itoa(b.pool))
+	}
+	if spec.mode == "poll" {
+		args = append(args, "-interval", spec.interval.String())
+	}
+	return args
+}
+
+// runLoad runs tickload against srv and reads its report. onWindow, if
+// not nil, is called once when the measurement window opens.
+func (b *bench) runLoad(ctx context.Context, srv *server, spec loadSpec, tickRate float64, onWindow func()) Run {
+	jsonPath := filepath.Join(b.benchDir, spec.name+".json")
+	args := b.loadArgs(spec, srv, jsonPath)
+	shown := append([]string{"tickload"}, args...)
+	for i, a := range shown {
+		switch {
+		case a == srv.url:
+			shown[i] = "http://127.0.0.1:$PORT"
+		case a == strconv.Itoa(srv.pid) && shown[i-1] == "-server-pid":
+			shown[i] = "$SERVER_PID"
+		case a == jsonPath:
+			shown[i] = filepath.ToSlash(jsonPath)
+		}
+	}
+	run := spec.run(tickRate)
+	run.Server, run.Load, run.File = srv.command(), shellJoin(shown), spec.name+".json"
+	if spec.mode == "ws" && spec.symbols > 0 {
+		run.Offered = float64(spec.clients*spec.symbols) * tickRate
+	}
+	_ = os.Remove(jsonPath)
+	b.logf("%s: %s", spec.name, run.Load)
+
+	lctx, cancel := context.WithTimeout(ctx, spec.ramp+spec.duration+3*time.Minute)
+	defer cancel()
+	pr, pw := io.Pipe()
+	table := &lockedBuffer{}
+	cmd, err := b.procs.start(lctx, table, pw, b.tickload, args...)
+	if err != nil {
+		pw.Close()
+		run.Err = err.Error()
+		return run
+	}
+	scanned := make(chan struct{})
+	go func() {
+		defer close(scanned)
+		b.scanProgress(pr, onWindow)
+	}()
+	err = b.procs.wait(cmd)
+	pw.Close()
+	<-scanned
+	fmt.Fprint(b.stderr, indent(table.tail(4096), "    "))
+	if run.ServerLog = srv.problems(); run.ServerLog != "" {
+		b.logf("%s: server logged: %s", spec.name, run.ServerLog)
+	}
+	rep, rerr := readLoadReport(jsonPath)
+	if rerr != nil {
+		run.Err = fmt.Sprintf("tickload: %v (%v)", err, rerr)
+		return run
+	}
+	run.Report = rep
+	if err != nil {
+		run.Err = fmt.Sprintf("tickload: %v", err)
+	}
+	return run
+}
+
+// scanProgress copies tickload's progress lines to the benchmark's stderr
+// and calls onWindow when the window opens ("...; measuring for ...").
+func (b *bench) scanProgress(r io.Reader, onWindow func()) {
+	sc := bufio.NewScanner(r)
+	for sc.Scan() {
+		line := sc.Text()
+		fmt.Fprintf(b.stderr, "    %s\n", line)
+		if onWindow != nil && strings.Contains(line, "measuring for") {
+			onWindow()
+			onWindow = nil
+		}
+	}
+	_, _ = io.Copy(io.Discard, r)
+}
+
+// indent prefixes every non-empty line of s.
+func indent(s, prefix string) string {
+	var sb strings.Builder
+	for _, line := range strings.SplitAfter(s, "\n") {
+		if strings.TrimSpace(line) != "" {
+			sb.WriteString(prefix + line)
+		}
+	}
+	return sb.String()
+}

@@ -1,0 +1,79 @@
+package main
+
+import (
+	"encoding/json"
+	"fmt"
+	"os"
+)
+
+// LoadReport is the part of tickload's JSON report the benchmark uses; the
+// field names follow tickload's. The whole report stays in its own file.
+type LoadReport struct {
+	WindowS float64 `json:"window_s"`
+	Clients struct {
+		Target    int   `json:"target"`
+		Connected int64 `json:"connected"`
+		Failed    int64 `json:"failed"`
+		OpenAtEnd int64 `json:"open_at_end"`
+	} `json:"clients"`
+	Quotes struct {
+		Window   int64   `json:"window"`
+		PerS     float64 `json:"per_s"`
+		PerFrame float64 `json:"per_frame"`
+	} `json:"quotes"`
+	Latency   Percentiles  `json:"latency_ms"`
+	Staleness *Percentiles `json:"staleness_ms,omitempty"`
+	Bytes     struct {
+		PerQuote float64 `json:"per_quote"`
+	} `json:"bytes"`
+	HTTP *struct {
+		Requests    int64   `json:"requests"`
+		NotModified int64   `json:"not_modified"`
+		PerS        float64 `json:"per_s"`
+	} `json:"http,omitempty"`
+	Errors  map[string]int64 `json:"errors"`
+	ErrorsN int64            `json:"errors_total"`
+	Closes  map[string]int64 `json:"closes_by_code"`
+	Server  *struct {
+		CPUPct     float64 `json:"cpu_pct"`
+		CPUMsPer1k float64 `json:"cpu_ms_per_1k_quotes"`
+		RSSPerConn float64 `json:"rss_per_conn_bytes"`
+		End        struct {
+			RSSBytes int64 `json:"rss_bytes"`
+		} `json:"end"`
+	} `json:"server,omitempty"`
+	ToolCPUS float64 `json:"tool_cpu_s"`
+}
+
+// Percentiles of a latency histogram, in milliseconds.
+type Percentiles struct {
+	Count uint64  `json:"count"`
+	Mean  float64 `json:"mean"`
+	P50   float64 `json:"p50"`
+	P90   float64 `json:"p90"`
+	P99   float64 `json:"p99"`
+	P999  float64 `json:"p99_9"`
+	Max   float64 `json:"max"`
+}
+
+// readLoadReport decodes a tickload -json file.
+func readLoadReport(path string) (*LoadReport, error) {
+	data, err := os.ReadFile(path)
+	if err != nil {
+		return nil, fmt.Errorf("read tickload report: %w", err)
+	}
+	var r LoadReport
+	if err := json.Unmarshal(data, &r); err != nil {
+		return nil, fmt.Errorf("decode tickload report %s: %w", path, err)
+	}
+	return &r, nil
+}
+
+// cpuMsPer1k is the server's CPU per 1,000 delivered quotes, or 0 without
+// a server sample.
+func (r *LoadReport) cpuMsPer1k() float64 {
+	if r == nil || r.Server == nil {
+		return 0
+	}
+	return r.Server.CPUMsPer1k
+}

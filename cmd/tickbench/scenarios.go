@@ -1,0 +1,96 @@
+package main
+
+import (
+	"context"
+	"fmt"
+	"time"
+)
+
+// serveAndLoad starts a fresh server at tickRate, runs one tickload spec
+// against it and stops the server.
+func (b *bench) serveAndLoad(ctx context.Context, spec loadSpec, tickRate float64) Run {
+	srv, err := b.startServer(ctx, tickRate)
+	if err != nil {
+		r := spec.run(tickRate)
+		r.Err = err.Error()
+		return r
+	}
+	defer b.stopServer(srv)
+	return b.runLoad(ctx, srv, spec, tickRate, nil)
+}
+
+// runPushPoll is scenario 1: the same clients and symbols over WebSocket
+// and polled at each interval, each on a fresh server at 2 ticks/s.
+func (b *bench) runPushPoll(ctx context.Context) {
+	sz := b.sz
+	pp := &PushPoll{Ran: time.Now().UTC()}
+	ws := loadSpec{name: "pushpoll-ws", mode: "ws", clients: sz.pushClients, symbols: sz.symbols,
+		ramp: sz.ramp(sz.pushClients), duration: sz.duration}
+	pp.Push = b.serveAndLoad(ctx, ws, 2)
+	for _, iv := range sz.pollIntervals {
+		poll := ws
+		poll.name, poll.mode, poll.interval = "pushpoll-poll-"+iv.String(), "poll", iv
+		pp.Polls = append(pp.Polls, b.serveAndLoad(ctx, poll, 2))
+	}
+	b.res.PushPoll = pp
+}
+
+// runFanout is scenario 2: the fan-out at each tick rate, then the step
+// search at the first rate (reusing the run at the same client count).
+func (b *bench) runFanout(ctx context.Context) {
+	sz := b.sz
+	fo := &Fanout{Ran: time.Now().UTC(), StepRate: sz.fanRates[0], StepP99Ms: sz.stepBoundMs}
+	spec := func(name string, clients int) loadSpec {
+		return loadSpec{name: name, mode: "ws", clients: clients, symbols: sz.symbols,
+			ramp: sz.ramp(clients), duration: sz.duration}
+	}
+	for _, rate := range sz.fanRates {
+		name := fmt.Sprintf("fanout-tick%g-%d", rate, sz.fanClients)
+		fo.Rates = append(fo.Rates, b.serveAndLoad(ctx, spec(name, sz.fanClients), rate))
+	}
+	fo.StepNote = fmt.Sprintf("every step passed: the bound is above %d clients", slicesMax(sz.steps))
+	for _, n := range sz.steps {
+		if ctx.Err() != nil {
+			fo.StepNote = "stopped: " + ctx.Err().Error()
+			break
+		}
+		var run Run
+		if n == sz.fanClients && len(fo.Rates) > 0 {
+			run = fo.Rates[0]
+		} else {
+			run = b.serveAndLoad(ctx, spec(fmt.Sprintf("fanout-step-%d", n), n), fo.StepRate)
+		}
+		st := Step{Clients: n, Run: run}
+		st.Pass, st.Why = judgeStep(run, n, fo.StepP99Ms)
+		fo.Steps = append(fo.Steps, st)
+		if !st.Pass {
+			fo.StepNote = fmt.Sprintf("stopped at the first failing step (%d clients: %s)", n, st.Why)
+			break
+		}
+		fo.MaxClients = n
+	}
+	b.res.Fanout = fo
+}
+
+// judgeStep says whether a step run held all n clients with p99 under
+// boundMs, and why not.
+func judgeStep(run Run, n int, boundMs float64) (bool, string) {
+	r := run.Report
+	switch {
+	case r == nil:
+		return false, "no report: " + run.Err
+	case r.Clients.OpenAtEnd < int64(n):
+		return false, fmt.Sprintf("%d of %d clients open at the end", r.Clients.OpenAtEnd, n)
+	case r.Latency.P99 >= boundMs:
+		return false, fmt.Sprintf("p99 %.1f ms", r.Latency.P99)
+	}
+	return true, fmt.Sprintf("p99 %.1f ms", r.Latency.P99)
+}
+
+// runMemory is scenario 3: idle WebSocket connections (no subscription).
+func (b *bench) runMemory(ctx context.Context) {
+	n := b.sz.memClients
+	spec := loadSpec{name: fmt.Sprintf("memory-idle-%d", n), mode: "ws", clients: n, symbols: 0,
+		ramp: b.sz.ramp(n), duration: min(b.sz.duration, 5*time.Second)}
+	b.res.Memory = &Memory{Ran: time.Now().UTC(), Run: b.serveAndLoad(ctx, spec, 2)}
+}

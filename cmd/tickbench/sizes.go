@@ -1,0 +1,72 @@
+package main
+
+import "time"
+
+// sizes are the scenario parameters: issue 5's in a full run, small ones
+// with -quick.
+type sizes struct {
+	pool          int // symbols clients draw from (the first N of the universe)
+	symbols       int // symbols per client
+	pushClients   int
+	pollIntervals []time.Duration
+	fanClients    int
+	fanRates      []float64 // ticks per symbol per second
+	steps         []int     // step search, at fanRates[0]
+	stepBoundMs   float64
+	memClients    int
+	wrkDuration   time.Duration
+	benchCount    int
+	benchTime     string // go test -benchtime; "" for the default
+	stormClients  int
+	stormWorkers  int
+	duration      time.Duration // tickload window
+	minRamp       time.Duration
+}
+
+func defaultSizes(quick bool) sizes {
+	if quick {
+		return sizes{
+			pool: 50, symbols: 10, pushClients: 100,
+			pollIntervals: []time.Duration{time.Second, 100 * time.Millisecond},
+			fanClients:    200, fanRates: []float64{2, 4}, steps: []int{100, 200, 400}, stepBoundMs: 100,
+			memClients: 200, wrkDuration: 2 * time.Second, benchCount: 2, benchTime: "10x",
+			stormClients: 100, stormWorkers: 8, duration: 3 * time.Second, minRamp: time.Second,
+		}
+	}
+	return sizes{
+		pool: 50, symbols: 10, pushClients: 1000,
+		pollIntervals: []time.Duration{time.Second, 100 * time.Millisecond},
+		fanClients:    10_000, fanRates: []float64{2, 4}, steps: []int{2_000, 5_000, 10_000, 15_000}, stepBoundMs: 100,
+		memClients: 10_000, wrkDuration: 10 * time.Second, benchCount: 6,
+		stormClients: 2_000, stormWorkers: 32, duration: 20 * time.Second, minRamp: 3 * time.Second,
+	}
+}
+
+// withOverrides applies the command-line overrides.
+func (s sizes) withOverrides(o options) sizes {
+	if o.clients > 0 {
+		s.fanClients, s.memClients = o.clients, o.clients
+	}
+	if o.pushClients > 0 {
+		s.pushClients = o.pushClients
+	}
+	if o.stormClients > 0 {
+		s.stormClients = o.stormClients
+	}
+	if o.logins > 0 {
+		s.stormWorkers = o.logins
+	}
+	if o.duration > 0 {
+		s.duration = o.duration
+	}
+	if steps, _ := parseSteps(o.steps); steps != nil {
+		s.steps = steps
+	}
+	return s
+}
+
+// ramp is how long n clients take to connect: about 700 a second, which
+// the server and the tool absorb on two cores without skewing the window.
+func (s sizes) ramp(n int) time.Duration {
+	return max(s.minRamp, time.Duration(n)*time.Second/700)
+}
