@@ -167,12 +167,14 @@ func (m *metrics) resolve(k httpKey) *httpSeries {
 	return ser
 }
 
-// methodLabel keeps the method label to the methods the API knows.
+// methodLabel keeps the method label to the methods the API knows. It
+// returns constants: Fiber's method string aliases a reused buffer.
 func methodLabel(m string) string {
-	switch m {
-	case fiber.MethodGet, fiber.MethodHead, fiber.MethodPost, fiber.MethodPut,
-		fiber.MethodDelete, fiber.MethodPatch, fiber.MethodOptions:
-		return m
+	for _, known := range [...]string{fiber.MethodGet, fiber.MethodPost, fiber.MethodPut, fiber.MethodDelete,
+		fiber.MethodHead, fiber.MethodPatch, fiber.MethodOptions} {
+		if m == known {
+			return known
+		}
 	}
 	return "other"
 }
