@@ -1,0 +1,165 @@
+package main
+
+import (
+	"os"
+	"path/filepath"
+	"strings"
+	"testing"
+)
+
+// loadFixture reads testdata/results.json: a full-size run whose figures
+// meet some targets and miss others.
+func loadFixture(t *testing.T) *Results {
+	t.Helper()
+	r, err := readResults(filepath.Join("testdata", "results.json"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	return r
+}
+
+func TestEvaluateTargets(t *testing.T) {
+	r := loadFixture(t)
+	got := map[string]Target{}
+	for _, tg := range evaluate(r) {
+		got[tg.Goal] = tg
+	}
+	tests := []struct {
+		goalPrefix string
+		status     string
+		figure     string
+	}{
+		{"10,000 WebSocket clients held", statusMet, "10,000 open at the end, 0 never connected"},
+		{"≥ 200,000 delivered quotes/s", statusMet, "210,000/s"},
+		{"p99 end-to-end latency < 50 ms", statusMet, "42.0 ms"},
+		{"≤ 3 server CPU-ms", statusMissed, "3.50"},
+		{"400,000/s offered", statusMissed, "390,000/s of 400,000/s offered (98 %), p99 120 ms"},
+		{"≤ 20 KiB server RSS", statusMet, "17.6 KiB (10,000 connections)"},
+		{"Push ≥ 10× fewer bytes", statusMet, "11.7× (2300 vs 196 B)"},
+		{"Push ≥ 5× less server CPU", statusMissed, "3.0× (12.00 vs 4.00 CPU-ms/1k)"},
+		{"Push p99 latency < 50 ms", statusMet, "4.19 ms"},
+		{"GET /api/v1/portfolio ≥ 15,000", statusMet, "26,144 req/s"},
+		{"GET /api/v1/portfolio p99", statusMissed, "19.5 ms"},
+		{"Login storm", statusMet, "8.98 ms during"},
+	}
+	if len(got) != len(tests) {
+		t.Errorf("evaluate returned %d targets, want %d", len(got), len(tests))
+	}
+	for _, tt := range tests {
+		t.Run(tt.goalPrefix, func(t *testing.T) {
+			var found *Target
+			for goal, tg := range got {
+				if strings.HasPrefix(goal, tt.goalPrefix) {
+					found = &tg
+				}
+			}
+			if found == nil {
+				t.Fatalf("no target starting %q", tt.goalPrefix)
+			}
+			if found.Status != tt.status {
+				t.Errorf("status = %q, want %q (figure %q)", found.Status, tt.status, found.Figure)
+			}
+			if !strings.HasPrefix(found.Figure, tt.figure) {
+				t.Errorf("figure = %q, want it to start %q", found.Figure, tt.figure)
+			}
+		})
+	}
+}
+
+func TestEvaluateNotJudged(t *testing.T) {
+	t.Run("quick run", func(t *testing.T) {
+		r := loadFixture(t)
+		r.Quick = true
+		for _, tg := range evaluate(r) {
+			if tg.Status != statusNotComp+" (quick run)" {
+				t.Errorf("%s: status %q in a quick run", tg.Goal, tg.Status)
+			}
+		}
+	})
+	t.Run("other size", func(t *testing.T) {
+		r := loadFixture(t)
+		r.Fanout.Rates[0].Clients = 5000
+		for _, tg := range evaluate(r)[:4] {
+			if tg.Status != "n/a (run at 5,000 clients)" {
+				t.Errorf("%s: status %q for a 5,000-client run", tg.Goal, tg.Status)
+			}
+		}
+	})
+	t.Run("scenarios missing or failed", func(t *testing.T) {
+		r := loadFixture(t)
+		r.Fanout, r.REST = nil, nil
+		r.Memory.Run.Report, r.Memory.Run.Err = nil, "tickerd not ready after 1m0s"
+		for _, tg := range evaluate(r) {
+			switch {
+			case strings.Contains(tg.Goal, "RSS"):
+				if tg.Status != statusNoFig || !strings.Contains(tg.Figure, "not ready") {
+					t.Errorf("memory: %+v, want no figure with the error", tg)
+				}
+			case strings.Contains(tg.Goal, "clients held"), strings.Contains(tg.Goal, "/api/v1/portfolio"):
+				if tg.Status != statusNotRun {
+					t.Errorf("%s: status %q, want %q", tg.Goal, tg.Status, statusNotRun)
+				}
+			}
+		}
+	})
+}
+
+func TestRenderMarkdown(t *testing.T) {
+	r := loadFixture(t)
+	md := render(r, "Hand-written: the write() syscalls bound it.\n", "bench")
+	for _, want := range []string{
+		"| CPU model | AMD EPYC |",
+		"| ≤ 3 server CPU-ms per 1,000 delivered quotes | 3.50 | **missed** |",
+		"| WebSocket push | 20,000 | 196.0 | 4.00 | 1.76 / 4.19 | — | 0 |",
+		"| every 1s | 11.7× | 3.0× |",
+		"| 15,000 | 300,000 | p99 180.0 ms | fail |",
+		"**Largest client count with p99 under 100 ms: 10,000 clients**",
+		"| 26,144 | 2.53 | 9.51 | 19.5 | 0 | none |",
+		"wrk -t2 -c64 -d2s --latency -H 'Authorization: Bearer $TOKEN' http://127.0.0.1:$PORT/api/v1/portfolio",
+		"the server logged: `time=2026-11-20T12:00:05Z level=WARN",
+		"[fanout-step-15000.json](bench/fanout-step-15000.json)",
+		"## What bounds it\n\nHand-written: the write() syscalls bound it.\n",
+	} {
+		if !strings.Contains(md, want) {
+			t.Errorf("rendered Markdown lacks %q", want)
+		}
+	}
+	if strings.Contains(md, "PLACEHOLDER") || strings.Contains(md, "Quick run") {
+		t.Error("full run with an analysis rendered the placeholder or the quick-run banner")
+	}
+	// The 10,000-client step reuses the fan-out run: its commands appear once.
+	if n := strings.Count(md, "# fanout-tick2-200\n"); n != 1 {
+		t.Errorf("fan-out run listed %d times in the commands, want 1", n)
+	}
+}
+
+func TestWriteMarkdownAnalysis(t *testing.T) {
+	r := loadFixture(t)
+	dir := t.TempDir()
+	bench := filepath.Join(dir, "bench")
+	if err := os.Mkdir(bench, 0o755); err != nil {
+		t.Fatal(err)
+	}
+	out := filepath.Join(dir, "BENCHMARKS.md")
+	read := func() string {
+		t.Helper()
+		if err := writeMarkdown(out, bench, r); err != nil {
+			t.Fatal(err)
+		}
+		data, err := os.ReadFile(out)
+		if err != nil {
+			t.Fatal(err)
+		}
+		return string(data)
+	}
+	if md := read(); !strings.Contains(md, analysisPlaceholder) {
+		t.Error("without analysis.md the report has no placeholder")
+	}
+	if err := os.WriteFile(filepath.Join(bench, analysisFile), []byte("CPU goes to write().\n"), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	md := read()
+	if !strings.HasSuffix(md, "## What bounds it\n\nCPU goes to write().\n") || strings.Contains(md, "PLACEHOLDER") {
+		t.Errorf("analysis.md not included as the last section:\n%s", md[max(0, len(md)-300):])
+	}
+}
