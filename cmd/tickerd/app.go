@@ -37,6 +37,7 @@ type Main struct {
 	server *web.Server
 	ln     net.Listener
 	debug  *http.Server
+	dbgLn  net.Listener
 
 	stopMarket context.CancelFunc
 	wg         sync.WaitGroup
@@ -63,6 +64,15 @@ func (m *Main) ParseFlags(_ context.Context, args []string) error {
 
 // Addr is the address the server listens on, once Run has returned.
 func (m *Main) Addr() string { return m.ln.Addr().String() }
+
+// DebugAddr is the debug listener's address once Run has returned, or ""
+// when -debug-addr is off.
+func (m *Main) DebugAddr() string {
+	if m.dbgLn == nil {
+		return ""
+	}
+	return m.dbgLn.Addr().String()
+}
 
 // Done delivers an error when a background part (HTTP server, market,
 // debug server) stops unexpectedly.
@@ -147,18 +157,15 @@ func (m *Main) Run(ctx context.Context) error {
 	return nil
 }
 
-// startDebug serves net/http/pprof on a loopback-only listener, if asked.
+// startDebug serves net/http/pprof and the metrics on a loopback-only
+// listener, if asked.
 func (m *Main) startDebug() error {
 	addr := m.Config.DebugAddr
 	if addr == "" {
 		return nil
 	}
-	host, _, err := net.SplitHostPort(addr)
-	if err != nil {
-		return fmt.Errorf("-debug-addr: %w", err)
-	}
-	if ip := net.ParseIP(host); host != "localhost" && (ip == nil || !ip.IsLoopback()) {
-		return fmt.Errorf("-debug-addr must be a loopback address, not %q", addr)
+	if err := checkLoopback(addr); err != nil {
+		return err
 	}
 	ln, err := net.Listen("tcp", addr)
 	if err != nil {
@@ -170,6 +177,8 @@ func (m *Main) startDebug() error {
 	mux.HandleFunc("/debug/pprof/profile", pprof.Profile)
 	mux.HandleFunc("/debug/pprof/symbol", pprof.Symbol)
 	mux.HandleFunc("/debug/pprof/trace", pprof.Trace)
+	mux.Handle("/metrics", m.server.Metrics())
+	m.dbgLn = ln
 	m.debug = &http.Server{Handler: mux, ReadHeaderTimeout: 10 * time.Second}
 	m.wg.Add(1)
 	go func() {
@@ -178,7 +187,7 @@ func (m *Main) startDebug() error {
 			m.done <- fmt.Errorf("debug server: %w", err)
 		}
 	}()
-	m.log.Info("pprof", "addr", ln.Addr().String())
+	m.log.Info("debug listener: pprof and metrics", "addr", ln.Addr().String())
 	return nil
 }
 

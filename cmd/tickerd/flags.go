@@ -5,6 +5,7 @@ import (
 	"flag"
 	"fmt"
 	"io"
+	"net"
 	"strconv"
 	"strings"
 	"text/tabwriter"
@@ -27,6 +28,7 @@ type config struct {
 	LogFormat    string
 	Demo         bool
 	DebugAddr    string
+	Metrics      bool // serve /metrics on Addr (the debug listener always does)
 	Web          web.Config
 }
 
@@ -53,7 +55,8 @@ func newFlagSet(cfg *config, out io.Writer) *flag.FlagSet {
 	fs.StringVar(&cfg.LogLevel, "log-level", "info", "log level: debug, info, warn or error")
 	fs.StringVar(&cfg.LogFormat, "log-format", "text", "log format: text or json")
 	fs.BoolVar(&cfg.Demo, "demo", false, "create (or reset) the account \"demo\" with a sample portfolio and print its password")
-	fs.StringVar(&cfg.DebugAddr, "debug-addr", "", "loopback address for net/http/pprof (e.g. 127.0.0.1:6060); empty means off")
+	fs.StringVar(&cfg.DebugAddr, "debug-addr", "", "loopback address for net/http/pprof and /metrics (e.g. 127.0.0.1:6060); empty means off")
+	fs.BoolVar(&cfg.Metrics, "metrics", true, "serve Prometheus metrics at /metrics on -addr too; false keeps them on -debug-addr only")
 
 	w := &cfg.Web
 	fs.Func("allowed-origins", "comma-separated extra origins allowed for WebSocket upgrades and cookie-authenticated writes (e.g. https://app.example.com)",
@@ -103,6 +106,7 @@ func parseConfig(args []string, lookupEnv func(string) (string, bool), out io.Wr
 	if err := errors.Join(errs...); err != nil {
 		return cfg, err
 	}
+	cfg.Web.MetricsOff = !cfg.Metrics
 	return cfg, cfg.validate()
 }
 
@@ -124,6 +128,23 @@ func (c config) validate() error {
 	}
 	if _, err := parseLevel(c.LogLevel); err != nil {
 		return err
+	}
+	if c.DebugAddr != "" {
+		return checkLoopback(c.DebugAddr)
+	}
+	return nil
+}
+
+// checkLoopback accepts host:port only when host is a loopback address or
+// "localhost": the debug listener serves profiles and must never be reachable
+// from another machine.
+func checkLoopback(addr string) error {
+	host, _, err := net.SplitHostPort(addr)
+	if err != nil {
+		return fmt.Errorf("-debug-addr: %w", err)
+	}
+	if ip := net.ParseIP(host); host != "localhost" && (ip == nil || !ip.IsLoopback()) {
+		return fmt.Errorf("-debug-addr must be a loopback address, not %q", addr)
 	}
 	return nil
 }
