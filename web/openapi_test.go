@@ -145,6 +145,7 @@ func TestOpenAPIResponses(t *testing.T) {
 	check("openapi", "GET", "/api/v1/openapi.yaml", "", nil, nil)
 	check("healthz", "GET", "/healthz", "", nil, nil)
 	check("readyz", "GET", "/readyz", "", nil, nil)
+	check("metrics", "GET", "/metrics", "", nil, nil)
 	check("logout", "POST", "/api/v1/auth/logout", tok, nil, nil)
 	check("logout again", "POST", "/api/v1/auth/logout", tok, nil, nil)
 	check("logout foreign", "POST", "/api/v1/auth/logout", "", nil, foreign)
