@@ -115,7 +115,7 @@ func TestRenderMarkdown(t *testing.T) {
 		"| 15,000 | 300,000 | p99 180.0 ms | fail |",
 		"**Largest client count with p99 under 100 ms: 10,000 clients**",
 		"| 26,144 | 2.53 | 9.51 | 19.5 | 0 | none |",
-		"wrk -t2 -c64 -d2s --latency -H 'Authorization: Bearer $TOKEN' http://127.0.0.1:$PORT/api/v1/portfolio",
+		"wrk -t2 -c64 -d2s --latency -H \"Authorization: Bearer $TOKEN\" http://127.0.0.1:$PORT/api/v1/portfolio",
 		"the server logged: `time=2026-11-20T12:00:05Z level=WARN",
 		"[fanout-step-15000.json](bench/fanout-step-15000.json)",
 		"## What bounds it\n\nHand-written: the write() syscalls bound it.\n",

@@ -52,8 +52,7 @@ func (b *bench) runREST(ctx context.Context) {
 	rs.Setup = fmt.Sprintf("register and log in one account, buy %d positions (POST /api/v1/portfolio/trades); TOKEN is its session token", rs.Positions)
 	dur := b.sz.wrkDuration.String()
 	args := []string{"-t2", "-c64", "-d" + dur, "--latency", "-H", "Authorization: Bearer " + token, srv.url + "/api/v1/portfolio"}
-	rs.Command = shellJoin([]string{"wrk", "-t2", "-c64", "-d" + dur, "--latency", "-H", "Authorization: Bearer $TOKEN"}) +
-		" http://127.0.0.1:$PORT/api/v1/portfolio"
+	rs.Command = "wrk -t2 -c64 -d" + dur + ` --latency -H "Authorization: Bearer $TOKEN" http://127.0.0.1:$PORT/api/v1/portfolio`
 	b.logf("rest: %s", rs.Command)
 
 	cpu0, _ := procCPU(srv.pid)
