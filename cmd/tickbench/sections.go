@@ -206,7 +206,8 @@ func renderStorm(sb *strings.Builder, st *Storm, benchRel string) {
 	}
 	l := st.Logins
 	fmt.Fprintf(sb, "WebSocket quote latency with no logins, then while %d workers send correct logins back to back (each a\n"+
-		"deliberately slow password hash) for the whole window. The server keeps its default `-hash-concurrency`.\n\n", l.Workers)
+		"deliberately slow password hash) for the whole window. The server keeps its default `-hash-concurrency`.\n"+
+		"CPU-ms per 1,000 is the server's whole CPU, hashing included.\n\n", l.Workers)
 	var rows [][]string
 	for _, r := range []Run{st.Baseline, st.Storm} {
 		name := "no logins"
