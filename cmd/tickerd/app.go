@@ -99,9 +99,9 @@ func (m *Main) Run(ctx context.Context) error {
 	}
 	m.store = store
 
-	syms, err := feed.LoadUniverse(bytes.NewReader(data.SymbolsCSV))
+	syms, err := loadUniverse(cfg.SymbolsFile, cfg.UniverseSize)
 	if err != nil {
-		return fmt.Errorf("load symbols: %w", err)
+		return err
 	}
 	seed := cfg.Seed
 	if seed == 0 {
@@ -259,4 +259,25 @@ func newLogger(w io.Writer, format string, level slog.Level) *slog.Logger {
 		return slog.New(slog.NewJSONHandler(w, opts))
 	}
 	return slog.New(slog.NewTextHandler(w, opts))
+}
+
+// loadUniverse reads the symbol universe from path (the embedded
+// data/symbols.csv when path is empty) and keeps its first size symbols
+// (all when size is 0).
+func loadUniverse(path string, size int) ([]feed.Symbol, error) {
+	src := data.SymbolsCSV
+	if path != "" {
+		var err error
+		if src, err = os.ReadFile(path); err != nil {
+			return nil, fmt.Errorf("load symbols: %w", err)
+		}
+	}
+	syms, err := feed.LoadUniverse(bytes.NewReader(src))
+	if err != nil {
+		return nil, fmt.Errorf("load symbols: %w", err)
+	}
+	if size > 0 && size < len(syms) {
+		syms = syms[:size]
+	}
+	return syms, nil
 }

@@ -21,6 +21,8 @@ type config struct {
 	Seed         int64 // 0: random (the one chosen is logged)
 	Speed        float64
 	TickRate     float64
+	SymbolsFile  string // CSV universe replacing the embedded one; "" means data/symbols.csv
+	UniverseSize int    // serve only the first N symbols of the universe; 0 means all
 	StartingCash cents
 	SessionTTL   time.Duration
 	HashConc     int
@@ -49,6 +51,8 @@ func newFlagSet(cfg *config, out io.Writer) *flag.FlagSet {
 	fs.Int64Var(&cfg.Seed, "seed", 0, "random seed of the simulated market; 0 picks one at random and logs it")
 	fs.Float64Var(&cfg.Speed, "speed", 1, "simulated seconds per real second")
 	fs.Float64Var(&cfg.TickRate, "tick-rate", 2, "mean ticks per symbol per simulated second")
+	fs.StringVar(&cfg.SymbolsFile, "symbols-file", "", "CSV file of the symbol universe (ticker,name,sector,price,volatility,drift); empty means the built-in one")
+	fs.IntVar(&cfg.UniverseSize, "universe-size", 0, "serve only the first N symbols of the universe file; 0 means all")
 	fs.Var(&cfg.StartingCash, "starting-cash", "cash of a new account in dollars, e.g. 100000.00")
 	fs.DurationVar(&cfg.SessionTTL, "session-ttl", 24*time.Hour, "how long a login session lasts")
 	fs.IntVar(&cfg.HashConc, "hash-concurrency", 0, "password hashes computed at once; 0 means one per 2 CPUs")
@@ -117,6 +121,8 @@ func (c config) validate() error {
 		return errors.New("-speed must be positive")
 	case c.TickRate <= 0:
 		return errors.New("-tick-rate must be positive")
+	case c.UniverseSize < 0:
+		return errors.New("-universe-size must not be negative")
 	case c.StartingCash < 0:
 		return errors.New("-starting-cash must not be negative")
 	case c.SessionTTL <= 0:

@@ -67,6 +67,7 @@ func TestParseConfig(t *testing.T) {
 		{name: "bad log format", args: []string{"-log-format", "xml"}, wantErr: "log-format"},
 		{name: "bad log level", env: []string{"TICKERD_LOG_LEVEL", "loud"}, wantErr: "log-level"},
 		{name: "zero tick rate", args: []string{"-tick-rate", "0"}, wantErr: "tick-rate"},
+		{name: "negative universe", env: []string{"TICKERD_UNIVERSE_SIZE", "-1"}, wantErr: "universe-size"},
 		{name: "unknown flag", args: []string{"-nope"}, wantErr: "nope"},
 		{name: "stray argument", args: []string{"serve"}, wantErr: "serve"},
 	}
