@@ -14,6 +14,12 @@ type SubscriberOptions struct {
 	// MaxConflated marks the subscriber lagging when more quotes than this
 	// were conflated between two Takes. 0 means no limit.
 	MaxConflated int
+	// OnSignal, if set, replaces the Notify channel: it is called, at most
+	// once between two Takes, when Take has something new. It runs on the
+	// signalling goroutine (often the hub's) with the subscriber locked, so
+	// it must return at once and must not call the subscriber's methods;
+	// typically it starts the transport's writer if none is running.
+	OnSignal func()
 }
 
 // Subscriber is one consumer of the hub (usually one connection). The hub
@@ -25,7 +31,8 @@ type SubscriberOptions struct {
 // goroutine concurrently with Take and with the hub's Publish.
 type Subscriber struct {
 	hub    *Hub
-	notify chan struct{}
+	notify chan struct{} // nil when onSignal is set
+	onSig  func()
 	window time.Duration
 	maxCfl int
 	lagged atomic.Bool
@@ -73,9 +80,14 @@ func (h *Hub) NewSubscriber(opts SubscriberOptions) *Subscriber {
 		opts.SlowWindow = 10 * time.Second
 	}
 	h.subscribers.Add(1)
+	var notify chan struct{}
+	if opts.OnSignal == nil {
+		notify = make(chan struct{}, 1)
+	}
 	return &Subscriber{
 		hub:       h,
-		notify:    make(chan struct{}, 1),
+		notify:    notify,
+		onSig:     opts.OnSignal,
 		window:    opts.SlowWindow,
 		maxCfl:    opts.MaxConflated,
 		slots:     make(map[string]*slot),
@@ -84,13 +96,18 @@ func (h *Hub) NewSubscriber(opts SubscriberOptions) *Subscriber {
 }
 
 // Notify returns a channel that receives a value when Take has something
-// new: quotes, a dirty portfolio, lagging, or a Wake.
+// new: quotes, a dirty portfolio, lagging, or a Wake. It is nil (never
+// ready) when the subscriber was created with OnSignal.
 func (s *Subscriber) Notify() <-chan struct{} { return s.notify }
 
 // Wake signals Notify, so the transport can route its own work (replies,
-// pings, close) through the same writer loop.
+// pings, close) through the same writer loop. Unlike the hub's signals it is
+// never skipped because a signal is already pending: the transport's state
+// it announces is not something Take sees, and the pending signal may be
+// for a Take already under way.
 func (s *Subscriber) Wake() {
 	s.mu.Lock()
+	s.signalled = false
 	s.signal()
 	s.mu.Unlock()
 }
@@ -113,6 +130,10 @@ func (s *Subscriber) signal() {
 		return
 	}
 	s.signalled = true
+	if s.onSig != nil {
+		s.onSig()
+		return
+	}
 	select {
 	case s.notify <- struct{}{}:
 	default:

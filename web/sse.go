@@ -61,7 +61,7 @@ func (s *Server) handleSSE(c *fiber.Ctx) error {
 		every = time.Duration(ms) * time.Millisecond
 	}
 
-	st, err := s.streams.enter(c.IP())
+	st, err := s.streams.enter(c.IP(), nil)
 	if err != nil {
 		return writeProblem(c, http.StatusServiceUnavailable, codeNotReady, "server is shutting down")
 	}

@@ -123,13 +123,16 @@ type stream struct {
 }
 
 // enter registers a new stream; it fails only while shutting down.
-func (r *streamRegistry) enter(ip string) (*stream, error) {
+// onSignal, if not nil, is the subscriber's feed.SubscriberOptions.OnSignal.
+func (r *streamRegistry) enter(ip string, onSignal func()) (*stream, error) {
 	r.mu.Lock()
 	defer r.mu.Unlock()
 	if r.closing {
 		return nil, errShuttingDown
 	}
-	st := &stream{reg: r, ip: ip, sub: r.srv.hub.NewSubscriber(feed.SubscriberOptions{SlowWindow: r.limits.slowWindow})}
+	st := &stream{reg: r, ip: ip, sub: r.srv.hub.NewSubscriber(feed.SubscriberOptions{
+		SlowWindow: r.limits.slowWindow, OnSignal: onSignal,
+	})}
 	r.streams[st] = struct{}{}
 	r.wg.Add(1)
 	return st, nil

@@ -72,7 +72,9 @@ func (s *Server) handleWSUpgrade(c *fiber.Ctx, upgrade fiber.Handler) error {
 }
 
 // wsConn is one WebSocket connection. The handler goroutine reads; one
-// writer goroutine performs every write (frames, pongs, pings, close).
+// writer at a time performs every write (frames, pongs, pings, close): a
+// goroutine started when there is something to write, which ends when
+// nothing is left, so an idle connection holds only its reader.
 type wsConn struct {
 	srv        *Server
 	conn       *websocket.Conn
@@ -81,6 +83,12 @@ type wsConn struct {
 	out        streamOut
 	writerDone chan struct{}
 	lastSeen   atomic.Int64 // UnixNano of the client's last frame
+
+	// writer state; the fields below wstate belong to the running writer
+	wstate   atomic.Int32 // writerIdle, writerRunning, writerAgain or writerDone
+	timer    *time.Timer  // kicks the writer at the next timed duty
+	armed    time.Time    // when timer fires; zero if not set
+	nextPing time.Time
 
 	opMu    sync.Mutex // orders a reply before the quotes it announces
 	replies []*[]byte  // frames queued for the writer
@@ -98,18 +106,19 @@ type wsConn struct {
 // has exited and the subscriber is unregistered: the pooled Conn must not
 // be touched afterwards.
 func (s *Server) serveWS(conn *websocket.Conn) {
-	st, err := s.streams.enter(conn.IP())
+	c := &wsConn{
+		srv: s, conn: conn, lim: s.streams.limits,
+		writerDone: make(chan struct{}), symbols: make(map[string]struct{}),
+		bucket: float64(s.streams.limits.maxMessagesPerS), lastTick: time.Now(),
+	}
+	st, err := s.streams.enter(conn.IP(), c.kick)
 	if err != nil { // shutdown began between the upgrade and now; nothing else writes yet
 		_ = conn.WriteControl(websocket.CloseMessage,
 			websocket.FormatCloseMessage(websocket.CloseGoingAway, "server shutting down"), time.Now().Add(closeGrace))
 		return
 	}
 	defer s.streams.leave(st)
-	c := &wsConn{
-		srv: s, conn: conn, st: st, lim: s.streams.limits, out: streamOut{st: st},
-		writerDone: make(chan struct{}), symbols: make(map[string]struct{}),
-		bucket: float64(s.streams.limits.maxMessagesPerS), lastTick: time.Now(),
-	}
+	c.st, c.out = st, streamOut{st: st}
 	c.lastSeen.Store(time.Now().UnixNano())
 	conn.SetCloseHandler(func(code int, _ string) error {
 		if code == websocket.CloseNoStatusReceived {
@@ -130,7 +139,7 @@ func (s *Server) serveWS(conn *websocket.Conn) {
 		c.lastSeen.Store(time.Now().UnixNano())
 		return nil
 	})
-	go c.writeLoop()
+	c.startWriter()
 	defer func() {
 		if v := recover(); v != nil {
 			s.log.Error("websocket reader panic", "panic", fmt.Sprint(v), "stack", string(debug.Stack()))

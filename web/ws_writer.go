@@ -17,37 +17,81 @@ const (
 	portfolioSuffix = `}`
 )
 
-// writeLoop is the connection's only writer. It sleeps until the
-// subscriber signals (quotes, replies, a close request) or its one timer
-// fires (heartbeat, rate-limited quotes, portfolio throttle, session
-// expiry), then writes everything that is due.
-func (c *wsConn) writeLoop() {
-	defer close(c.writerDone)
+// Writer states (wsConn.wstate).
+const (
+	writerIdle    = iota // no writer goroutine
+	writerRunning        // a writer is flushing
+	writerAgain          // a writer is flushing or starting, and must flush once more
+	writerDone           // the connection is finished; no writer will start
+)
+
+// startWriter arms the heartbeat; the first writer starts on the first
+// kick (the welcome, an error, a close request or the heartbeat).
+func (c *wsConn) startWriter() {
+	c.nextPing = time.Now().Add(c.lim.heartbeat)
+	c.armed = c.nextPing
+	c.timer = time.AfterFunc(c.lim.heartbeat, c.kick)
+}
+
+// kick makes sure a writer flushes after this call: it starts one unless
+// one is running, in which case that one flushes again. It never blocks; the
+// subscriber calls it (its OnSignal) for quotes, replies and close requests,
+// the timer for timed duties.
+func (c *wsConn) kick() {
+	for {
+		switch v := c.wstate.Load(); v {
+		case writerIdle:
+			if c.wstate.CompareAndSwap(v, writerAgain) {
+				go c.writeRun()
+				return
+			}
+		case writerRunning:
+			if c.wstate.CompareAndSwap(v, writerAgain) {
+				return
+			}
+		default: // a flush is already owed, or the connection is finished
+			return
+		}
+	}
+}
+
+// writeRun is the connection's writer while there is work: it flushes until
+// no kick arrived during the last flush, arming the timer for the next timed
+// duty (heartbeat, rate-limited quotes, portfolio throttle, session expiry).
+// The state machine of kick lets only one run at a time.
+func (c *wsConn) writeRun() {
 	defer func() {
 		if v := recover(); v != nil {
 			c.srv.log.Error("websocket writer panic", "panic", fmt.Sprint(v), "stack", string(debug.Stack()))
 			_ = c.conn.SetReadDeadline(time.Now()) // end the reader too
+			c.finishWriter()
 		}
 	}()
-	nextPing := time.Now().Add(c.lim.heartbeat)
-	armed := nextPing
-	timer := time.NewTimer(c.lim.heartbeat)
-	defer timer.Stop()
 	for {
-		select {
-		case <-c.st.sub.Notify():
-		case <-timer.C:
-			armed = time.Time{}
+		c.wstate.Store(writerRunning)
+		if !c.armed.IsZero() && !time.Now().Before(c.armed) {
+			c.armed = time.Time{} // the timer fired, or is about to
 		}
-		wake, ok := c.flush(&nextPing)
+		wake, ok := c.flush(&c.nextPing)
 		if !ok {
+			c.finishWriter()
 			return
 		}
-		if armed.IsZero() || wake.Before(armed) {
-			timer.Reset(time.Until(wake))
-			armed = wake
+		if c.armed.IsZero() || wake.Before(c.armed) {
+			c.timer.Reset(time.Until(wake))
+			c.armed = wake
+		}
+		if c.wstate.CompareAndSwap(writerRunning, writerIdle) {
+			return
 		}
 	}
+}
+
+// finishWriter ends the writing side for good.
+func (c *wsConn) finishWriter() {
+	c.wstate.Store(writerDone)
+	c.timer.Stop()
+	close(c.writerDone)
 }
 
 // flush writes everything due and returns when to wake next; false means
