@@ -90,6 +90,8 @@ type wsConn struct {
 	armed    time.Time    // when timer fires; zero if not set
 	nextPing time.Time
 
+	writeSince atomic.Int64 // UnixNano when the frame being written started; 0 if none
+
 	opMu    sync.Mutex // orders a reply before the quotes it announces
 	replies []*[]byte  // frames queued for the writer
 	pong    []byte     // payload of a client ping to answer

@@ -195,6 +195,14 @@ func TestWSConnectionCaps(t *testing.T) {
 		t.Fatal(err)
 	}
 	expectClose(t, third, websocket.ClosePolicyViolation, "account")
+	// The refused connection counts against the IP until its server side has
+	// finished closing, which may be a moment after the client saw the close.
+	waitFor(t, "the refused connection to leave", func() bool {
+		r := ts.Server.streams
+		r.mu.Lock()
+		defer r.mu.Unlock()
+		return len(r.streams) == 2
+	})
 	mustDialWS(t, ts, hank) // third connection from this IP
 	fourth, _, err := dialWS(t, ts, wsDialOpts{token: hank})
 	if err != nil {

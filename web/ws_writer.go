@@ -19,18 +19,25 @@ const (
 
 // Writer states (wsConn.wstate).
 const (
-	writerIdle    = iota // no writer goroutine
-	writerRunning        // a writer is flushing
-	writerAgain          // a writer is flushing or starting, and must flush once more
-	writerDone           // the connection is finished; no writer will start
+	writerNew       = iota // startWriter has not run yet
+	writerNewKicked        // startWriter has not run yet, and a kick came
+	writerIdle             // no writer goroutine
+	writerRunning          // a writer is flushing
+	writerAgain            // a writer is flushing or starting, and must flush once more
+	writerDone             // the connection is finished; no writer will start
 )
 
-// startWriter arms the heartbeat; the first writer starts on the first
-// kick (the welcome, an error, a close request or the heartbeat).
+// startWriter arms the heartbeat once the connection is set up; the first
+// writer starts now if something was already signalled (a shutdown may ask
+// to close a connection that has just registered), else on the first kick.
 func (c *wsConn) startWriter() {
 	c.nextPing = time.Now().Add(c.lim.heartbeat)
 	c.armed = c.nextPing
-	c.timer = time.AfterFunc(c.lim.heartbeat, c.kick)
+	c.timer = time.AfterFunc(c.lim.heartbeat, c.onTimer)
+	if !c.wstate.CompareAndSwap(writerNew, writerIdle) { // writerNewKicked
+		c.wstate.Store(writerAgain)
+		go c.writeRun()
+	}
 }
 
 // kick makes sure a writer flushes after this call: it starts one unless
@@ -40,6 +47,10 @@ func (c *wsConn) startWriter() {
 func (c *wsConn) kick() {
 	for {
 		switch v := c.wstate.Load(); v {
+		case writerNew:
+			if c.wstate.CompareAndSwap(v, writerNewKicked) {
+				return
+			}
 		case writerIdle:
 			if c.wstate.CompareAndSwap(v, writerAgain) {
 				go c.writeRun()
@@ -49,7 +60,7 @@ func (c *wsConn) kick() {
 			if c.wstate.CompareAndSwap(v, writerAgain) {
 				return
 			}
-		default: // a flush is already owed, or the connection is finished
+		default: // a flush is already owed, or the connection is finished or not set up
 			return
 		}
 	}
@@ -204,13 +215,42 @@ func (c *wsConn) writeReplies() {
 	}
 }
 
-// write sends one text frame within writeWait.
+// write sends one text frame within writeWait (give or take a second).
+//
+// The socket has no write deadline of its own: the library would re-apply it
+// on every frame, which costs a runtime timer update per frame. Instead the
+// write's start is recorded, the connection's timer is due at most
+// writeWait+watchGrace later, and when it fires on a write still under way
+// it sets a deadline in the past on the socket, which fails the write.
 func (c *wsConn) write(frame []byte) error {
-	if err := c.conn.SetWriteDeadline(time.Now().Add(writeWait)); err != nil {
-		return err
+	now := time.Now()
+	if latest := now.Add(writeWait + watchGrace); c.armed.IsZero() || c.armed.After(latest) {
+		c.timer.Reset(latest.Sub(now))
+		c.armed = latest
 	}
+	c.writeSince.Store(now.UnixNano())
 	c.st.reg.countFrame(transportWS, len(frame))
-	return c.conn.WriteMessage(websocket.TextMessage, frame)
+	err := c.conn.WriteMessage(websocket.TextMessage, frame)
+	c.writeSince.Store(0)
+	return err
+}
+
+// watchGrace is how late after writeWait a stuck write may be failed.
+const watchGrace = time.Second
+
+// onTimer runs when the connection's timer fires: it fails a write stuck
+// for longer than writeWait, then makes the writer look at its timed duties.
+// A write under way but not yet overdue re-arms the timer for when it will
+// be (the writer, blocked, cannot; it re-arms for its duties afterwards).
+func (c *wsConn) onTimer() {
+	if since := c.writeSince.Load(); since != 0 {
+		if left := writeWait - time.Since(time.Unix(0, since)); left > 0 {
+			c.timer.Reset(left + time.Millisecond)
+		} else {
+			_ = c.conn.NetConn().SetWriteDeadline(time.Now())
+		}
+	}
+	c.kick()
 }
 
 // writeFailed ends the connection after a write error: the reader is
