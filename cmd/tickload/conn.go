@@ -31,14 +31,26 @@ func (c *clock) set(p phase) { c.p.Store(int32(p)) }
 // after that goroutine has returned.
 type countingConn struct {
 	net.Conn
-	clk   *clock
-	bytes [numPhases]int64
+	clk       *clock
+	bytes     [numPhases]int64
+	recording bool   // keep a copy of what is read (the WebSocket handshake)
+	rec       []byte // that copy
 }
 
 func (c *countingConn) Read(p []byte) (int, error) {
 	n, err := c.Conn.Read(p)
 	c.bytes[c.clk.now()] += int64(n)
+	if c.recording {
+		c.rec = append(c.rec, p[:n]...)
+	}
 	return n, err
+}
+
+// stopRecording ends the copy of what is read and returns it.
+func (c *countingConn) stopRecording() []byte {
+	rec := c.rec
+	c.recording, c.rec = false, nil
+	return rec
 }
 
 // dialer opens TCP connections to the server from a spread of loopback

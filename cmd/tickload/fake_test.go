@@ -8,6 +8,7 @@ import (
 	"strconv"
 	"strings"
 	"sync"
+	"sync/atomic"
 	"testing"
 	"time"
 
@@ -22,6 +23,8 @@ type fakeServer struct {
 	url       string
 	tickEvery time.Duration
 	closeWith int // when non-zero, every WebSocket is closed with this code after its first tick
+
+	pongs atomic.Int64 // pongs answering the fake's heartbeat pings
 
 	mu    sync.Mutex
 	users map[string]bool
@@ -110,7 +113,8 @@ func (f *fakeServer) ws(w http.ResponseWriter, r *http.Request) {
 		http.Error(w, "no", http.StatusUnauthorized)
 		return
 	}
-	up := websocket.Upgrader{}
+	// A small write buffer makes the library fragment every quotes frame.
+	up := websocket.Upgrader{WriteBufferSize: 64}
 	c, err := up.Upgrade(w, r, nil)
 	if err != nil {
 		return
@@ -126,6 +130,12 @@ func (f *fakeServer) ws(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	_ = c.WriteMessage(websocket.TextMessage, frame(sub.Symbols, time.Now().UnixMilli()-5000, true))
+	c.SetPongHandler(func(data string) error {
+		if data == "hb" {
+			f.pongs.Add(1)
+		}
+		return nil
+	})
 	go func() { // the reader: sees the client's close
 		for {
 			if _, _, err := c.NextReader(); err != nil {
@@ -143,6 +153,9 @@ func (f *fakeServer) ws(w http.ResponseWriter, r *http.Request) {
 		case <-tick.C:
 		}
 		if err := c.WriteMessage(websocket.TextMessage, frame(sub.Symbols, time.Now().UnixMilli(), false)); err != nil {
+			return
+		}
+		if err := c.WriteControl(websocket.PingMessage, []byte("hb"), time.Now().Add(time.Second)); err != nil {
 			return
 		}
 		if f.closeWith != 0 {

@@ -6,6 +6,7 @@ import (
 	"io"
 	"net"
 	"net/url"
+	"runtime"
 	"sync"
 	"time"
 
@@ -17,6 +18,13 @@ const (
 	modeWS   = "ws"
 	modeSSE  = "sse"
 	modePoll = "poll"
+)
+
+// How ws clients read: a few epoll loops for all (Linux), or a goroutine
+// blocked in the WebSocket library for each.
+const (
+	wsReaderEpoll     = "epoll"
+	wsReaderGoroutine = "goroutine"
 )
 
 // Config is one run of the load tool.
@@ -39,7 +47,8 @@ type Config struct {
 	SourceIPs          int           `json:"source_ips"`
 	Timeout            time.Duration `json:"timeout_ns"`
 	ServerPID          int           `json:"server_pid,omitempty"`
-	Progress           io.Writer     `json:"-"` // progress lines; nil for none
+	WSReader           string        `json:"ws_reader,omitempty"` // ws mode: epoll or goroutine
+	Progress           io.Writer     `json:"-"`                   // progress lines; nil for none
 }
 
 // env is what every client of a run shares. Clients only read it, apart from
@@ -57,6 +66,7 @@ type env struct {
 	stale  []*Histogram
 	col    *collector
 	wbuf   websocket.BufferPool
+	poll   *wsPoller // ws mode's reader loops; nil: a goroutine per client
 
 	attempts sync.WaitGroup
 }
@@ -97,6 +107,13 @@ func (cfg *Config) validate() (*url.URL, error) {
 		cfg.Accounts = (cfg.Clients + cfg.PerAccount - 1) / cfg.PerAccount
 	}
 	cfg.Accounts = min(cfg.Accounts, cfg.Clients)
+	switch cfg.WSReader {
+	case "":
+		cfg.WSReader = wsReaderEpoll
+	case wsReaderEpoll, wsReaderGoroutine:
+	default:
+		return nil, fmt.Errorf("unknown -ws-reader %q (want epoll or goroutine)", cfg.WSReader)
+	}
 	if cfg.Timeout <= 0 {
 		cfg.Timeout = 10 * time.Second
 	}
@@ -184,9 +201,18 @@ func run(ctx context.Context, cfg Config) (Report, error) {
 	}
 	sample(&srv.PreConnect)
 
-	// Ramp: client i starts at i/N of the ramp. One goroutine per client.
+	// Ramp: client i starts at i/N of the ramp. One goroutine per client
+	// (in ws mode with the epoll reader, only until it has subscribed).
 	cctx, cancel := context.WithCancel(ctx)
 	defer cancel()
+	if cfg.Mode == modeWS && cfg.WSReader == wsReaderEpoll {
+		if !epollSupported {
+			progress("warning: -ws-reader epoll needs Linux; reading with a goroutine per client")
+		} else if e.poll, err = newWSPoller(cctx, runtime.GOMAXPROCS(0)); err != nil {
+			return rep, err
+		}
+	}
+	defer func() { cancel(); e.poll.wait() }() // a no-op on the normal path
 	var clients sync.WaitGroup
 	e.attempts.Add(cfg.Clients)
 	progress("opening %d %s clients over %s", cfg.Clients, cfg.Mode, cfg.Ramp)
@@ -206,7 +232,8 @@ func run(ctx context.Context, cfg Config) (Report, error) {
 			st := &clientStats{}
 			switch cfg.Mode {
 			case modeWS:
-				e.runWS(cctx, i, st)
+				e.runWS(cctx, i, st) // adds st when the connection ends
+				return
 			case modeSSE:
 				e.runSSE(cctx, i, st)
 			case modePoll:
@@ -234,6 +261,7 @@ func run(ctx context.Context, cfg Config) (Report, error) {
 	rep.Clients.OpenAtEnd = e.col.open.Load()
 	cancel()
 	clients.Wait()
+	e.poll.wait()
 	rep.ToolCPUS = (selfCPU() - tool0).Seconds()
 	e.fill(&rep, window, srv)
 	return rep, nil

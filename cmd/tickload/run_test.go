@@ -26,9 +26,15 @@ func fakeConfig(url, mode string, clients int) Config {
 func TestRunModes(t *testing.T) {
 	noLeaks(t)
 	f := startFake(t, 20*time.Millisecond, 0)
-	for _, mode := range []string{modeWS, modeSSE, modePoll} {
-		t.Run(mode, func(t *testing.T) {
-			rep, err := run(context.Background(), fakeConfig(f.url, mode, 12))
+	for _, m := range []struct{ mode, reader string }{
+		{modeWS, wsReaderEpoll}, {modeWS, wsReaderGoroutine}, {modeSSE, ""}, {modePoll, ""},
+	} {
+		mode := m.mode
+		t.Run(mode+"/"+m.reader, func(t *testing.T) {
+			pongs := f.pongs.Load()
+			cfg := fakeConfig(f.url, mode, 12)
+			cfg.WSReader = m.reader
+			rep, err := run(context.Background(), cfg)
 			if err != nil {
 				t.Fatal(err)
 			}
@@ -52,6 +58,9 @@ func TestRunModes(t *testing.T) {
 			if rep.Bytes.PerQuote < 20 || rep.Bytes.PerQuote > 2000 {
 				t.Fatalf("bytes per quote = %v", rep.Bytes.PerQuote)
 			}
+			if mode == modeWS && f.pongs.Load()-pongs < 12 {
+				t.Fatalf("%d pongs, want one or more per client", f.pongs.Load()-pongs)
+			}
 			if mode == modePoll {
 				if rep.HTTP == nil || rep.HTTP.Requests == 0 || rep.Staleness == nil || rep.Staleness.Count != uint64(rep.HTTP.Requests) {
 					t.Fatalf("poll http = %+v staleness = %+v", rep.HTTP, rep.Staleness)
@@ -66,12 +75,16 @@ func TestRunModes(t *testing.T) {
 func TestRunCountsServerCloses(t *testing.T) {
 	noLeaks(t)
 	f := startFake(t, 20*time.Millisecond, 1008)
-	rep, err := run(context.Background(), fakeConfig(f.url, modeWS, 5))
-	if err != nil {
-		t.Fatal(err)
-	}
-	if rep.Closes[1008] != 5 || rep.Errors["close_1008"] != 5 || rep.ErrorsN != 5 {
-		t.Fatalf("closes %v errors %v", rep.Closes, rep.Errors)
+	for _, reader := range []string{wsReaderEpoll, wsReaderGoroutine} {
+		cfg := fakeConfig(f.url, modeWS, 5)
+		cfg.WSReader = reader
+		rep, err := run(context.Background(), cfg)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if rep.Closes[1008] != 5 || rep.Errors["close_1008"] != 5 || rep.ErrorsN != 5 || rep.Clients.OpenAtEnd != 0 {
+			t.Fatalf("%s: closes %v errors %v clients %+v", reader, rep.Closes, rep.Errors, rep.Clients)
+		}
 	}
 }
 
@@ -85,6 +98,7 @@ func TestRunRefusesRemoteAndBadConfig(t *testing.T) {
 		{"unknown mode", func(c *Config) { c.Mode = "grpc" }},
 		{"no clients", func(c *Config) { c.Clients = 0 }},
 		{"idle poll", func(c *Config) { c.Mode = modePoll; c.Symbols = 0 }},
+		{"unknown ws reader", func(c *Config) { c.WSReader = "io_uring" }},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
 			cfg := fakeConfig("http://127.0.0.1:1", modeWS, 1)

@@ -13,15 +13,18 @@ import (
 	"github.com/fasthttp/websocket"
 )
 
-// runWS is one WebSocket client: dial with a Bearer token, subscribe to the
-// client's symbols, then read until ctx ends. Its goroutine is the only one
-// it uses (the close on cancel runs in a short-lived AfterFunc).
+// runWS is one WebSocket client: dial with a Bearer token and subscribe to
+// the client's symbols. Then, with the epoll reader, it hands the socket to
+// a reader loop and returns; otherwise it reads until ctx ends, on its own
+// goroutine (the close on cancel runs in a short-lived AfterFunc). Either
+// way the client's stats reach the collector when its connection ends.
 func (e *env) runWS(ctx context.Context, i int, st *clientStats) {
 	var cc *countingConn
 	d := websocket.Dialer{
 		NetDialContext: func(ctx context.Context, _, _ string) (net.Conn, error) {
 			c, err := e.dialer.dial(ctx, i, e.clk)
 			if err == nil {
+				c.recording = e.poll != nil
 				cc = c
 			}
 			return c, err
@@ -36,39 +39,51 @@ func (e *env) runWS(ctx context.Context, i int, st *clientStats) {
 	hdr.Set("Origin", e.origin)
 	conn, resp, err := d.DialContext(ctx, e.wsURL, hdr)
 	if err != nil {
-		defer st.addBytes(cc)
 		switch {
 		case ctx.Err() != nil:
-			e.attempt(false)
 		case resp != nil:
 			st.fail("ws_upgrade_" + strconv.Itoa(resp.StatusCode))
-			e.attempt(false)
 		default:
 			st.fail("dial")
-			e.attempt(false)
 		}
+		e.attempt(false)
+		st.addBytes(cc)
+		e.col.add(st)
 		return
 	}
-	defer st.addBytes(cc) // runs after conn.Close below: the last read is done
-	defer conn.Close()
+	if syms := e.syms[i]; syms != "" {
+		msg := `{"type":"subscribe","id":1,"symbols":["` + strings.ReplaceAll(syms, ",", `","`) + `"]}`
+		if err := conn.WriteMessage(websocket.TextMessage, []byte(msg)); err != nil {
+			_ = conn.Close()
+			st.fail("ws_write")
+			e.attempt(false)
+			st.addBytes(cc)
+			e.col.add(st)
+			return
+		}
+	}
+	e.attempt(true)
+	e.col.open.Add(1)
+	if e.poll != nil && e.handoff(conn, cc, i, st) {
+		return // the reader loop owns the client now
+	}
+	cc.stopRecording()
+	e.readWS(ctx, conn, i, st)
+	_ = conn.Close()
+	e.col.open.Add(-1)
+	st.addBytes(cc) // after the last read
+	e.col.add(st)
+}
+
+// readWS reads a connection on the calling goroutine until ctx ends or the
+// connection does.
+func (e *env) readWS(ctx context.Context, conn *websocket.Conn, i int, st *clientStats) {
 	stop := context.AfterFunc(ctx, func() {
 		_ = conn.WriteControl(websocket.CloseMessage,
 			websocket.FormatCloseMessage(websocket.CloseNormalClosure, ""), time.Now().Add(time.Second))
 		_ = conn.SetReadDeadline(time.Now().Add(time.Second))
 	})
 	defer stop()
-
-	if syms := e.syms[i]; syms != "" {
-		msg := `{"type":"subscribe","id":1,"symbols":["` + strings.ReplaceAll(syms, ",", `","`) + `"]}`
-		if err := conn.WriteMessage(websocket.TextMessage, []byte(msg)); err != nil {
-			st.fail("ws_write")
-			e.attempt(false)
-			return
-		}
-	}
-	e.attempt(true)
-	e.col.open.Add(1)
-	defer e.col.open.Add(-1)
 
 	buf := make([]byte, 0, 2048)
 	for {

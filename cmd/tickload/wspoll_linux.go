@@ -1,0 +1,320 @@
+//go:build linux
+
+package main
+
+import (
+	"bytes"
+	"context"
+	"errors"
+	"fmt"
+	"io"
+	"math/rand/v2"
+	"sync"
+	"sync/atomic"
+	"syscall"
+	"time"
+
+	"github.com/fasthttp/websocket"
+)
+
+// The epoll reader: once a WebSocket client has upgraded and subscribed, its
+// socket moves to one of a few reader loops, each owning an epoll instance.
+// A loop reads ready sockets with read(2) into one shared buffer and parses
+// frames in place, so a frame costs about one read syscall and no goroutine
+// wake-up. Each socket has exactly one owner at a time (its dial goroutine
+// until the hand-off, then its loop), and only the owner reads or writes it.
+
+const epollSupported = true
+
+// wsPoller is the set of reader loops of a run.
+type wsPoller struct {
+	loops []*wsLoop
+	next  atomic.Uint32
+	wg    sync.WaitGroup
+}
+
+// newWSPoller starts n reader loops; they run until ctx ends, then close
+// their connections (waiting up to a second for the server's close reply).
+func newWSPoller(ctx context.Context, n int) (*wsPoller, error) {
+	p := &wsPoller{}
+	for range max(n, 1) {
+		epfd, err := syscall.EpollCreate1(syscall.EPOLL_CLOEXEC)
+		if err != nil {
+			for _, l := range p.loops {
+				_ = syscall.Close(l.epfd)
+			}
+			return nil, fmt.Errorf("epoll_create1: %w", err)
+		}
+		p.loops = append(p.loops, &wsLoop{epfd: epfd, conns: map[int32]*wsConn{}, buf: make([]byte, 64<<10)})
+	}
+	for _, l := range p.loops {
+		p.wg.Go(func() { l.run(ctx) })
+	}
+	return p, nil
+}
+
+// wait returns once every loop has finished its connections.
+func (p *wsPoller) wait() {
+	if p != nil {
+		p.wg.Wait()
+	}
+}
+
+// wsConn is one handed-off client.
+type wsConn struct {
+	e    *env
+	l    *wsLoop // the owning loop, once handed off
+	fd   int     // a dup of the socket; the net.Conn is closed
+	i    int
+	st   *clientStats
+	cc   *countingConn // the handshake's byte counts
+	fr   frameReader
+	code int   // the server's close code, once it sent one
+	werr error // a failed pong or close reply
+}
+
+// handoff moves client i's upgraded, subscribed connection to a reader loop,
+// which then owns it, its stats and its end. It returns false, having
+// changed nothing, when the connection cannot be moved; the caller then
+// reads it as before.
+func (e *env) handoff(conn *websocket.Conn, cc *countingConn, i int, st *clientStats) bool {
+	// The bytes read past the handshake's response (the welcome frame, say)
+	// sit in the library's buffer: recover them from the recorded reads.
+	rec := cc.stopRecording()
+	end := bytes.Index(rec, []byte("\r\n\r\n"))
+	if end < 0 {
+		return false
+	}
+	rest := rec[end+4:]
+	raw, err := cc.Conn.(syscall.Conn).SyscallConn()
+	if err != nil {
+		return false
+	}
+	fd := -1
+	cerr := raw.Control(func(s uintptr) {
+		r, _, errno := syscall.Syscall(syscall.SYS_FCNTL, s, syscall.F_DUPFD_CLOEXEC, 0)
+		if errno == 0 {
+			fd = int(r)
+		}
+	})
+	if cerr != nil || fd < 0 {
+		return false
+	}
+	if err := syscall.SetNonblock(fd, true); err != nil {
+		_ = syscall.Close(fd)
+		return false
+	}
+	// The runtime's poller forgets its fd; the socket lives on in the dup.
+	_ = conn.Close()
+	c := &wsConn{e: e, fd: fd, i: i, st: st, cc: cc}
+	if len(rest) > 0 && !c.consume(rest, false) {
+		return true
+	}
+	e.poll.add(c)
+	return true
+}
+
+// consume parses bytes read from the socket; it returns false once the
+// connection has ended (a close frame, a protocol violation or a failed
+// write), having finished it. closing says the run is closing, when ends are
+// expected and not counted.
+func (c *wsConn) consume(b []byte, closing bool) bool {
+	closed, err := c.fr.feed(b, c)
+	switch {
+	case err != nil:
+		c.end(closing, "ws_protocol")
+	case c.werr != nil:
+		c.end(closing, "ws_write")
+	case closed:
+		if !closing {
+			c.st.closed(c.code)
+		}
+		c.end(true, "")
+	default:
+		return true
+	}
+	return false
+}
+
+func (c *wsConn) message(op byte, p []byte) {
+	if op == opText {
+		c.e.handleFrame(c.i, p, c.st)
+	}
+}
+
+// ping answers at once: the server closes connections that stay silent.
+func (c *wsConn) ping(p []byte) {
+	if c.werr == nil {
+		c.werr = c.writeControl(opPong, p)
+	}
+}
+
+// closed echoes the server's close frame, as the WebSocket library does.
+func (c *wsConn) closed(code int) {
+	c.code = code
+	_ = c.writeControl(opClose, closePayload(code))
+}
+
+// writeControl writes one masked control frame. The tool writes only tiny
+// frames on sockets it hardly writes to, so a short write (a full send
+// buffer) is reported as an error rather than queued.
+func (c *wsConn) writeControl(op byte, payload []byte) error {
+	var b [6 + 125]byte
+	f := appendClientFrame(b[:0], op, payload, rand.Uint32())
+	for {
+		n, err := syscall.Write(c.fd, f)
+		switch {
+		case err == syscall.EINTR:
+			continue
+		case err != nil:
+			return fmt.Errorf("write: %w", err)
+		case n != len(f):
+			return io.ErrShortWrite
+		}
+		return nil
+	}
+}
+
+// end closes the socket and hands the client's stats to the collector.
+// fail is counted unless quiet.
+func (c *wsConn) end(quiet bool, fail string) {
+	if fail != "" && !quiet {
+		c.st.fail(fail)
+	}
+	if c.l != nil {
+		c.l.remove(c)
+	}
+	_ = syscall.Close(c.fd)
+	c.e.col.open.Add(-1)
+	c.st.addBytes(c.cc)
+	c.e.col.add(c.st)
+}
+
+// wsLoop is one reader loop and the connections it owns.
+type wsLoop struct {
+	epfd int
+	buf  []byte
+
+	mu       sync.Mutex
+	conns    map[int32]*wsConn // by fd
+	draining bool              // the run is closing: no more hand-offs
+}
+
+// add gives c to the next loop, round-robin.
+func (p *wsPoller) add(c *wsConn) {
+	l := p.loops[p.next.Add(1)%uint32(len(p.loops))]
+	l.mu.Lock()
+	if l.draining {
+		l.mu.Unlock()
+		_ = c.writeControl(opClose, closePayload(websocket.CloseNormalClosure))
+		c.end(true, "")
+		return
+	}
+	l.conns[int32(c.fd)] = c
+	c.l = l
+	ev := syscall.EpollEvent{Events: syscall.EPOLLIN, Fd: int32(c.fd)}
+	err := syscall.EpollCtl(l.epfd, syscall.EPOLL_CTL_ADD, c.fd, &ev)
+	if err != nil {
+		delete(l.conns, int32(c.fd))
+		c.l = nil
+	}
+	l.mu.Unlock()
+	if err != nil {
+		c.end(false, "ws_epoll")
+	}
+}
+
+// remove forgets c; end calls it before closing the socket, so that a new
+// hand-off reusing the fd number is never forgotten in its place.
+func (l *wsLoop) remove(c *wsConn) {
+	l.mu.Lock()
+	if l.conns[int32(c.fd)] == c {
+		delete(l.conns, int32(c.fd))
+	}
+	l.mu.Unlock()
+	_ = syscall.EpollCtl(l.epfd, syscall.EPOLL_CTL_DEL, c.fd, nil)
+}
+
+// run serves the loop's sockets until ctx ends, then sends every client's
+// close and waits up to a second for the replies.
+func (l *wsLoop) run(ctx context.Context) {
+	defer syscall.Close(l.epfd)
+	events := make([]syscall.EpollEvent, 256)
+	ready := make([]*wsConn, len(events))
+	var drainEnd time.Time
+	for {
+		n, err := syscall.EpollWait(l.epfd, events, 50)
+		if err != nil && !errors.Is(err, syscall.EINTR) {
+			drainEnd = time.Now() // cannot wait any more: end everything
+			n = 0
+		}
+		l.mu.Lock()
+		for k := range n {
+			ready[k] = l.conns[events[k].Fd]
+		}
+		l.mu.Unlock()
+		for k := range n {
+			if c := ready[k]; c != nil {
+				l.service(c)
+				ready[k] = nil
+			}
+		}
+		if drainEnd.IsZero() && ctx.Err() != nil {
+			drainEnd = time.Now().Add(time.Second)
+			l.drain()
+		}
+		if !drainEnd.IsZero() && (l.open() == 0 || !time.Now().Before(drainEnd)) {
+			l.closeAll()
+			return
+		}
+	}
+}
+
+// service reads what a ready socket holds: one read per readiness event;
+// anything left over makes epoll report the socket again.
+func (l *wsLoop) service(c *wsConn) {
+	n, err := syscall.Read(c.fd, l.buf)
+	if err == syscall.EAGAIN || err == syscall.EINTR {
+		return
+	}
+	if n <= 0 { // EOF or a reset: the server went away without a close frame
+		c.end(l.draining, "ws_read")
+		return
+	}
+	c.st.bytes[c.e.clk.now()] += int64(n)
+	// The loop writes draining only under mu, and is the only writer.
+	c.consume(l.buf[:n], l.draining)
+}
+
+// drain stops hand-offs and sends every client's close frame.
+func (l *wsLoop) drain() {
+	l.mu.Lock()
+	l.draining = true
+	cs := make([]*wsConn, 0, len(l.conns))
+	for _, c := range l.conns {
+		cs = append(cs, c)
+	}
+	l.mu.Unlock()
+	for _, c := range cs {
+		if c.writeControl(opClose, closePayload(websocket.CloseNormalClosure)) != nil {
+			c.end(true, "")
+		}
+	}
+}
+
+func (l *wsLoop) open() int {
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	return len(l.conns)
+}
+
+// closeAll ends the connections whose close reply did not come in time.
+func (l *wsLoop) closeAll() {
+	l.mu.Lock()
+	cs := l.conns
+	l.conns = map[int32]*wsConn{}
+	l.mu.Unlock()
+	for _, c := range cs {
+		c.end(true, "")
+	}
+}
