@@ -22,22 +22,24 @@ func TestSmokeAgainstRealServer(t *testing.T) {
 	url, pid := startTickerd(t)
 	runs := []struct {
 		mode     string
+		reader   string
 		clients  int
 		duration time.Duration
 	}{
-		{modeWS, 200, 3 * time.Second},
-		{modeSSE, 50, 2 * time.Second},
-		{modePoll, 50, 2 * time.Second},
+		{modeWS, wsReaderEpoll, 200, 3 * time.Second},
+		{modeWS, wsReaderGoroutine, 50, 2 * time.Second},
+		{modeSSE, "", 50, 2 * time.Second},
+		{modePoll, "", 50, 2 * time.Second},
 	}
 	for _, r := range runs {
-		t.Run(r.mode, func(t *testing.T) {
+		t.Run(r.mode+"/"+r.reader, func(t *testing.T) {
 			ctx, cancel := context.WithTimeout(context.Background(), 60*time.Second)
 			defer cancel()
 			rep, err := run(ctx, Config{
 				URL: url, Mode: r.mode, Clients: r.clients, Symbols: 10, Spread: spreadRoundRobin, Seed: 1,
 				Ramp: time.Second, Duration: r.duration, Interval: 250 * time.Millisecond,
 				PerAccount: 20, UserPrefix: "smoke", Password: "smoke-password-1", AccountConcurrency: 4,
-				SourceIPs: 253, Timeout: 10 * time.Second, ServerPID: pid,
+				SourceIPs: 253, Timeout: 10 * time.Second, ServerPID: pid, WSReader: r.reader,
 			})
 			if err != nil {
 				t.Fatal(err)
