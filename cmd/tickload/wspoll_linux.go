@@ -69,8 +69,9 @@ type wsConn struct {
 	st   *clientStats
 	cc   *countingConn // the handshake's byte counts
 	fr   frameReader
-	code int   // the server's close code, once it sent one
-	werr error // a failed pong or close reply
+	code      int   // the server's close code, once it sent one
+	closeSent bool  // our close frame went out: the server's is the reply
+	werr      error // a failed pong or close reply
 }
 
 // handoff moves client i's upgraded, subscribed connection to a reader loop,
@@ -149,10 +150,20 @@ func (c *wsConn) ping(p []byte) {
 	}
 }
 
-// closed echoes the server's close frame, as the WebSocket library does.
+// closed echoes the server's close frame, as the WebSocket library does,
+// unless it answers ours.
 func (c *wsConn) closed(code int) {
 	c.code = code
-	_ = c.writeControl(opClose, closePayload(code))
+	if !c.closeSent {
+		c.closeSent = true
+		_ = c.writeControl(opClose, closePayload(code))
+	}
+}
+
+// sendClose starts the closing handshake from the client's side.
+func (c *wsConn) sendClose() error {
+	c.closeSent = true
+	return c.writeControl(opClose, closePayload(websocket.CloseNormalClosure))
 }
 
 // writeControl writes one masked control frame. The tool writes only tiny
@@ -206,7 +217,7 @@ func (p *wsPoller) add(c *wsConn) {
 	l.mu.Lock()
 	if l.draining {
 		l.mu.Unlock()
-		_ = c.writeControl(opClose, closePayload(websocket.CloseNormalClosure))
+		_ = c.sendClose()
 		c.end(true, "")
 		return
 	}
@@ -296,7 +307,7 @@ func (l *wsLoop) drain() {
 	}
 	l.mu.Unlock()
 	for _, c := range cs {
-		if c.writeControl(opClose, closePayload(websocket.CloseNormalClosure)) != nil {
+		if c.sendClose() != nil {
 			c.end(true, "")
 		}
 	}
