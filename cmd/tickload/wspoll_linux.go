@@ -62,13 +62,13 @@ func (p *wsPoller) wait() {
 
 // wsConn is one handed-off client.
 type wsConn struct {
-	e    *env
-	l    *wsLoop // the owning loop, once handed off
-	fd   int     // a dup of the socket; the net.Conn is closed
-	i    int
-	st   *clientStats
-	cc   *countingConn // the handshake's byte counts
-	fr   frameReader
+	e         *env
+	l         *wsLoop // the owning loop, once handed off
+	fd        int     // a dup of the socket; the net.Conn is closed
+	i         int
+	st        *clientStats
+	cc        *countingConn // the handshake's byte counts
+	fr        frameReader
 	code      int   // the server's close code, once it sent one
 	closeSent bool  // our close frame went out: the server's is the reply
 	werr      error // a failed pong or close reply
