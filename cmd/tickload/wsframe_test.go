@@ -203,3 +203,43 @@ func libServerFrames(t *testing.T) []byte {
 	}
 	return data
 }
+
+// countSink scans each message for quotes, as the load tool does.
+type countSink struct{ quotes, pings int }
+
+func (s *countSink) message(_ byte, p []byte) { s.quotes += scanQuotes(p, nil) }
+func (s *countSink) ping([]byte)              { s.pings++ }
+func (s *countSink) closed(int)               {}
+
+// quotesStream is two quotes frames and a ping, as one read might return it.
+func quotesStream() []byte {
+	now := time.Now().UnixMilli()
+	return cat(srvFrame(true, opText, string(frame([]string{"AAA", "BBB", "CCC"}, now, false)), 0),
+		srvFrame(true, opPing, "", 0),
+		srvFrame(true, opText, string(frame([]string{"DDD"}, now, false)), 0))
+}
+
+func TestFrameReaderAllocatesNothing(t *testing.T) {
+	data := quotesStream()
+	var r frameReader
+	s := &countSink{}
+	allocs := testing.AllocsPerRun(100, func() {
+		// A split read: the carry buffer is reused once it has grown.
+		_, _ = r.feed(data[:50], s)
+		_, _ = r.feed(data[50:], s)
+	})
+	if allocs != 0 || s.quotes != 101*4 || s.pings != 101 {
+		t.Fatalf("%v allocs per run, %d quotes, %d pings", allocs, s.quotes, s.pings)
+	}
+}
+
+func BenchmarkFrameReader(b *testing.B) {
+	data := quotesStream()
+	var r frameReader
+	s := &countSink{}
+	b.SetBytes(int64(len(data)))
+	b.ReportAllocs()
+	for b.Loop() {
+		_, _ = r.feed(data, s)
+	}
+}
