@@ -30,6 +30,15 @@ type Report struct {
 	Closes    map[int]int64    `json:"closes_by_code"`   // WebSocket closes the server sent during the run
 	Server    *ServerUsage     `json:"server,omitempty"` // with -server-pid
 	ToolCPUS  float64          `json:"tool_cpu_s"`       // the load tool's own CPU over the whole run
+	ToolCPU   ToolCPU          `json:"tool_cpu_window"`  // the load tool's own CPU in the window
+}
+
+// ToolCPU is what the load tool itself cost in the window, to judge how much
+// it competes with the server for the machine.
+type ToolCPU struct {
+	S          float64 `json:"s"`
+	Pct        float64 `json:"pct"`          // of one core
+	UsPerFrame float64 `json:"us_per_frame"` // per frame, event or answer carrying updates
 }
 
 // ClientCounts says how many clients were asked for and how they fared.
@@ -148,7 +157,8 @@ func (r *Report) WriteTable(w io.Writer) error {
 		row("server rss", "%.1f MiB baseline, %.1f MiB end, %.0f B per connection",
 			float64(s.Baseline.RSSBytes)/(1<<20), float64(s.End.RSSBytes)/(1<<20), s.RSSPerConn)
 	}
-	row("tool cpu", "%.2f s", r.ToolCPUS)
+	row("tool cpu", "%.2f s; in window %.2f s (%.0f%% of a core), %.2f µs per frame",
+		r.ToolCPUS, r.ToolCPU.S, r.ToolCPU.Pct, r.ToolCPU.UsPerFrame)
 	row("errors", "%d%s", r.ErrorsN, formatCounts(r.Errors))
 	if len(r.Closes) > 0 {
 		m := make(map[string]int64, len(r.Closes))

@@ -252,11 +252,11 @@ func run(ctx context.Context, cfg Config) (Report, error) {
 	// The measurement window.
 	rep.Clients.OpenAtStart = e.col.open.Load()
 	sample(&srv.Start)
-	w0 := time.Now()
+	w0, cpu0 := time.Now(), selfCPU()
 	e.clk.set(phaseMeasure)
 	e.wait(ctx, cfg.Duration, progress)
 	e.clk.set(phaseDrain)
-	window := time.Since(w0)
+	window, windowCPU := time.Since(w0), selfCPU()-cpu0
 	sample(&srv.End)
 	rep.Clients.OpenAtEnd = e.col.open.Load()
 	cancel()
@@ -264,6 +264,11 @@ func run(ctx context.Context, cfg Config) (Report, error) {
 	e.poll.wait()
 	rep.ToolCPUS = (selfCPU() - tool0).Seconds()
 	e.fill(&rep, window, srv)
+	rep.ToolCPU = ToolCPU{
+		S:          windowCPU.Seconds(),
+		Pct:        100 * ratio(windowCPU.Seconds(), window.Seconds()),
+		UsPerFrame: ratio(float64(windowCPU)/float64(time.Microsecond), float64(rep.Quotes.Frames)),
+	}
 	return rep, nil
 }
 

@@ -123,7 +123,7 @@ func TestMainWritesTableAndJSON(t *testing.T) {
 		t.Fatalf("stdout %q stderr %q", out.String(), errOut.String())
 	}
 	data, err := os.ReadFile(path)
-	if err != nil || !strings.Contains(string(data), `"latency_ms"`) || strings.Contains(string(data), "tickload-pass") {
+	if err != nil || !strings.Contains(string(data), `"latency_ms"`) || !strings.Contains(string(data), `"us_per_frame"`) || strings.Contains(string(data), "tickload-pass") {
 		t.Fatalf("json report: %v\n%s", err, data)
 	}
 }
