@@ -256,8 +256,15 @@ func (l *wsLoop) run(ctx context.Context) {
 	for {
 		n, err := syscall.EpollWait(l.epfd, events, 50)
 		if err != nil && !errors.Is(err, syscall.EINTR) {
-			drainEnd = time.Now() // cannot wait any more: end everything
-			n = 0
+			// Cannot wait any more (never seen): end everything now.
+			l.mu.Lock()
+			for _, c := range l.conns {
+				c.st.fail("ws_epoll")
+			}
+			l.mu.Unlock()
+			l.drain()
+			l.closeAll()
+			return
 		}
 		l.mu.Lock()
 		for k := range n {
