@@ -37,7 +37,7 @@ func defaultSizes(quick bool) sizes {
 		pool: 50, symbols: 10, pushClients: 1000,
 		pollIntervals: []time.Duration{time.Second, 100 * time.Millisecond},
 		fanClients:    10_000, fanRates: []float64{2, 4}, steps: []int{2_000, 5_000, 10_000, 15_000}, stepBoundMs: 100,
-		memClients: 10_000, wrkDuration: 10 * time.Second, benchCount: 6,
+		memClients: 10_000, wrkDuration: 10 * time.Second, benchCount: 6, benchTime: "200x",
 		stormClients: 2_000, stormWorkers: 32, duration: 20 * time.Second, minRamp: 3 * time.Second,
 	}
 }
