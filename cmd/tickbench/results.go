@@ -17,11 +17,14 @@ type Results struct {
 	Build     []string  `json:"build"`    // how the binaries were built
 	Universe  string    `json:"universe"` // how clients' symbols were restricted to the pool
 	PushPoll  *PushPoll `json:"push_poll,omitempty"`
-	Fanout    *Fanout   `json:"fanout,omitempty"`
-	Memory    *Memory   `json:"memory,omitempty"`
-	REST      *REST     `json:"rest,omitempty"`
-	GoBench   *GoBench  `json:"go_bench,omitempty"`
-	Storm     *Storm    `json:"storm,omitempty"`
+	// PushPollSlow is scenario 7: push versus poll when prices change
+	// slowly (sizes.slowRate), informational, not judged.
+	PushPollSlow *PushPoll `json:"push_poll_slow,omitempty"`
+	Fanout       *Fanout   `json:"fanout,omitempty"`
+	Memory       *Memory   `json:"memory,omitempty"`
+	REST         *REST     `json:"rest,omitempty"`
+	GoBench      *GoBench  `json:"go_bench,omitempty"`
+	Storm        *Storm    `json:"storm,omitempty"`
 }
 
 // Run is one server plus one tickload run against it.
@@ -44,9 +47,10 @@ type Run struct {
 // PushPoll is scenario 1: the same clients and symbols pushed over
 // WebSocket and polled over REST at each interval.
 type PushPoll struct {
-	Ran   time.Time `json:"ran"`
-	Push  Run       `json:"push"`
-	Polls []Run     `json:"polls"`
+	Ran      time.Time `json:"ran"`
+	TickRate float64   `json:"tick_rate"` // ticks per symbol per second; 0 in old results means 2
+	Push     Run       `json:"push"`
+	Polls    []Run     `json:"polls"`
 }
 
 // Fanout is scenario 2: WebSocket fan-out at each tick rate, then a step

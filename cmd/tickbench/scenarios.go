@@ -22,17 +22,30 @@ func (b *bench) serveAndLoad(ctx context.Context, spec loadSpec, tickRate float6
 // runPushPoll is scenario 1: the same clients and symbols over WebSocket
 // and polled at each interval, each on a fresh server at 2 ticks/s.
 func (b *bench) runPushPoll(ctx context.Context) {
+	b.res.PushPoll = b.pushPoll(ctx, 2, "pushpoll-")
+}
+
+// runPushPollSlow is scenario 7: scenario 1 again with prices that change
+// far less often than the polling interval, where most polls find nothing
+// new.
+func (b *bench) runPushPollSlow(ctx context.Context) {
+	b.res.PushPollSlow = b.pushPoll(ctx, b.sz.slowRate, "pushpollslow-")
+}
+
+// pushPoll runs the push-versus-poll comparison at tickRate, naming its
+// runs with prefix.
+func (b *bench) pushPoll(ctx context.Context, tickRate float64, prefix string) *PushPoll {
 	sz := b.sz
-	pp := &PushPoll{Ran: time.Now().UTC()}
-	ws := loadSpec{name: "pushpoll-ws", mode: "ws", clients: sz.pushClients, symbols: sz.symbols,
+	pp := &PushPoll{Ran: time.Now().UTC(), TickRate: tickRate}
+	ws := loadSpec{name: prefix + "ws", mode: "ws", clients: sz.pushClients, symbols: sz.symbols,
 		ramp: sz.ramp(sz.pushClients), duration: sz.duration}
-	pp.Push = b.serveAndLoad(ctx, ws, 2)
+	pp.Push = b.serveAndLoad(ctx, ws, tickRate)
 	for _, iv := range sz.pollIntervals {
 		poll := ws
-		poll.name, poll.mode, poll.interval = "pushpoll-poll-"+iv.String(), "poll", iv
-		pp.Polls = append(pp.Polls, b.serveAndLoad(ctx, poll, 2))
+		poll.name, poll.mode, poll.interval = prefix+"poll-"+iv.String(), "poll", iv
+		pp.Polls = append(pp.Polls, b.serveAndLoad(ctx, poll, tickRate))
 	}
-	b.res.PushPoll = pp
+	return pp
 }
 
 // runFanout is scenario 2: the fan-out at each tick rate, then the step

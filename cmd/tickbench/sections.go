@@ -4,6 +4,7 @@ import (
 	"fmt"
 	"slices"
 	"strings"
+	"time"
 )
 
 // rawLinks lists the raw files of runs.
@@ -31,15 +32,35 @@ func runFiles(runs []Run) []string {
 
 func renderPushPoll(sb *strings.Builder, pp *PushPoll, benchRel string) {
 	sb.WriteString("## 1. Push vs poll\n\n")
+	pushPollBody(sb, pp, benchRel)
+}
+
+// renderPushPollSlow is scenario 7: the comparison of scenario 1 when
+// prices change slowly.
+func renderPushPollSlow(sb *strings.Builder, pp *PushPoll, benchRel string) {
+	sb.WriteString("## 7. Push vs poll when prices change slowly\n\n")
+	if pp != nil {
+		fmt.Fprintf(sb, "Scenario 1 again at %g ticks/symbol/s: each symbol changes about every %s, so most polls\n"+
+			"find nothing new (304) and push sends only real changes. Informational; not judged against a target.\n\n",
+			pp.TickRate, time.Duration(float64(time.Second)/pp.TickRate).Round(time.Second))
+	}
+	pushPollBody(sb, pp, benchRel)
+}
+
+func pushPollBody(sb *strings.Builder, pp *PushPoll, benchRel string) {
 	if pp == nil {
 		sb.WriteString("Not run.\n\n")
 		return
 	}
+	rate := pp.TickRate
+	if rate == 0 {
+		rate = 2
+	}
 	runs := append([]Run{pp.Push}, pp.Polls...)
-	fmt.Fprintf(sb, "The same %s clients × %d symbols (round-robin over the pool), 2 ticks/symbol/s, a fresh server per row.\n"+
+	fmt.Fprintf(sb, "The same %s clients × %d symbols (round-robin over the pool), %g ticks/symbol/s, a fresh server per row.\n"+
 		"Bytes are read at the client's socket, headers and framing included. Latency is from the tick's `ts` to\n"+
 		"receipt; for polling it is the age of each new quote when first seen, and staleness is the age of the\n"+
-		"newest price a client holds at each answer.\n\n", fmtInt(int64(pp.Push.Clients)), pp.Push.Symbols)
+		"newest price a client holds at each answer.\n\n", fmtInt(int64(pp.Push.Clients)), pp.Push.Symbols, rate)
 	var rows [][]string
 	for _, r := range runs {
 		name := "WebSocket push"

@@ -9,6 +9,7 @@ type sizes struct {
 	symbols       int // symbols per client
 	pushClients   int
 	pollIntervals []time.Duration
+	slowRate      float64 // ticks per symbol per second of the slow-data push-vs-poll run
 	fanClients    int
 	fanRates      []float64 // ticks per symbol per second
 	steps         []int     // step search, at fanRates[0]
@@ -27,16 +28,16 @@ func defaultSizes(quick bool) sizes {
 	if quick {
 		return sizes{
 			pool: 50, symbols: 10, pushClients: 100,
-			pollIntervals: []time.Duration{time.Second, 100 * time.Millisecond},
-			fanClients:    200, fanRates: []float64{2, 4}, steps: []int{100, 200, 400}, stepBoundMs: 100,
+			pollIntervals: []time.Duration{time.Second, 100 * time.Millisecond}, slowRate: 0.1,
+			fanClients: 200, fanRates: []float64{2, 4}, steps: []int{100, 200, 400}, stepBoundMs: 100,
 			memClients: 200, wrkDuration: 2 * time.Second, benchCount: 2, benchTime: "10x",
 			stormClients: 100, stormWorkers: 8, duration: 3 * time.Second, minRamp: time.Second,
 		}
 	}
 	return sizes{
 		pool: 50, symbols: 10, pushClients: 1000,
-		pollIntervals: []time.Duration{time.Second, 100 * time.Millisecond},
-		fanClients:    10_000, fanRates: []float64{2, 4}, steps: []int{2_000, 5_000, 10_000, 15_000}, stepBoundMs: 100,
+		pollIntervals: []time.Duration{time.Second, 100 * time.Millisecond}, slowRate: 0.1,
+		fanClients: 10_000, fanRates: []float64{2, 4}, steps: []int{2_000, 5_000, 10_000, 15_000}, stepBoundMs: 100,
 		memClients: 10_000, wrkDuration: 10 * time.Second, benchCount: 6, benchTime: "200x",
 		stormClients: 2_000, stormWorkers: 32, duration: 20 * time.Second, minRamp: 3 * time.Second,
 	}
