@@ -104,6 +104,7 @@ Flags:
 	fs.DurationVar(&cfg.Timeout, "timeout", 10*time.Second, "dial, handshake and request timeout")
 	fs.IntVar(&cfg.ServerPID, "server-pid", 0, "server process id: sample its CPU and RSS from /proc for CPU-ms per 1,000 quotes and RSS per connection")
 	fs.StringVar(&cfg.WSReader, "ws-reader", wsReaderEpoll, "ws mode: epoll (a few epoll loops read every socket; Linux only, else falls back) or goroutine (one goroutine per client in the WebSocket library)")
+	fs.DurationVar(&cfg.WSBatch, "ws-batch", time.Millisecond, "ws mode, epoll reader: wait for ready sockets at most once per this interval, so the tool wakes per batch rather than per frame; measured latency includes up to this much waiting (0: wake on every frame)")
 	fs.StringVar(&jsonPath, "json", "", "also write the report as JSON to this file")
 	fs.StringVar(&cpuProfile, "cpuprofile", "", "write the load tool's own CPU profile to this file")
 	fs.BoolVar(&quiet, "quiet", false, "no progress lines on stderr (the report is still printed)")

@@ -47,8 +47,9 @@ type Config struct {
 	SourceIPs          int           `json:"source_ips"`
 	Timeout            time.Duration `json:"timeout_ns"`
 	ServerPID          int           `json:"server_pid,omitempty"`
-	WSReader           string        `json:"ws_reader,omitempty"` // ws mode: epoll or goroutine
-	Progress           io.Writer     `json:"-"`                   // progress lines; nil for none
+	WSReader           string        `json:"ws_reader,omitempty"`   // ws mode: epoll or goroutine
+	WSBatch            time.Duration `json:"ws_batch_ns,omitempty"` // epoll reader: shortest time between two waits
+	Progress           io.Writer     `json:"-"`                     // progress lines; nil for none
 }
 
 // env is what every client of a run shares. Clients only read it, apart from
@@ -113,6 +114,9 @@ func (cfg *Config) validate() (*url.URL, error) {
 	case wsReaderEpoll, wsReaderGoroutine:
 	default:
 		return nil, fmt.Errorf("unknown -ws-reader %q (want epoll or goroutine)", cfg.WSReader)
+	}
+	if cfg.WSBatch < 0 || cfg.WSBatch > 100*time.Millisecond {
+		return nil, fmt.Errorf("-ws-batch must be between 0 and 100ms")
 	}
 	if cfg.Timeout <= 0 {
 		cfg.Timeout = 10 * time.Second
@@ -208,7 +212,7 @@ func run(ctx context.Context, cfg Config) (Report, error) {
 	if cfg.Mode == modeWS && cfg.WSReader == wsReaderEpoll {
 		if !epollSupported {
 			progress("warning: -ws-reader epoll needs Linux; reading with a goroutine per client")
-		} else if e.poll, err = newWSPoller(cctx, runtime.GOMAXPROCS(0)); err != nil {
+		} else if e.poll, err = newWSPoller(cctx, runtime.GOMAXPROCS(0), cfg.WSBatch); err != nil {
 			return rep, err
 		}
 	}

@@ -34,6 +34,7 @@ func TestRunModes(t *testing.T) {
 			pongs := f.pongs.Load()
 			cfg := fakeConfig(f.url, mode, 12)
 			cfg.WSReader = m.reader
+			cfg.WSBatch = time.Millisecond // the flag's default
 			rep, err := run(context.Background(), cfg)
 			if err != nil {
 				t.Fatal(err)
@@ -99,6 +100,7 @@ func TestRunRefusesRemoteAndBadConfig(t *testing.T) {
 		{"no clients", func(c *Config) { c.Clients = 0 }},
 		{"idle poll", func(c *Config) { c.Mode = modePoll; c.Symbols = 0 }},
 		{"unknown ws reader", func(c *Config) { c.WSReader = "io_uring" }},
+		{"negative ws batch", func(c *Config) { c.WSBatch = -time.Millisecond }},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
 			cfg := fakeConfig("http://127.0.0.1:1", modeWS, 1)

@@ -94,7 +94,7 @@ func TestHandoffParsesBytesBufferedInHandshake(t *testing.T) {
 		tokens: []string{"tok"}, syms: []string{"AAA"},
 		lat: []*Histogram{{}}, col: &collector{}, wbuf: &sync.Pool{},
 	}
-	if e.poll, err = newWSPoller(ctx, 1); err != nil {
+	if e.poll, err = newWSPoller(ctx, 1, time.Millisecond); err != nil {
 		t.Fatal(err)
 	}
 	e.clk.set(phaseMeasure)

@@ -5,6 +5,7 @@ package main
 import (
 	"context"
 	"errors"
+	"time"
 
 	"github.com/fasthttp/websocket"
 )
@@ -15,7 +16,7 @@ const epollSupported = false
 
 type wsPoller struct{}
 
-func newWSPoller(context.Context, int) (*wsPoller, error) {
+func newWSPoller(context.Context, int, time.Duration) (*wsPoller, error) {
 	return nil, errors.New("the epoll reader needs Linux")
 }
 
