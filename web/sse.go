@@ -4,6 +4,7 @@ import (
 	"bufio"
 	"context"
 	"fmt"
+	"net"
 	"net/http"
 	"strconv"
 	"strings"
@@ -83,9 +84,14 @@ func (s *Server) handleSSE(c *fiber.Ctx) error {
 	c.Set(fiber.HeaderContentType, "text/event-stream")
 	c.Set(fiber.HeaderCacheControl, "no-store")
 	c.Set("X-Accel-Buffering", "no")
+	// The connection ends with the stream, so the write deadline the
+	// stream sets (see sseOut) never reaches another response.
+	c.Context().SetConnectionClose()
+	conn := c.Context().Conn()
 	// The stream writer runs on its own goroutine after this handler
 	// returns; it alone owns st from here on.
-	c.Context().SetBodyStreamWriter(func(w *bufio.Writer) {
+	c.Context().SetBodyStreamWriter(func(bw *bufio.Writer) {
+		w := sseOut{Writer: bw, conn: conn, wait: s.streams.limits.slowWindow}
 		defer s.streams.leave(st)
 		defer func() {
 			if v := recover(); v != nil {
@@ -100,7 +106,7 @@ func (s *Server) handleSSE(c *fiber.Ctx) error {
 // pumpSSE writes events until the client goes away (a write fails: the
 // only way to notice it, hence the keep-alive comments), the session ends,
 // the client falls too far behind, or the server shuts down.
-func (s *Server) pumpSSE(st *stream, w *bufio.Writer) {
+func (s *Server) pumpSSE(st *stream, w sseOut) {
 	out := streamOut{st: st}
 	keepAlive := s.streams.limits.heartbeat
 	fmt.Fprintf(w, "retry: %d\n\n", sseRetryMS)
@@ -168,9 +174,26 @@ func (s *Server) pumpSSE(st *stream, w *bufio.Writer) {
 
 // sseClose tells the client why the stream ends, with the WebSocket close
 // code of the same situation, and flushes.
-func sseClose(w *bufio.Writer, code int, reason string) {
+func sseClose(w sseOut, code int, reason string) {
 	if code > 0 {
 		fmt.Fprintf(w, "event: close\ndata: {\"type\":\"close\",\"code\":%d,\"reason\":%s}\n\n", code, appendJSONString(nil, reason))
 	}
 	_ = w.Flush()
+}
+
+// sseOut is an event stream's buffered writer. fasthttp copies what it
+// flushes to the client's socket on another goroutine, through a small
+// pipe; each Flush gives that socket wait to accept the data, so a client
+// that stops reading ends its stream (the copy fails, then this writer's
+// next Flush) instead of pinning both goroutines until shutdown.
+type sseOut struct {
+	*bufio.Writer
+	conn net.Conn
+	wait time.Duration
+}
+
+// Flush sets the socket's write deadline, then flushes.
+func (w sseOut) Flush() error {
+	_ = w.conn.SetWriteDeadline(time.Now().Add(w.wait))
+	return w.Writer.Flush()
 }

@@ -3,8 +3,12 @@ package web
 import (
 	"bufio"
 	"encoding/json"
+	"errors"
+	"fmt"
+	"net"
 	"net/http"
 	"strings"
+	"syscall"
 	"testing"
 	"time"
 )
@@ -160,4 +164,37 @@ func TestSSERefusals(t *testing.T) {
 			}
 		})
 	}
+}
+
+// TestSSEStalledClientIsReleased: a client that stops reading its event
+// stream has its stream ended (the hub loses the subscriber) once its socket
+// has accepted nothing for the slow-client window, instead of holding the
+// stream's goroutines until shutdown.
+func TestSSEStalledClientIsReleased(t *testing.T) {
+	ts := startTestServerWith(t, Config{WSSlowClientWindow: 300 * time.Millisecond},
+		testServerOptions{TickRate: 100})
+	token := ts.register(t, "stall", "correct horse battery")
+	var all []string
+	for _, s := range ts.Market.Symbols() {
+		all = append(all, s.Ticker)
+	}
+
+	d := net.Dialer{Control: func(_, _ string, rc syscall.RawConn) error {
+		var serr error
+		err := rc.Control(func(fd uintptr) {
+			serr = syscall.SetsockoptInt(int(fd), syscall.SOL_SOCKET, syscall.SO_RCVBUF, 4096)
+		})
+		return errors.Join(err, serr)
+	}}
+	conn, err := d.Dial("tcp", ts.Addr)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer conn.Close()
+	fmt.Fprintf(conn, "GET /api/v1/stream?symbols=%s HTTP/1.1\r\nHost: %s\r\nAuthorization: Bearer %s\r\n\r\n",
+		strings.Join(all, ","), ts.Addr, token)
+	// The client reads nothing from here on.
+
+	waitFor(t, "the stream to start", func() bool { return ts.Hub.Stats().Subscribers == 1 })
+	waitFor(t, "the stalled stream to end", func() bool { return ts.Hub.Stats().Subscribers == 0 })
 }
