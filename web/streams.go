@@ -111,8 +111,9 @@ type stream struct {
 	ip  string
 	sub *feed.Subscriber
 
-	portfolio atomic.Bool // the client subscribed to the portfolio channel
-	stats     streamStats // transport and symbol count, read by the metrics collector
+	portfolio     atomic.Bool // the client subscribed to the portfolio channel
+	holdingsStale atomic.Bool // a trade filled since the writer last read the holdings
+	stats         streamStats // transport and symbol count, read by the metrics collector
 
 	mu          sync.Mutex
 	sess        portfolio.Session
@@ -209,13 +210,17 @@ func (r *streamRegistry) closeSession(sessionID string) {
 	}, func(st *stream) { st.requestClose(closeUnauthorized, "logged out") })
 }
 
-// portfolioChanged makes the account's portfolio streams push a fresh
-// valuation (a trade filled).
+// portfolioChanged makes the account's portfolio streams reread the
+// holdings and push a fresh valuation (a trade filled). Trades are placed
+// through this process's REST API only, so it sees every change.
 func (r *streamRegistry) portfolioChanged(accountID int64) {
 	r.each(func(st *stream) bool {
 		sess, ok := st.session()
 		return ok && sess.AccountID == accountID && st.portfolio.Load()
-	}, func(st *stream) { st.sub.MarkDirty() })
+	}, func(st *stream) {
+		st.holdingsStale.Store(true)
+		st.sub.MarkDirty()
+	})
 }
 
 // shutdown refuses new streams, closes every WebSocket with 1001 and ends

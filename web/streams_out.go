@@ -9,6 +9,7 @@ import (
 	"time"
 
 	"github.com/tickerd/tickerd/feed"
+	"github.com/tickerd/tickerd/portfolio"
 )
 
 // framePool recycles the buffers frames are built in. Idle connections
@@ -42,6 +43,13 @@ type streamOut struct {
 	lastPortfolio time.Time
 	portfolioDue  bool     // a valuation is owed to the client
 	watching      []string // the subscriber's watch set (held symbols), sorted
+
+	// The account's cash and positions, read from the store when the
+	// channel starts and after each fill (stream.holdingsStale); a tick
+	// only revalues them at the market's prices, without a query.
+	holdingsLoaded bool
+	cash           int64
+	positions      []portfolio.Position
 }
 
 // takeQuotes appends prefix, every pending quote and suffix to dst. It
@@ -62,6 +70,7 @@ func (o *streamOut) takeQuotes(dst []byte, prefix, suffix string) ([]byte, feed.
 func (o *streamOut) portfolio(ctx context.Context, dirty bool, now time.Time) ([]byte, time.Duration, error) {
 	if !o.st.portfolio.Load() {
 		o.portfolioDue = false
+		o.holdingsLoaded = false // trades while off are not signalled: reread on resubscribe
 		if o.watching != nil {
 			o.st.sub.SetWatch(nil)
 			o.watching = nil
@@ -77,14 +86,19 @@ func (o *streamOut) portfolio(ctx context.Context, dirty bool, now time.Time) ([
 	if wait := o.lastPortfolio.Add(portfolioInterval).Sub(now); wait > 0 {
 		return nil, wait, nil
 	}
-	sess, _ := o.st.session()
-	ctx, cancel := context.WithTimeout(ctx, writeWait)
-	defer cancel()
 	srv := o.st.reg.srv
-	v, err := srv.store.Valuation(ctx, sess.AccountID, srv.market)
-	if err != nil {
-		return nil, 0, fmt.Errorf("value portfolio: %w", err)
+	if stale := o.st.holdingsStale.Swap(false); stale || !o.holdingsLoaded {
+		sess, _ := o.st.session()
+		ctx, cancel := context.WithTimeout(ctx, writeWait)
+		defer cancel()
+		cash, positions, err := srv.store.Holdings(ctx, sess.AccountID)
+		if err != nil {
+			o.st.holdingsStale.Store(stale) // try again on the next push
+			return nil, 0, fmt.Errorf("value portfolio: %w", err)
+		}
+		o.cash, o.positions, o.holdingsLoaded = cash, positions, true
 	}
+	v := portfolio.Value(o.cash, o.positions, srv.market, now.UTC())
 	o.lastPortfolio, o.portfolioDue = now, false
 	held := make([]string, len(v.Positions))
 	for i, p := range v.Positions {
