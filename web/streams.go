@@ -115,10 +115,11 @@ type stream struct {
 	holdingsStale atomic.Bool // a trade filled since the writer last read the holdings
 	stats         streamStats // transport and symbol count, read by the metrics collector
 
+	sess       atomic.Pointer[portfolio.Session] // set once authenticated
+	closeAsked atomic.Bool                       // a close was requested: the writer's per-flush check
+	ipCounted  bool                              // guarded by the registry's mu
+
 	mu          sync.Mutex
-	sess        portfolio.Session
-	authed      bool
-	ipCounted   bool
 	closeCode   int // non-zero once a close was requested; -1 means end without a close frame
 	closeReason string
 }
@@ -161,9 +162,7 @@ func (r *streamRegistry) authenticate(st *stream, sess portfolio.Session) string
 		return "too many connections for this account"
 	}
 	r.perAccount[sess.AccountID]++
-	st.mu.Lock()
-	st.sess, st.authed = sess, true
-	st.mu.Unlock()
+	st.sess.Store(&sess)
 	return ""
 }
 
@@ -247,9 +246,10 @@ func (r *streamRegistry) shutdown(ctx context.Context) error {
 
 // session returns the stream's session once authenticated.
 func (st *stream) session() (portfolio.Session, bool) {
-	st.mu.Lock()
-	defer st.mu.Unlock()
-	return st.sess, st.authed
+	if p := st.sess.Load(); p != nil {
+		return *p, true
+	}
+	return portfolio.Session{}, false
 }
 
 // requestClose asks the stream's writer to close with code and reason; the
@@ -258,6 +258,7 @@ func (st *stream) requestClose(code int, reason string) {
 	st.mu.Lock()
 	if st.closeCode == 0 {
 		st.closeCode, st.closeReason = code, reason
+		st.closeAsked.Store(true)
 	}
 	st.mu.Unlock()
 	st.sub.Wake()
@@ -265,6 +266,9 @@ func (st *stream) requestClose(code int, reason string) {
 
 // closeRequested returns the pending close request, if any.
 func (st *stream) closeRequested() (code int, reason string, ok bool) {
+	if !st.closeAsked.Load() {
+		return 0, "", false
+	}
 	st.mu.Lock()
 	defer st.mu.Unlock()
 	return st.closeCode, st.closeReason, st.closeCode != 0
