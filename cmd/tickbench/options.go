@@ -14,7 +14,7 @@ import (
 
 // scenarioNames are the scenarios in the order they run (and their numbers
 // in issue 5, 1-based).
-var scenarioNames = []string{"push-poll", "fanout", "memory", "rest", "go", "storm", "push-poll-slow"}
+var scenarioNames = []string{"push-poll", "fanout", "memory", "rest", "go", "storm", "push-poll-rates"}
 
 // options are the command-line flags.
 type options struct {

@@ -54,7 +54,7 @@ func render(r *Results, analysis, benchRel string) string {
 	renderREST(&sb, r.REST, benchRel)
 	renderGoBench(&sb, r.GoBench, benchRel)
 	renderStorm(&sb, r.Storm, benchRel)
-	renderPushPollSlow(&sb, r.PushPollSlow, benchRel)
+	renderPushPollRates(&sb, r.PushPollRates, r.PushPoll, benchRel)
 	sb.WriteString("## What bounds it\n\n")
 	if strings.TrimSpace(analysis) == "" {
 		sb.WriteString(analysisPlaceholder)

@@ -118,6 +118,9 @@ func TestRenderMarkdown(t *testing.T) {
 		"wrk -t2 -c64 -d2s --latency -H \"Authorization: Bearer $TOKEN\" http://127.0.0.1:$PORT/api/v1/portfolio",
 		"the server logged: `time=2026-11-20T12:00:05Z level=WARN",
 		"[fanout-step-15000.json](bench/fanout-step-15000.json)",
+		"| 0.05 | 2s | 500 / 480 | 190 / 2500 | 13.2× | 10.0 / 60.0 | 6.0× | 12.0 |",
+		"Push meets all three targets at 0.05 ticks/symbol/s.",
+		"[pushpollrate-0.05-poll-1s.json](bench/pushpollrate-0.05-poll-1s.json)",
 		"## What bounds it\n\nHand-written: the write() syscalls bound it.\n",
 	} {
 		if !strings.Contains(md, want) {

@@ -17,14 +17,14 @@ type Results struct {
 	Build     []string  `json:"build"`    // how the binaries were built
 	Universe  string    `json:"universe"` // how clients' symbols were restricted to the pool
 	PushPoll  *PushPoll `json:"push_poll,omitempty"`
-	// PushPollSlow is scenario 7: push versus poll when prices change
-	// slowly (sizes.slowRate), informational, not judged.
-	PushPollSlow *PushPoll `json:"push_poll_slow,omitempty"`
-	Fanout       *Fanout   `json:"fanout,omitempty"`
-	Memory       *Memory   `json:"memory,omitempty"`
-	REST         *REST     `json:"rest,omitempty"`
-	GoBench      *GoBench  `json:"go_bench,omitempty"`
-	Storm        *Storm    `json:"storm,omitempty"`
+	// PushPollRates is scenario 7: push versus 1 s polling at each of
+	// sizes.sweepRates, from busy prices to quiet ones; informational.
+	PushPollRates []*PushPoll `json:"push_poll_rates,omitempty"`
+	Fanout        *Fanout     `json:"fanout,omitempty"`
+	Memory        *Memory     `json:"memory,omitempty"`
+	REST          *REST       `json:"rest,omitempty"`
+	GoBench       *GoBench    `json:"go_bench,omitempty"`
+	Storm         *Storm      `json:"storm,omitempty"`
 }
 
 // Run is one server plus one tickload run against it.

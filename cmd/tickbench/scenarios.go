@@ -22,25 +22,32 @@ func (b *bench) serveAndLoad(ctx context.Context, spec loadSpec, tickRate float6
 // runPushPoll is scenario 1: the same clients and symbols over WebSocket
 // and polled at each interval, each on a fresh server at 2 ticks/s.
 func (b *bench) runPushPoll(ctx context.Context) {
-	b.res.PushPoll = b.pushPoll(ctx, 2, "pushpoll-")
+	b.res.PushPoll = b.pushPoll(ctx, 2, "pushpoll-", b.sz.pollIntervals)
 }
 
-// runPushPollSlow is scenario 7: scenario 1 again with prices that change
-// far less often than the polling interval, where most polls find nothing
-// new.
-func (b *bench) runPushPollSlow(ctx context.Context) {
-	b.res.PushPollSlow = b.pushPoll(ctx, b.sz.slowRate, "pushpollslow-")
+// runPushPollRates is scenario 7: scenario 1's push and 1 s polling again
+// at each sweep rate, from prices that change faster than clients poll to
+// prices that change far more slowly, where most polls find nothing new.
+func (b *bench) runPushPollRates(ctx context.Context) {
+	b.res.PushPollRates = nil
+	for _, rate := range b.sz.sweepRates {
+		if ctx.Err() != nil {
+			return
+		}
+		prefix := fmt.Sprintf("pushpollrate-%g-", rate)
+		b.res.PushPollRates = append(b.res.PushPollRates, b.pushPoll(ctx, rate, prefix, []time.Duration{time.Second}))
+	}
 }
 
-// pushPoll runs the push-versus-poll comparison at tickRate, naming its
-// runs with prefix.
-func (b *bench) pushPoll(ctx context.Context, tickRate float64, prefix string) *PushPoll {
+// pushPoll runs the push-versus-poll comparison at tickRate against
+// polling at each interval, naming its runs with prefix.
+func (b *bench) pushPoll(ctx context.Context, tickRate float64, prefix string, intervals []time.Duration) *PushPoll {
 	sz := b.sz
 	pp := &PushPoll{Ran: time.Now().UTC(), TickRate: tickRate}
 	ws := loadSpec{name: prefix + "ws", mode: "ws", clients: sz.pushClients, symbols: sz.symbols,
 		ramp: sz.ramp(sz.pushClients), duration: sz.duration}
 	pp.Push = b.serveAndLoad(ctx, ws, tickRate)
-	for _, iv := range sz.pollIntervals {
+	for _, iv := range intervals {
 		poll := ws
 		poll.name, poll.mode, poll.interval = prefix+"poll-"+iv.String(), "poll", iv
 		pp.Polls = append(pp.Polls, b.serveAndLoad(ctx, poll, tickRate))

@@ -35,16 +35,93 @@ func renderPushPoll(sb *strings.Builder, pp *PushPoll, benchRel string) {
 	pushPollBody(sb, pp, benchRel)
 }
 
-// renderPushPollSlow is scenario 7: the comparison of scenario 1 when
-// prices change slowly.
-func renderPushPollSlow(sb *strings.Builder, pp *PushPoll, benchRel string) {
-	sb.WriteString("## 7. Push vs poll when prices change slowly\n\n")
-	if pp != nil {
-		fmt.Fprintf(sb, "Scenario 1 again at %g ticks/symbol/s: each symbol changes about every %s, so most polls\n"+
-			"find nothing new (304) and push sends only real changes. Informational; not judged against a target.\n\n",
-			pp.TickRate, time.Duration(float64(time.Second)/pp.TickRate).Round(time.Second))
+// renderPushPollRates is scenario 7: push against 1 s polling from busy
+// prices to quiet ones, with scenario 1's rate (pp1) as the first row.
+func renderPushPollRates(sb *strings.Builder, sweep []*PushPoll, pp1 *PushPoll, benchRel string) {
+	sb.WriteString("## 7. Push vs 1 s polling, from busy prices to quiet ones\n\n")
+	if len(sweep) == 0 {
+		sb.WriteString("Not run.\n\n")
+		return
 	}
-	pushPollBody(sb, pp, benchRel)
+	all := sweep
+	if pp1 != nil {
+		all = append([]*PushPoll{pp1}, sweep...)
+	}
+	fmt.Fprintf(sb, "Scenario 1's push and 1 s polling again at lower tick rates, a fresh server per run (the first row is\n"+
+		"scenario 1). How much push saves depends on how often a client's prices change between two polls: when\n"+
+		"they change faster than it polls, one poll carries many fresh quotes for the price of one request; when\n"+
+		"they change slowly, most polls find nothing new (304) and push sends only real changes. Ratios are\n"+
+		"poll ÷ push per delivered update; issue 5's targets are %d× bytes and %d× CPU, with push p99 < %d ms.\n\n",
+		targetBytesRatio, targetCPURatio, targetPushP99Ms)
+	var rows [][]string
+	var runs []Run
+	var meets []string
+	for _, pp := range all {
+		rate := pp.TickRate
+		if rate == 0 {
+			rate = 2
+		}
+		poll := pollAt(pp, "1s")
+		runs = append(runs, pp.Push)
+		if poll != nil {
+			runs = append(runs, *poll)
+		}
+		pr := pp.Push.Report
+		if pr == nil || poll == nil || poll.Report == nil {
+			why := runErr(pp.Push)
+			if poll != nil && pr != nil {
+				why = runErr(*poll)
+			}
+			rows = append(rows, []string{fmtF(rate, 2), why, "", "", "", "", "", "", ""})
+			continue
+		}
+		qr := poll.Report
+		every := time.Duration(float64(time.Second) / (rate * float64(pp.Push.Symbols)))
+		br := ratio(qr.Bytes.PerQuote, pr.Bytes.PerQuote)
+		cr := ratio(qr.cpuMsPer1k(), pr.cpuMsPer1k())
+		stale := "—"
+		if qr.Staleness != nil {
+			stale = fmtMs(qr.Staleness.P99)
+		}
+		rows = append(rows, []string{fmtF(rate, 2), every.Round(10 * time.Millisecond).String(),
+			fmtInt(int64(pr.Quotes.PerS)) + " / " + fmtInt(int64(qr.Quotes.PerS)),
+			fmtF(pr.Bytes.PerQuote, 0) + " / " + fmtF(qr.Bytes.PerQuote, 0), fmtF(br, 1) + "×",
+			fmtF(pr.cpuMsPer1k(), 1) + " / " + fmtF(qr.cpuMsPer1k(), 1), timesOrDash(cr),
+			fmtMs(pr.Latency.P99), stale})
+		if br >= targetBytesRatio && cr >= targetCPURatio && pr.Latency.P99 < targetPushP99Ms {
+			meets = append(meets, fmtF(rate, 2))
+		}
+	}
+	table(sb, []string{"Ticks/symbol/s", "A client's symbols change every", "Updates/s push / poll",
+		"Bytes per update push / poll", "Bytes poll÷push", "CPU-ms per 1,000 push / poll", "CPU poll÷push",
+		"Push latency p99 (ms)", "Poll staleness p99 (ms)"}, rows)
+	if len(meets) == 0 {
+		sb.WriteString("At none of these rates does push meet all three targets.\n\n")
+	} else {
+		fmt.Fprintf(sb, "Push meets all three targets at %s ticks/symbol/s.\n\n", strings.Join(meets, ", "))
+	}
+	runNotes(sb, runs)
+	commands(sb, runs)
+	rawLinks(sb, benchRel, runFiles(runs)...)
+}
+
+// timesOrDash formats a ratio as "4.2×", or "—" when it is 0 (a side too
+// small to measure: /proc counts CPU in 10 ms steps).
+func timesOrDash(r float64) string {
+	if r == 0 {
+		return "—"
+	}
+	return fmtF(r, 1) + "×"
+}
+
+// pollAt returns pp's polling run at interval, or nil.
+func pollAt(pp *PushPoll, interval string) *Run {
+	for i := range pp.Polls {
+		if pp.Polls[i].Interval == interval {
+			return &pp.Polls[i]
+		}
+	}
+	return nil
 }
 
 func pushPollBody(sb *strings.Builder, pp *PushPoll, benchRel string) {

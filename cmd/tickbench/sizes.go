@@ -9,7 +9,7 @@ type sizes struct {
 	symbols       int // symbols per client
 	pushClients   int
 	pollIntervals []time.Duration
-	slowRate      float64 // ticks per symbol per second of the slow-data push-vs-poll run
+	sweepRates    []float64 // ticks per symbol per second of the push-vs-poll sweep (scenario 7)
 	fanClients    int
 	fanRates      []float64 // ticks per symbol per second
 	steps         []int     // step search, at fanRates[0]
@@ -28,7 +28,7 @@ func defaultSizes(quick bool) sizes {
 	if quick {
 		return sizes{
 			pool: 50, symbols: 10, pushClients: 100,
-			pollIntervals: []time.Duration{time.Second, 100 * time.Millisecond}, slowRate: 0.1,
+			pollIntervals: []time.Duration{time.Second, 100 * time.Millisecond}, sweepRates: []float64{0.5, 0.05},
 			fanClients: 200, fanRates: []float64{2, 4}, steps: []int{100, 200, 400}, stepBoundMs: 100,
 			memClients: 200, wrkDuration: 2 * time.Second, benchCount: 2, benchTime: "10x",
 			stormClients: 100, stormWorkers: 8, duration: 3 * time.Second, minRamp: time.Second,
@@ -36,8 +36,9 @@ func defaultSizes(quick bool) sizes {
 	}
 	return sizes{
 		pool: 50, symbols: 10, pushClients: 1000,
-		pollIntervals: []time.Duration{time.Second, 100 * time.Millisecond}, slowRate: 0.1,
-		fanClients: 10_000, fanRates: []float64{2, 4}, steps: []int{2_000, 5_000, 10_000, 15_000}, stepBoundMs: 100,
+		pollIntervals: []time.Duration{time.Second, 100 * time.Millisecond},
+		sweepRates:    []float64{1, 0.5, 0.2, 0.1, 0.05, 0.02},
+		fanClients:    10_000, fanRates: []float64{2, 4}, steps: []int{2_000, 5_000, 10_000, 15_000}, stepBoundMs: 100,
 		memClients: 10_000, wrkDuration: 10 * time.Second, benchCount: 6, benchTime: "200x",
 		stormClients: 2_000, stormWorkers: 32, duration: 20 * time.Second, minRamp: 3 * time.Second,
 	}
