@@ -4,8 +4,6 @@ import (
 	"context"
 	"errors"
 	"fmt"
-	"net"
-	"net/http"
 	"os"
 	"os/exec"
 	"path/filepath"
@@ -20,6 +18,8 @@ import (
 	"github.com/chromedp/cdproto/page"
 	"github.com/chromedp/chromedp"
 	"github.com/chromedp/chromedp/kb"
+
+	"github.com/tickerd/tickerd/cmd/tickerd/tickerdtest"
 )
 
 const chromiumPath = "/usr/bin/chromium"
@@ -48,9 +48,9 @@ func TestDashboardEndToEnd(t *testing.T) {
 		t.Fatal(err)
 	}
 
-	srv := newServerProcess(t, root)
-	srv.start(t)
-	base := "http://" + srv.addr
+	srv := tickerdtest.New(t)
+	srv.Start(t)
+	base := srv.URL
 
 	ctx, cancel := context.WithTimeout(context.Background(), 100*time.Second)
 	defer cancel()
@@ -141,10 +141,10 @@ func TestDashboardEndToEnd(t *testing.T) {
 
 	// Crash the server: the page notices, then reconnects by itself.
 	console.allowNetworkErrors(true)
-	srv.kill(t)
+	srv.Kill(t)
 	b.waitFor("the page shows reconnecting", connIs("reconnecting…")+` || `+connIs("offline"), 10*time.Second)
 	b.screenshot(filepath.Join(shots, "desktop-reconnecting.png"))
-	srv.start(t)
+	srv.Start(t)
 	b.waitFor("the page is live again", connIs("live"), 45*time.Second)
 	resumed := b.eval(fmt.Sprintf(`document.querySelector(%q).dataset.seq`, aaplPrice))
 	b.waitFor("prices resume", fmt.Sprintf(`document.querySelector(%q).dataset.seq !== %q`, aaplPrice, resumed), 10*time.Second)
@@ -153,9 +153,9 @@ func TestDashboardEndToEnd(t *testing.T) {
 	// WebSockets blocked: after the next crash the page falls back to SSE,
 	// and returns to the WebSocket once it can.
 	b.do("block WebSockets", blockWebSockets(true))
-	srv.kill(t)
+	srv.Kill(t)
 	b.waitFor("the page notices the second crash", connIs("reconnecting…")+` || `+connIs("offline"), 10*time.Second)
-	srv.start(t)
+	srv.Start(t)
 	b.waitFor("the page is live over SSE", connIs("live (SSE fallback)"), 45*time.Second)
 	resumed = b.eval(fmt.Sprintf(`document.querySelector(%q).dataset.seq`, aaplPrice))
 	b.waitFor("prices arrive over SSE", fmt.Sprintf(`document.querySelector(%q).dataset.seq !== %q`, aaplPrice, resumed), 10*time.Second)
@@ -238,92 +238,6 @@ func moduleRoot(t *testing.T) string {
 		t.Fatal("not inside a Go module")
 	}
 	return filepath.Dir(gomod)
-}
-
-// serverProcess is the real tickerd binary on a fixed loopback port and a
-// temp database, so it can be killed and started again on both.
-type serverProcess struct {
-	bin, addr, db, logPath string
-	cmd                    *exec.Cmd
-	done                   chan struct{}
-}
-
-func newServerProcess(t *testing.T, root string) *serverProcess {
-	t.Helper()
-	dir := t.TempDir()
-	bin := filepath.Join(dir, "tickerd")
-	build := exec.Command("go", "build", "-o", bin, "./cmd/tickerd")
-	build.Dir = root
-	if out, err := build.CombinedOutput(); err != nil {
-		t.Fatalf("build tickerd: %v\n%s", err, out)
-	}
-	ln, err := net.Listen("tcp", "127.0.0.1:0")
-	if err != nil {
-		t.Fatal(err)
-	}
-	addr := ln.Addr().String()
-	_ = ln.Close()
-	s := &serverProcess{bin: bin, addr: addr, db: filepath.Join(dir, "tickerd.db"), logPath: filepath.Join(dir, "server.log")}
-	t.Cleanup(func() {
-		s.kill(t)
-		if t.Failed() {
-			if out, err := os.ReadFile(s.logPath); err == nil {
-				t.Logf("server log (tail):\n%s", tail(string(out), 4000))
-			}
-		}
-	})
-	return s
-}
-
-func (s *serverProcess) start(t *testing.T) {
-	t.Helper()
-	logf, err := os.OpenFile(s.logPath, os.O_CREATE|os.O_APPEND|os.O_WRONLY, 0o644)
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer logf.Close()
-	cmd := exec.Command(s.bin, "-addr", s.addr, "-db", s.db, "-seed", "1", "-tick-rate", "5", "-log-level", "warn")
-	cmd.Stdout, cmd.Stderr = logf, logf
-	if err := cmd.Start(); err != nil {
-		t.Fatalf("start tickerd: %v", err)
-	}
-	s.cmd, s.done = cmd, make(chan struct{})
-	go func(done chan struct{}) { _ = cmd.Wait(); close(done) }(s.done)
-
-	client := &http.Client{Timeout: time.Second}
-	deadline := time.Now().Add(30 * time.Second)
-	for {
-		res, err := client.Get("http://" + s.addr + "/readyz")
-		if err == nil {
-			_ = res.Body.Close()
-			if res.StatusCode == http.StatusOK {
-				return
-			}
-		}
-		select {
-		case <-s.done:
-			t.Fatalf("tickerd exited during start-up (see %s)", s.logPath)
-		default:
-		}
-		if time.Now().After(deadline) {
-			t.Fatalf("tickerd not ready on %s after 30s: %v", s.addr, err)
-		}
-		time.Sleep(50 * time.Millisecond)
-	}
-}
-
-// kill ends the server with SIGKILL: no graceful close frames, as in a crash.
-func (s *serverProcess) kill(t *testing.T) {
-	if s.cmd == nil {
-		return
-	}
-	_ = s.cmd.Process.Kill()
-	select {
-	case <-s.done:
-	case <-time.After(10 * time.Second):
-		t.Errorf("tickerd did not exit after SIGKILL")
-	}
-	s.cmd = nil
 }
 
 // newBrowser starts headless Chromium with the flags this machine needs.
@@ -476,11 +390,4 @@ func (b *browserSteps) fail(step string, err error) {
 	}
 	state, _ := chromedp.Run(b.ctx, chromedp.Evaluate[string](`document.getElementById('conn-state').textContent + ' | ' + document.getElementById('conn-reason').textContent + ' | ' + document.getElementById('trade-result').textContent + ' | ' + document.getElementById('auth-error').textContent`))
 	b.t.Fatalf("%s: %v (page state: %s)", step, err, state)
-}
-
-func tail(s string, n int) string {
-	if len(s) <= n {
-		return s
-	}
-	return s[len(s)-n:]
 }

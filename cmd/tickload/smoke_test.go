@@ -2,14 +2,10 @@ package main
 
 import (
 	"context"
-	"net"
-	"net/http"
-	"os"
-	"os/exec"
-	"path/filepath"
-	"syscall"
 	"testing"
 	"time"
+
+	"github.com/tickerd/tickerd/cmd/tickerd/tickerdtest"
 )
 
 // TestSmokeAgainstRealServer builds and starts the real tickerd on a temp
@@ -19,7 +15,9 @@ func TestSmokeAgainstRealServer(t *testing.T) {
 	if testing.Short() {
 		t.Skip("builds and starts the server")
 	}
-	url, pid := startTickerd(t)
+	srv := tickerdtest.New(t)
+	srv.Start(t)
+	url, pid := srv.URL, srv.PID()
 	runs := []struct {
 		mode     string
 		reader   string
@@ -65,69 +63,5 @@ func TestSmokeAgainstRealServer(t *testing.T) {
 				t.Errorf("poll: http %+v staleness %+v", rep.HTTP, rep.Staleness)
 			}
 		})
-	}
-}
-
-// startTickerd builds cmd/tickerd into a temp dir, starts it on a free
-// loopback port with a temp database and 5 ticks per symbol per second, waits
-// until it is ready and stops it when the test ends.
-func startTickerd(t *testing.T) (url string, pid int) {
-	t.Helper()
-	dir := t.TempDir()
-	bin := filepath.Join(dir, "tickerd")
-	build := exec.Command("go", "build", "-o", bin, "../tickerd")
-	if out, err := build.CombinedOutput(); err != nil {
-		t.Fatalf("build tickerd: %v\n%s", err, out)
-	}
-	ln, err := net.Listen("tcp", "127.0.0.1:0")
-	if err != nil {
-		t.Fatal(err)
-	}
-	addr := ln.Addr().String()
-	ln.Close()
-	logf, err := os.Create(filepath.Join(dir, "server.log"))
-	if err != nil {
-		t.Fatal(err)
-	}
-	cmd := exec.Command(bin, "-addr", addr, "-db", filepath.Join(dir, "t.db"),
-		"-tick-rate", "5", "-seed", "1", "-log-level", "warn")
-	cmd.Stdout, cmd.Stderr = logf, logf
-	if err := cmd.Start(); err != nil {
-		t.Fatal(err)
-	}
-	exited := make(chan error, 1)
-	go func() { exited <- cmd.Wait() }()
-	t.Cleanup(func() {
-		_ = cmd.Process.Signal(syscall.SIGTERM)
-		select {
-		case <-exited:
-		case <-time.After(15 * time.Second):
-			_ = cmd.Process.Kill()
-			<-exited
-		}
-		logf.Close()
-		if t.Failed() {
-			log, _ := os.ReadFile(logf.Name())
-			t.Logf("server log:\n%s", log)
-		}
-	})
-	url = "http://" + addr
-	deadline := time.Now().Add(30 * time.Second)
-	for {
-		resp, err := http.Get(url + "/readyz")
-		if err == nil {
-			resp.Body.Close()
-			if resp.StatusCode == http.StatusOK {
-				return url, cmd.Process.Pid
-			}
-		}
-		select {
-		case err := <-exited:
-			t.Fatalf("tickerd exited before it was ready: %v", err)
-		case <-time.After(50 * time.Millisecond):
-		}
-		if time.Now().After(deadline) {
-			t.Fatalf("tickerd not ready after 30s: %v", err)
-		}
 	}
 }
