@@ -110,7 +110,9 @@ func (s *Server) handlePortfolio(c *fiber.Ctx) error {
 	if err != nil {
 		return err
 	}
-	return c.JSON(toPortfolioJSON(v))
+	out := toPortfolioJSON(v)
+	c.Set(fiber.HeaderContentType, fiber.MIMEApplicationJSON)
+	return c.Send(out.AppendJSON(make([]byte, 0, 512+256*len(out.Positions))))
 }
 
 // tradeBody keeps quantity raw so that 1.5, "10" and 1e3 are refused as

@@ -2,7 +2,6 @@ package web
 
 import (
 	"context"
-	"encoding/json"
 	"fmt"
 	"slices"
 	"sync"
@@ -109,9 +108,6 @@ func (o *streamOut) portfolio(ctx context.Context, dirty bool, now time.Time) ([
 		o.st.sub.SetWatch(held)
 		o.watching = held
 	}
-	payload, err := json.Marshal(toPortfolioJSON(v))
-	if err != nil {
-		return nil, 0, fmt.Errorf("encode portfolio: %w", err)
-	}
-	return payload, 0, nil
+	out := toPortfolioJSON(v)
+	return out.AppendJSON(nil), 0, nil
 }
