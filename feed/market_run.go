@@ -13,9 +13,10 @@ const (
 	// maxSleep bounds a sleep so the simulated clock (Now) keeps moving
 	// even when ticks are rare.
 	maxSleep = time.Second
-	// maxStall bounds how much real time one step may catch up after the
-	// process was stalled (suspended, starved), so a stall never produces a
-	// flood of ticks; the simulated clock falls behind instead.
+	// maxStall bounds how much real time beyond its planned sleep one step
+	// may catch up after the process was stalled (suspended, starved), so a
+	// stall never produces a flood of ticks; the simulated clock falls
+	// behind instead.
 	maxStall = 250 * time.Millisecond
 )
 
@@ -36,13 +37,14 @@ func (m *Market) Run(ctx context.Context) error {
 	timer := time.NewTimer(maxSleep)
 	defer timer.Stop()
 	var batch []Quote
+	var sleep time.Duration // the last planned sleep
 	last := time.Now()
 	for {
 		if err := ctx.Err(); err != nil {
 			return err
 		}
 		now := time.Now()
-		elapsed := min(now.Sub(last), maxStall)
+		elapsed := min(now.Sub(last), sleep+maxStall)
 		last = now
 
 		var wait time.Duration
@@ -52,7 +54,8 @@ func (m *Market) Run(ctx context.Context) error {
 		}
 		clear(batch) // drop symbol strings so the buffer pins nothing
 
-		timer.Reset(min(max(wait, minBatchWindow), maxSleep))
+		sleep = min(max(wait, minBatchWindow), maxSleep)
+		timer.Reset(sleep)
 		select {
 		case <-ctx.Done():
 			return ctx.Err()

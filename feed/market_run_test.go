@@ -137,6 +137,32 @@ func TestMarketRun(t *testing.T) {
 // marketStartOf returns the simulated clock's reading at NewMarket.
 func marketStartOf(m *Market) time.Time { return time.Unix(0, m.startNS) }
 
+// TestMarketRunKeepsTimeWhenTicksAreRare: with ticks far apart the loop
+// sleeps up to maxSleep at a time, and the simulated clock must still keep
+// pace with the wall clock (it once advanced only maxStall per sleep, so
+// slow markets ticked at a fraction of their rate).
+func TestMarketRunKeepsTimeWhenTicksAreRare(t *testing.T) {
+	defer goleak.VerifyNone(t)
+
+	m, err := NewMarket(MarketConfig{Symbols: mustUniverse(t)[:2], Seed: 1, TicksPerSecond: 0.001})
+	if err != nil {
+		t.Fatal(err)
+	}
+	ctx, cancel := context.WithCancel(context.Background())
+	runErr := make(chan error, 1)
+	start := m.Now()
+	go func() { runErr <- m.Run(ctx) }()
+	time.Sleep(2500 * time.Millisecond) // two full maxSleep sleeps
+	sim := m.Now().Sub(start)
+	cancel()
+	if err := <-runErr; !errors.Is(err, context.Canceled) {
+		t.Fatalf("Run returned %v", err)
+	}
+	if sim < 1800*time.Millisecond {
+		t.Errorf("simulated clock advanced %v in 2.5 s of real time, want about 2 s", sim)
+	}
+}
+
 func TestMarketRunStopsAtOnceWhenCancelled(t *testing.T) {
 	defer goleak.VerifyNone(t)
 	m := mustMarket(t, MarketConfig{Seed: 1})
