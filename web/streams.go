@@ -25,7 +25,8 @@ const (
 // Fixed protocol timings.
 const (
 	authTimeout       = 5 * time.Second        // to send the auth message when the upgrade had no credentials
-	writeWait         = 10 * time.Second       // for one frame to be written
+	writeWait         = 10 * time.Second       // for one frame to be written (streamLimits.writeWait)
+	storeTimeout      = 10 * time.Second       // for a store call made by a stream
 	closeGrace        = 2 * time.Second        // for the peer to answer our close frame
 	portfolioInterval = 250 * time.Millisecond // at most 4 portfolio pushes a second
 	silentHeartbeats  = 3                      // heartbeats without any frame from the client before closing
@@ -46,6 +47,7 @@ type streamLimits struct {
 	maxConnsPerUser int
 	maxConnsPerIP   int
 	slowWindow      time.Duration
+	writeWait       time.Duration // set per connection from streamRegistry.writeWait
 }
 
 func limitsOf(c Config) streamLimits {
@@ -83,6 +85,9 @@ type streamRegistry struct {
 	// authWait is how long an unauthenticated WebSocket may take to send
 	// its auth message (authTimeout; shortened by tests).
 	authWait atomic.Int64
+	// writeWait is how long one frame may take to be written (writeWait;
+	// shortened by tests).
+	writeWait atomic.Int64
 
 	mu         sync.Mutex
 	closing    bool
@@ -101,6 +106,7 @@ func newStreamRegistry(s *Server) *streamRegistry {
 		perIP:      make(map[string]int),
 	}
 	r.authWait.Store(int64(authTimeout))
+	r.writeWait.Store(int64(writeWait))
 	return r
 }
 

@@ -88,7 +88,7 @@ func (o *streamOut) portfolio(ctx context.Context, dirty bool, now time.Time) ([
 	srv := o.st.reg.srv
 	if stale := o.st.holdingsStale.Swap(false); stale || !o.holdingsLoaded {
 		sess, _ := o.st.session()
-		ctx, cancel := context.WithTimeout(ctx, writeWait)
+		ctx, cancel := context.WithTimeout(ctx, storeTimeout)
 		defer cancel()
 		cash, positions, err := srv.store.Holdings(ctx, sess.AccountID)
 		if err != nil {

@@ -113,6 +113,7 @@ func (s *Server) serveWS(conn *websocket.Conn) {
 		writerDone: make(chan struct{}), symbols: make(map[string]struct{}),
 		bucket: float64(s.streams.limits.maxMessagesPerS), lastTick: time.Now(),
 	}
+	c.lim.writeWait = time.Duration(s.streams.writeWait.Load())
 	st, err := s.streams.enter(conn.IP(), c.kick)
 	if err != nil { // shutdown began between the upgrade and now; nothing else writes yet
 		_ = conn.WriteControl(websocket.CloseMessage,

@@ -3,12 +3,14 @@ package web
 import (
 	"bytes"
 	"testing"
+
+	"github.com/gofiber/contrib/websocket"
 )
 
-// TestAppendTextHeader checks the three length encodings of RFC 6455
-// (section 5.2) at their boundaries, byte for byte. Frames of the first two
-// sizes also cross the real client in every stream test.
-func TestAppendTextHeader(t *testing.T) {
+// TestAppendFrameHeader checks the three length encodings of RFC 6455
+// (section 5.2) at their boundaries, byte for byte, and the opcodes. Frames
+// of the first two sizes also cross the real client in every stream test.
+func TestAppendFrameHeader(t *testing.T) {
 	tests := []struct {
 		n    int
 		want []byte
@@ -21,9 +23,14 @@ func TestAppendTextHeader(t *testing.T) {
 		{1 << 32, []byte{0x81, 127, 0, 0, 0, 1, 0, 0, 0, 0}},
 	}
 	for _, tt := range tests {
-		got := appendTextHeader([]byte("x"), tt.n)
+		got := appendFrameHeader([]byte("x"), websocket.TextMessage, tt.n)
 		if got[0] != 'x' || !bytes.Equal(got[1:], tt.want) {
 			t.Errorf("n=%d: got % x, want 78 % x (the prefix kept)", tt.n, got, tt.want)
+		}
+	}
+	for op, want := range map[int]byte{websocket.PingMessage: 0x89, websocket.PongMessage: 0x8A} {
+		if got := appendFrameHeader(nil, op, 4); got[0] != want || got[1] != 4 {
+			t.Errorf("opcode %d: header % x, want %x 04", op, got, want)
 		}
 	}
 }

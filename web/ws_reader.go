@@ -100,7 +100,7 @@ func (c *wsConn) awaitAuth() (portfolio.Session, bool) {
 		c.st.requestClose(closeUnauthorized, `authentication required: send {"type":"auth","token":"..."} first`)
 		return portfolio.Session{}, false
 	}
-	ctx, cancel := context.WithTimeout(context.Background(), writeWait)
+	ctx, cancel := context.WithTimeout(context.Background(), storeTimeout)
 	defer cancel()
 	sess, aerr := c.srv.store.Authenticate(ctx, m.Token)
 	if aerr != nil {

@@ -137,7 +137,7 @@ func (c *wsConn) flush(nextPing *time.Time) (time.Time, bool) {
 		}
 	}
 	if hasPong {
-		if err := c.conn.WriteControl(websocket.PongMessage, pong, now.Add(writeWait)); err != nil {
+		if err := c.writeFrame(websocket.PongMessage, pong); err != nil {
 			return c.writeFailed()
 		}
 	}
@@ -186,7 +186,7 @@ func (c *wsConn) flush(nextPing *time.Time) (time.Time, bool) {
 			c.writeClose(closeHeartbeatTimeout, "heartbeat timeout")
 			return now, false
 		}
-		if err := c.conn.WriteControl(websocket.PingMessage, nil, now.Add(writeWait)); err != nil {
+		if err := c.writeFrame(websocket.PingMessage, nil); err != nil {
 			return c.writeFailed()
 		}
 		*nextPing = now.Add(c.lim.heartbeat)
@@ -216,48 +216,56 @@ func (c *wsConn) writeReplies() {
 	}
 }
 
-// write sends one text frame within writeWait (give or take a second).
-//
-// The socket has no write deadline of its own: setting one per frame costs a
-// runtime timer update per frame. Instead the write's start is recorded, the connection's timer is due at most
-// writeWait+watchGrace later, and when it fires on a write still under way
-// it sets a deadline in the past on the socket, which fails the write.
+// write sends one text frame (see writeFrame) and counts it.
 func (c *wsConn) write(frame []byte) error {
+	c.st.reg.countFrame(transportWS, len(frame))
+	return c.writeFrame(websocket.TextMessage, frame)
+}
+
+// writeFrame sends one final, unmasked frame with opcode op (text, ping or
+// pong) within the write wait (give or take a second).
+//
+// Frames are framed here and written to the socket in one Write, not through
+// the library: its WriteMessage takes a lock and resets the socket's write
+// deadline on every frame (in a profile at 10,000 connections, going around
+// it cut the server's own non-syscall CPU per frame by about 6 %), and its
+// WriteControl sets a write deadline and leaves it in place, so every frame
+// after it would fail once that deadline passed. Only the close frame, after
+// which nothing is written, goes through WriteControl. Frames cannot
+// interleave: this connection's writer is the only goroutine writing, and
+// each frame is a single Write.
+//
+// So the socket has no write deadline of its own (setting one per frame
+// costs a runtime timer update per frame). Instead the write's start is
+// recorded, the connection's timer is due at most writeWait+watchGrace
+// later, and when it fires on a write still under way it sets a deadline in
+// the past on the socket, which fails the write.
+func (c *wsConn) writeFrame(op int, payload []byte) error {
 	now := time.Now()
-	if latest := now.Add(writeWait + watchGrace); c.armed.IsZero() || c.armed.After(latest) {
+	if latest := now.Add(c.lim.writeWait + watchGrace); c.armed.IsZero() || c.armed.After(latest) {
 		c.timer.Reset(latest.Sub(now))
 		c.armed = latest
 	}
 	c.writeSince.Store(now.UnixNano())
-	c.st.reg.countFrame(transportWS, len(frame))
 	b := c.st.reg.frames.get()
-	*b = append(appendTextHeader(*b, len(frame)), frame...)
+	*b = append(appendFrameHeader(*b, op, len(payload)), payload...)
 	_, err := c.conn.NetConn().Write(*b)
 	c.st.reg.frames.put(b)
 	c.writeSince.Store(0)
 	return err
 }
 
-// appendTextHeader appends the header of one unmasked, final text frame
-// carrying n bytes (RFC 6455 section 5.2).
-//
-// Data frames are framed here and written to the socket in one Write, not
-// through the library's WriteMessage: that call takes the library's write
-// lock and sets the socket's write deadline on every frame. In a profile at
-// 10,000 connections this cut the server's own (non-syscall) CPU per frame
-// by about 6 %. Frames cannot interleave: each
-// goes out in a single Write, which the socket orders against the library's
-// control frames (WriteControl is also one Write), and this connection's
-// writer is the only goroutine writing data.
-func appendTextHeader(dst []byte, n int) []byte {
-	const finText = 0x80 | websocket.TextMessage
+// appendFrameHeader appends the header of one unmasked, final frame with
+// opcode op carrying n bytes (RFC 6455 section 5.2).
+func appendFrameHeader(dst []byte, op, n int) []byte {
+	b0 := byte(0x80 | op)
 	switch {
 	case n < 126:
-		return append(dst, finText, byte(n))
+		return append(dst, b0, byte(n))
 	case n <= 0xFFFF:
-		return append(dst, finText, 126, byte(n>>8), byte(n))
+		return append(dst, b0, 126, byte(n>>8), byte(n))
 	default:
-		return binary.BigEndian.AppendUint64(append(dst, finText, 127), uint64(n))
+		return binary.BigEndian.AppendUint64(append(dst, b0, 127), uint64(n))
 	}
 }
 
@@ -265,12 +273,12 @@ func appendTextHeader(dst []byte, n int) []byte {
 const watchGrace = time.Second
 
 // onTimer runs when the connection's timer fires: it fails a write stuck
-// for longer than writeWait, then makes the writer look at its timed duties.
+// for longer than the write wait, then makes the writer look at its timed duties.
 // A write under way but not yet overdue re-arms the timer for when it will
 // be (the writer, blocked, cannot; it re-arms for its duties afterwards).
 func (c *wsConn) onTimer() {
 	if since := c.writeSince.Load(); since != 0 {
-		if left := writeWait - time.Since(time.Unix(0, since)); left > 0 {
+		if left := c.lim.writeWait - time.Since(time.Unix(0, since)); left > 0 {
 			c.timer.Reset(left + time.Millisecond)
 		} else {
 			_ = c.conn.NetConn().SetWriteDeadline(time.Now())
