@@ -88,6 +88,8 @@ type wsConn struct {
 	wstate   atomic.Int32 // writerIdle, writerRunning, writerAgain or writerDone
 	timer    *time.Timer  // kicks the writer at the next timed duty
 	armed    time.Time    // when timer fires; zero if not set
+	watching bool         // armed was set by writeFrame to watch a write, not for a duty
+	sentData bool         // this flush wrote a text frame
 	nextPing time.Time
 
 	writeSince atomic.Int64 // UnixNano when the frame being written started; 0 if none

@@ -82,14 +82,20 @@ func (c *wsConn) writeRun() {
 	for {
 		c.wstate.Store(writerRunning)
 		if !c.armed.IsZero() && !time.Now().Before(c.armed) {
-			c.armed = time.Time{} // the timer fired, or is about to
+			c.armed, c.watching = time.Time{}, false // the timer fired, or is about to
 		}
+		c.sentData = false
 		wake, ok := c.flush(&c.nextPing)
 		if !ok {
 			c.finishWriter()
 			return
 		}
-		if c.armed.IsZero() || wake.Before(c.armed) {
+		// A flush of control frames only (a heartbeat ping, a pong) drops the
+		// watch it armed: otherwise an idle connection would wake for nothing
+		// a write wait after every ping. Data flushes keep it, as the next
+		// one follows soon and would arm it again.
+		if c.armed.IsZero() || wake.Before(c.armed) || (c.watching && !c.sentData) {
+			c.watching = false
 			c.timer.Reset(time.Until(wake))
 			c.armed = wake
 		}
@@ -219,6 +225,7 @@ func (c *wsConn) writeReplies() {
 // write sends one text frame (see writeFrame) and counts it.
 func (c *wsConn) write(frame []byte) error {
 	c.st.reg.countFrame(transportWS, len(frame))
+	c.sentData = true
 	return c.writeFrame(websocket.TextMessage, frame)
 }
 
@@ -244,7 +251,7 @@ func (c *wsConn) writeFrame(op int, payload []byte) error {
 	now := time.Now()
 	if latest := now.Add(c.lim.writeWait + watchGrace); c.armed.IsZero() || c.armed.After(latest) {
 		c.timer.Reset(latest.Sub(now))
-		c.armed = latest
+		c.armed, c.watching = latest, true
 	}
 	c.writeSince.Store(now.UnixNano())
 	b := c.st.reg.frames.get()
