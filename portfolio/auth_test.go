@@ -278,12 +278,14 @@ func TestHashUpgradedOnLogin(t *testing.T) {
 	}
 }
 
-// TestHashingQueuesOnContext shows a login waits for a hashing slot and
+// TestHashingQueuesOnContext shows a login waits for a hashing worker and
 // gives up when its context ends instead of hashing anyway.
 func TestHashingQueuesOnContext(t *testing.T) {
 	s := MustOpenStore(t, Options{HashConcurrency: 1})
 	mustRegister(t, s, "alice")
-	s.hash.sem <- struct{}{} // occupy the only slot
+	// Occupy the only worker: it hashes, then waits to hand the key over.
+	busy := make(chan []byte)
+	s.hash.jobs <- hashJob{password: []byte("x"), salt: make([]byte, 16), p: s.hash.params, out: busy}
 	// An unknown user waits for a slot too: it costs a hash like a known one.
 	for _, user := range []string{"alice", "mallory"} {
 		ctx, cancel := context.WithTimeout(context.Background(), 50*time.Millisecond)
@@ -296,7 +298,7 @@ func TestHashingQueuesOnContext(t *testing.T) {
 			t.Errorf("code = %s", ErrorCode(err))
 		}
 	}
-	<-s.hash.sem
+	<-busy
 	if _, _, err := s.Login(context.Background(), "alice", "correct horse battery"); err != nil {
 		t.Fatal(err)
 	}

@@ -9,6 +9,7 @@ import (
 	"fmt"
 	"runtime"
 	"strings"
+	"sync"
 
 	"golang.org/x/crypto/argon2"
 )
@@ -37,45 +38,95 @@ const (
 
 var b64 = base64.RawStdEncoding
 
-// hasher hashes and verifies passwords with argon2id, at most cap(sem) at a
-// time, so a storm of logins queues instead of taking every CPU.
+// hasher hashes and verifies passwords with argon2id on a fixed number of
+// worker goroutines, so a storm of logins queues instead of taking every
+// CPU. Each worker runs on an OS thread of its own at a lower scheduling
+// priority (see lowerThreadPriority), so hashing gets the CPU time the price
+// feed and the other requests leave over rather than an equal share of it.
 type hasher struct {
 	params argonParams
-	sem    chan struct{}
+	jobs   chan hashJob
+	done   chan struct{} // closed by close
+	wg     sync.WaitGroup
 	dummy  string // hash of a random password, verified for unknown users
 }
+
+// hashJob is one argon2id derivation; its key is sent on out.
+type hashJob struct {
+	password, salt []byte
+	p              argonParams
+	out            chan<- []byte
+}
+
+// DefaultHashConcurrency is the number of password hashes computed at once
+// when Options.HashConcurrency is 0: one per two CPUs, at least one.
+func DefaultHashConcurrency() int { return max(1, runtime.NumCPU()/2) }
+
+var errHasherClosed = errors.New("password hashing stopped: the store is closed")
 
 func newHasher(params argonParams, concurrency int) (*hasher, error) {
 	if params == (argonParams{}) {
 		params = defaultArgonParams
 	}
 	if concurrency <= 0 {
-		concurrency = max(1, runtime.NumCPU()/2)
+		concurrency = DefaultHashConcurrency()
 	}
-	h := &hasher{params: params, sem: make(chan struct{}, concurrency)}
+	h := &hasher{params: params, jobs: make(chan hashJob), done: make(chan struct{})}
+	h.wg.Add(concurrency)
+	for range concurrency {
+		go h.work()
+	}
 	pw := make([]byte, 32)
 	if _, err := rand.Read(pw); err != nil {
+		h.close()
 		return nil, fmt.Errorf("dummy password: %w", err)
 	}
 	dummy, err := h.hash(context.Background(), string(pw))
 	if err != nil {
+		h.close()
 		return nil, err
 	}
 	h.dummy = dummy
 	return h, nil
 }
 
-// acquire waits for a hashing slot or for ctx to end.
-func (h *hasher) acquire(ctx context.Context) error {
-	select {
-	case h.sem <- struct{}{}:
-		return nil
-	case <-ctx.Done():
-		return fmt.Errorf("wait for password hashing: %w", ctx.Err())
+// work runs jobs until close. Its thread stays locked, so the lowered
+// priority never reaches other goroutines: when work returns, the runtime
+// ends the thread.
+func (h *hasher) work() {
+	defer h.wg.Done()
+	runtime.LockOSThread()
+	lowerThreadPriority()
+	for {
+		select {
+		case j := <-h.jobs:
+			j.out <- argon2.IDKey(j.password, j.salt, j.p.Time, j.p.Memory, j.p.Threads, j.p.KeyLen)
+		case <-h.done:
+			return
+		}
 	}
 }
 
-func (h *hasher) release() { <-h.sem }
+// close stops the workers once their current jobs are done. Calls waiting
+// for a worker fail with errHasherClosed.
+func (h *hasher) close() {
+	close(h.done)
+	h.wg.Wait()
+}
+
+// derive runs argon2id on a worker, waiting for a free one, for ctx to end
+// or for close.
+func (h *hasher) derive(ctx context.Context, password string, salt []byte, p argonParams) ([]byte, error) {
+	out := make(chan []byte, 1)
+	select {
+	case h.jobs <- hashJob{password: []byte(password), salt: salt, p: p, out: out}:
+		return <-out, nil
+	case <-ctx.Done():
+		return nil, fmt.Errorf("wait for password hashing: %w", ctx.Err())
+	case <-h.done:
+		return nil, errHasherClosed
+	}
+}
 
 // hash returns the PHC string of password:
 // $argon2id$v=19$m=19456,t=2,p=1$<salt>$<key>.
@@ -85,11 +136,10 @@ func (h *hasher) hash(ctx context.Context, password string) (string, error) {
 	if _, err := rand.Read(salt); err != nil {
 		return "", fmt.Errorf("password salt: %w", err)
 	}
-	if err := h.acquire(ctx); err != nil {
+	key, err := h.derive(ctx, password, salt, p)
+	if err != nil {
 		return "", err
 	}
-	key := argon2.IDKey([]byte(password), salt, p.Time, p.Memory, p.Threads, p.KeyLen)
-	h.release()
 	return fmt.Sprintf("$argon2id$v=%d$m=%d,t=%d,p=%d$%s$%s",
 		argon2.Version, p.Memory, p.Time, p.Threads, b64.EncodeToString(salt), b64.EncodeToString(key)), nil
 }
@@ -101,11 +151,10 @@ func (h *hasher) verify(ctx context.Context, password, encoded string) (bool, er
 	if err != nil {
 		return false, err
 	}
-	if err := h.acquire(ctx); err != nil {
+	got, err := h.derive(ctx, password, salt, p)
+	if err != nil {
 		return false, err
 	}
-	got := argon2.IDKey([]byte(password), salt, p.Time, p.Memory, p.Threads, p.KeyLen)
-	h.release()
 	return subtle.ConstantTimeCompare(got, want) == 1, nil
 }
 

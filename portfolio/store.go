@@ -82,10 +82,6 @@ func Open(ctx context.Context, path string, opts Options) (*Store, error) {
 		s.now = time.Now
 	}
 	var err error
-	if s.hash, err = newHasher(opts.hashParams, opts.HashConcurrency); err != nil {
-		return nil, fmt.Errorf("open database: %w", err)
-	}
-
 	if s.writer, err = sql.Open("sqlite3", dsn(path, "_txlock=immediate")); err != nil {
 		return nil, fmt.Errorf("open database %s: %w", path, err)
 	}
@@ -117,6 +113,12 @@ func Open(ctx context.Context, path string, opts Options) (*Store, error) {
 		s.writer.Close()
 		return nil, fmt.Errorf("open database %s: %w", path, err)
 	}
+	if s.hash, err = newHasher(opts.hashParams, opts.HashConcurrency); err != nil {
+		s.stmts.close()
+		s.reader.Close()
+		s.writer.Close()
+		return nil, fmt.Errorf("open database: %w", err)
+	}
 	return s, nil
 }
 
@@ -128,8 +130,9 @@ func dsn(path string, extra string) string {
 		escaped, busyTimeoutMS, extra)
 }
 
-// Close checkpoints the write-ahead log into the database file and closes
-// both pools. It is safe to call more than once.
+// Close checkpoints the write-ahead log into the database file, closes
+// both pools and stops the password hashing workers. It is safe to call more
+// than once.
 func (s *Store) Close() error {
 	s.closeOnce.Do(func() {
 		var errs []error
@@ -143,6 +146,7 @@ func (s *Store) Close() error {
 		if err := s.writer.Close(); err != nil {
 			errs = append(errs, fmt.Errorf("close writer: %w", err))
 		}
+		s.hash.close()
 		s.closeErr = errors.Join(errs...)
 	})
 	return s.closeErr
