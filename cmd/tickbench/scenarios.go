@@ -22,7 +22,7 @@ func (b *bench) serveAndLoad(ctx context.Context, spec loadSpec, tickRate float6
 // runPushPoll is scenario 1: the same clients and symbols over WebSocket
 // and polled at each interval, each on a fresh server at 2 ticks/s.
 func (b *bench) runPushPoll(ctx context.Context) {
-	b.res.PushPoll = b.pushPoll(ctx, 2, "pushpoll-", b.sz.pollIntervals)
+	b.res.PushPoll = b.pushPoll(ctx, 2, "pushpoll-", b.sz.pollIntervals, b.sz.duration)
 }
 
 // runPushPollRates is scenario 7: scenario 1's push and 1 s polling again
@@ -35,17 +35,30 @@ func (b *bench) runPushPollRates(ctx context.Context) {
 			return
 		}
 		prefix := fmt.Sprintf("pushpollrate-%g-", rate)
-		b.res.PushPollRates = append(b.res.PushPollRates, b.pushPoll(ctx, rate, prefix, []time.Duration{time.Second}))
+		pp := b.pushPoll(ctx, rate, prefix, []time.Duration{time.Second}, b.sweepWindow(rate))
+		b.res.PushPollRates = append(b.res.PushPollRates, pp)
 	}
+}
+
+// sweepWindow is the measurement window at tickRate: long enough for the
+// pool to tick about minSweepTicks times, so quiet rates are not judged on
+// a handful of ticks, and at most maxSweepWindow.
+func (b *bench) sweepWindow(tickRate float64) time.Duration {
+	const minSweepTicks, maxSweepWindow = 60, 90 * time.Second
+	if b.opts.quick {
+		return b.sz.duration
+	}
+	need := time.Duration(minSweepTicks / (tickRate * float64(b.sz.pool)) * float64(time.Second))
+	return min(max(b.sz.duration, need.Round(time.Second)), maxSweepWindow)
 }
 
 // pushPoll runs the push-versus-poll comparison at tickRate against
 // polling at each interval, naming its runs with prefix.
-func (b *bench) pushPoll(ctx context.Context, tickRate float64, prefix string, intervals []time.Duration) *PushPoll {
+func (b *bench) pushPoll(ctx context.Context, tickRate float64, prefix string, intervals []time.Duration, window time.Duration) *PushPoll {
 	sz := b.sz
 	pp := &PushPoll{Ran: time.Now().UTC(), TickRate: tickRate}
 	ws := loadSpec{name: prefix + "ws", mode: "ws", clients: sz.pushClients, symbols: sz.symbols,
-		ramp: sz.ramp(sz.pushClients), duration: sz.duration}
+		ramp: sz.ramp(sz.pushClients), duration: window}
 	pp.Push = b.serveAndLoad(ctx, ws, tickRate)
 	for _, iv := range intervals {
 		poll := ws
