@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"strings"
+	"sync"
 	"testing"
 	"time"
 )
@@ -344,5 +345,29 @@ func TestErrorCode(t *testing.T) {
 	}
 	if e := Errorf(CodeNotFound, "gone %d", 1); e.Error() != "gone 1" || e.Field != "" {
 		t.Errorf("Errorf = %+v", e)
+	}
+}
+
+// TestHashBusyBracketsHashing: HashBusy reports true before a hash runs and
+// false once none is running or waiting.
+func TestHashBusyBracketsHashing(t *testing.T) {
+	var mu sync.Mutex
+	var calls []bool
+	s := MustOpenStore(t, Options{HashBusy: func(busy bool) {
+		mu.Lock()
+		calls = append(calls, busy)
+		mu.Unlock()
+	}})
+	mu.Lock()
+	calls = nil // opening the store hashed the dummy password
+	mu.Unlock()
+	mustRegister(t, s, "alice")
+	if _, _, err := s.Login(context.Background(), "alice", "correct horse battery"); err != nil {
+		t.Fatal(err)
+	}
+	mu.Lock()
+	defer mu.Unlock()
+	if len(calls) != 4 || !calls[0] || calls[1] || !calls[2] || calls[3] {
+		t.Fatalf("HashBusy calls = %v, want [true false true false]", calls)
 	}
 }

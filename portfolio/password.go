@@ -48,7 +48,11 @@ type hasher struct {
 	jobs   chan hashJob
 	done   chan struct{} // closed by close
 	wg     sync.WaitGroup
-	dummy  string // hash of a random password, verified for unknown users
+
+	busyMu  sync.Mutex
+	pending int             // derivations waiting or running
+	onBusy  func(busy bool) // Options.HashBusy; may be nil
+	dummy   string          // hash of a random password, verified for unknown users
 }
 
 // hashJob is one argon2id derivation; its key is sent on out.
@@ -64,14 +68,14 @@ func DefaultHashConcurrency() int { return max(1, runtime.NumCPU()/2) }
 
 var errHasherClosed = errors.New("password hashing stopped: the store is closed")
 
-func newHasher(params argonParams, concurrency int) (*hasher, error) {
+func newHasher(params argonParams, concurrency int, onBusy func(bool)) (*hasher, error) {
 	if params == (argonParams{}) {
 		params = defaultArgonParams
 	}
 	if concurrency <= 0 {
 		concurrency = DefaultHashConcurrency()
 	}
-	h := &hasher{params: params, jobs: make(chan hashJob), done: make(chan struct{})}
+	h := &hasher{params: params, jobs: make(chan hashJob), done: make(chan struct{}), onBusy: onBusy}
 	h.wg.Add(concurrency)
 	for range concurrency {
 		go h.work()
@@ -107,6 +111,23 @@ func (h *hasher) work() {
 	}
 }
 
+// busy counts a derivation in (+1) or out (-1), telling onBusy when
+// hashing starts and stops.
+func (h *hasher) busy(d int) {
+	if h.onBusy == nil {
+		return
+	}
+	h.busyMu.Lock()
+	defer h.busyMu.Unlock()
+	h.pending += d
+	switch {
+	case d > 0 && h.pending == 1:
+		h.onBusy(true)
+	case d < 0 && h.pending == 0:
+		h.onBusy(false)
+	}
+}
+
 // close stops the workers once their current jobs are done. Calls waiting
 // for a worker fail with errHasherClosed.
 func (h *hasher) close() {
@@ -117,6 +138,8 @@ func (h *hasher) close() {
 // derive runs argon2id on a worker, waiting for a free one, for ctx to end
 // or for close.
 func (h *hasher) derive(ctx context.Context, password string, salt []byte, p argonParams) ([]byte, error) {
+	h.busy(+1)
+	defer h.busy(-1)
 	out := make(chan []byte, 1)
 	select {
 	case h.jobs <- hashJob{password: []byte(password), salt: salt, p: p, out: out}:

@@ -31,6 +31,10 @@ type Options struct {
 	SessionTTL      time.Duration // 0 means 24h
 	HashConcurrency int           // password hashes at once; 0 means 1 per 2 CPUs, at least 1
 	Now             func() time.Time
+	// HashBusy, if set, is called with true when password hashing starts
+	// after a pause and with false when no hash is running or waiting
+	// any more, never concurrently.
+	HashBusy func(busy bool)
 
 	// hashParams overrides the argon2id cost (tests only); zero means the
 	// OWASP defaults.
@@ -113,7 +117,7 @@ func Open(ctx context.Context, path string, opts Options) (*Store, error) {
 		s.writer.Close()
 		return nil, fmt.Errorf("open database %s: %w", path, err)
 	}
-	if s.hash, err = newHasher(opts.hashParams, opts.HashConcurrency); err != nil {
+	if s.hash, err = newHasher(opts.hashParams, opts.HashConcurrency, opts.HashBusy); err != nil {
 		s.stmts.close()
 		s.reader.Close()
 		s.writer.Close()

@@ -93,6 +93,7 @@ func (m *Main) Run(ctx context.Context) error {
 	}
 	store, err := portfolio.Open(ctx, cfg.DB, portfolio.Options{
 		StartingCash: int64(cfg.StartingCash), SessionTTL: cfg.SessionTTL, HashConcurrency: cfg.HashConc,
+		HashBusy: hashProcs(cfg.HashConc),
 	})
 	if err != nil {
 		return fmt.Errorf("open database: %w", err)

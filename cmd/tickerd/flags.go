@@ -55,7 +55,7 @@ func newFlagSet(cfg *config, out io.Writer) *flag.FlagSet {
 	fs.IntVar(&cfg.UniverseSize, "universe-size", 0, "serve only the first N symbols of the universe file; 0 means all")
 	fs.Var(&cfg.StartingCash, "starting-cash", "cash of a new account in dollars, e.g. 100000.00")
 	fs.DurationVar(&cfg.SessionTTL, "session-ttl", 24*time.Hour, "how long a login session lasts")
-	fs.IntVar(&cfg.HashConc, "hash-concurrency", 0, "password hashes computed at once, each on a low-priority thread with a Go processor of its own (added to GOMAXPROCS unless that is set); 0 means one per 2 CPUs")
+	fs.IntVar(&cfg.HashConc, "hash-concurrency", 0, "password hashes computed at once, each on a low-priority thread, with one more Go processor per hash while hashing runs (unless GOMAXPROCS is set); 0 means one per 2 CPUs")
 	fs.StringVar(&cfg.LogLevel, "log-level", "info", "log level: debug, info, warn or error")
 	fs.StringVar(&cfg.LogFormat, "log-format", "text", "log format: text or json")
 	fs.BoolVar(&cfg.Demo, "demo", false, "create (or reset) the account \"demo\" with a sample portfolio and print its password")
