@@ -131,7 +131,9 @@ func (c *wsConn) flush(nextPing *time.Time) (time.Time, bool) {
 	c.replies = nil
 	pong, hasPong := c.pong, c.hasPong
 	c.hasPong = false
-	quotes, batch := c.out.takeQuotes(*frame, quotesPrefix, quotesSuffix)
+	// The quotes frame is built behind room for its header, so the hot
+	// path writes it without copying the payload.
+	quotes, batch := c.out.takeQuotes(append(*frame, make([]byte, frameHeadroom)...), quotesPrefix, quotesSuffix)
 	*frame = quotes
 	c.opMu.Unlock()
 
@@ -151,8 +153,8 @@ func (c *wsConn) flush(nextPing *time.Time) (time.Time, bool) {
 		c.writeClose(websocket.CloseTryAgainLater, "client too slow")
 		return now, false
 	}
-	if len(quotes) > 0 {
-		if err := c.write(quotes); err != nil {
+	if len(quotes) > frameHeadroom {
+		if err := c.writeFramed(websocket.TextMessage, quotes); err != nil {
 			return c.writeFailed()
 		}
 	}
@@ -222,15 +224,26 @@ func (c *wsConn) writeReplies() {
 	}
 }
 
-// write sends one text frame (see writeFrame) and counts it.
-func (c *wsConn) write(frame []byte) error {
-	c.st.reg.countFrame(transportWS, len(frame))
-	c.sentData = true
-	return c.writeFrame(websocket.TextMessage, frame)
+// frameHeadroom is the room a buffer passed to writeFramed keeps in front
+// of its payload: the longest header of an unmasked frame.
+const frameHeadroom = 10
+
+// write sends one text frame (see writeFramed).
+func (c *wsConn) write(frame []byte) error { return c.writeFrame(websocket.TextMessage, frame) }
+
+// writeFrame sends payload as one frame with opcode op, copied behind room
+// for its header (see writeFramed).
+func (c *wsConn) writeFrame(op int, payload []byte) error {
+	b := c.st.reg.frames.get()
+	*b = append(append(*b, make([]byte, frameHeadroom)...), payload...)
+	err := c.writeFramed(op, *b)
+	c.st.reg.frames.put(b)
+	return err
 }
 
-// writeFrame sends one final, unmasked frame with opcode op (text, ping or
-// pong) within the write wait (give or take a second).
+// writeFramed sends b[frameHeadroom:] as one final, unmasked frame with
+// opcode op (text, ping or pong) within the write wait (give or take a
+// second), writing the header into the headroom; text frames are counted.
 //
 // Frames are framed here and written to the socket in one Write, not through
 // the library: its WriteMessage takes a lock and resets the socket's write
@@ -247,17 +260,23 @@ func (c *wsConn) write(frame []byte) error {
 // recorded, the connection's timer is due at most writeWait+watchGrace
 // later, and when it fires on a write still under way it sets a deadline in
 // the past on the socket, which fails the write.
-func (c *wsConn) writeFrame(op int, payload []byte) error {
+func (c *wsConn) writeFramed(op int, b []byte) error {
+	n := len(b) - frameHeadroom
+	if op == websocket.TextMessage {
+		c.st.reg.countFrame(transportWS, n)
+		c.sentData = true
+	}
+	var h [frameHeadroom]byte
+	hdr := appendFrameHeader(h[:0], op, n)
+	start := frameHeadroom - len(hdr)
+	copy(b[start:], hdr)
 	now := time.Now()
 	if latest := now.Add(c.lim.writeWait + watchGrace); c.armed.IsZero() || c.armed.After(latest) {
 		c.timer.Reset(latest.Sub(now))
 		c.armed, c.watching = latest, true
 	}
 	c.writeSince.Store(now.UnixNano())
-	b := c.st.reg.frames.get()
-	*b = append(appendFrameHeader(*b, op, len(payload)), payload...)
-	_, err := c.conn.NetConn().Write(*b)
-	c.st.reg.frames.put(b)
+	_, err := c.conn.NetConn().Write(b[start:])
 	c.writeSince.Store(0)
 	return err
 }
