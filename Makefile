@@ -2,7 +2,7 @@
 # runs vet and the whole test suite under the race detector.
 
 GO ?= go
-CHART_JS := web/node_modules/lightweight-charts/dist/lightweight-charts.standalone.production.js
+CHART_JS := web/dashboard/node_modules/lightweight-charts/dist/lightweight-charts.standalone.production.js
 
 .PHONY: run test assets build vet bench
 
@@ -22,13 +22,13 @@ build: assets
 vet:
 	$(GO) vet ./...
 
-# The dashboard's chart library is pinned in web/package-lock.json and
+# The dashboard's chart library is pinned in web/dashboard/package-lock.json and
 # fetched here; its built file is never committed.
 assets:
-	@if [ -f web/package.json ]; then \
-		npm ci --prefix web --no-audit --no-fund && \
-		mkdir -p web/static/vendor && \
-		cp $(CHART_JS) web/static/vendor/lightweight-charts.js; \
+	@if [ -f web/dashboard/package.json ]; then \
+		npm ci --prefix web/dashboard --no-audit --no-fund && \
+		mkdir -p web/dashboard/static/vendor && \
+		cp $(CHART_JS) web/dashboard/static/vendor/lightweight-charts.js; \
 	fi
 
 # The benchmark (cmd/tickbench): servers on temp databases under tickload and

@@ -142,7 +142,7 @@ func TestConcurrentBuys(t *testing.T) {
 	var trades []wireTrade
 	cursor := ""
 	for {
-		resp, body := ts.do(t, "GET", "/api/v1/portfolio/trades?limit=200&cursor="+cursor, tok, nil)
+		resp, body := ts.do(t, "GET", "/api/v1/portfolio/trades?limit=100&cursor="+cursor, tok, nil)
 		wantStatus(t, resp, body, 200)
 		page := decode[wireTrades](t, body)
 		trades = append(trades, page.Trades...)

@@ -11,6 +11,7 @@ import (
 	"github.com/gofiber/fiber/v2"
 
 	"github.com/tickerd/tickerd/portfolio"
+	"github.com/tickerd/tickerd/web/wire"
 )
 
 // sessionCookie is the name of the HttpOnly cookie login sets.
@@ -27,7 +28,7 @@ func credentials(c *fiber.Ctx) (token string, viaCookie bool, err error) {
 		scheme, tok, ok := strings.Cut(h, " ")
 		tok = strings.TrimSpace(tok)
 		if !ok || !strings.EqualFold(scheme, "Bearer") || tok == "" {
-			return "", false, portfolio.Errorf(portfolio.CodeUnauthorized,
+			return "", false, newProblem(portfolio.CodeUnauthorized, "",
 				"Authorization header must be \"Bearer <token>\"")
 		}
 		return tok, false, nil
@@ -103,14 +104,14 @@ func (s *Server) requireSession(c *fiber.Ctx) error {
 	tok, viaCookie, err := credentials(c)
 	if errors.Is(err, errNoCredentials) {
 		c.Set(fiber.HeaderWWWAuthenticate, `Bearer realm="tickerd"`)
-		return writeProblem(c, http.StatusUnauthorized, portfolio.CodeUnauthorized,
+		return writeProblem(c, portfolio.CodeUnauthorized,
 			"authentication required: send \"Authorization: Bearer <token>\" or the session cookie")
 	}
 	if err != nil {
 		return err
 	}
 	if viaCookie && !isSafeMethod(c.Method()) && !s.writeOriginAllowed(c) {
-		return writeProblem(c, http.StatusForbidden, codeOriginForbidden,
+		return writeProblem(c, codeOriginForbidden,
 			"cookie-authenticated requests that change state must come from this site's origin")
 	}
 	sess, err := s.store.Authenticate(c.UserContext(), tok)
@@ -151,10 +152,8 @@ type accountJSON struct {
 }
 
 func toAccountJSON(a portfolio.Account) accountJSON {
-	return accountJSON{ID: a.ID, Username: a.Username, CreatedAt: rfc3339(a.CreatedAt)}
+	return accountJSON{ID: a.ID, Username: a.Username, CreatedAt: wire.Time(a.CreatedAt)}
 }
-
-func rfc3339(t time.Time) string { return t.UTC().Format(time.RFC3339) }
 
 func (s *Server) handleRegister(c *fiber.Ctx) error {
 	var body credentialsBody
@@ -181,7 +180,7 @@ func (s *Server) handleLogin(c *fiber.Ctx) error {
 	if wait > 0 {
 		s.metrics.countLoginFailure(loginRateLimited)
 		c.Set(fiber.HeaderRetryAfter, strconv.Itoa(int((wait+time.Second-1)/time.Second)))
-		return writeProblem(c, http.StatusTooManyRequests, codeRateLimited,
+		return writeProblem(c, codeRateLimited,
 			"too many login attempts; try again later")
 	}
 	tok, sess, err := s.store.Login(c.UserContext(), body.Username, body.Password)
@@ -208,7 +207,7 @@ func (s *Server) handleLogin(c *fiber.Ctx) error {
 	c.Set(fiber.HeaderCacheControl, "no-store")
 	return c.JSON(fiber.Map{
 		"token":      tok,
-		"expires_at": rfc3339(sess.ExpiresAt),
+		"expires_at": wire.Time(sess.ExpiresAt),
 		"account":    toAccountJSON(acct),
 	})
 }
@@ -222,7 +221,7 @@ func (s *Server) handleLogout(c *fiber.Ctx) error {
 	if err != nil {
 		return err
 	}
-	s.streams.closeSession(sess.ID)
+	s.streams.CloseSession(sess.ID)
 	c.Cookie(&fiber.Cookie{
 		Name:     sessionCookie,
 		Value:    "",
@@ -245,7 +244,7 @@ func (s *Server) handleMe(c *fiber.Ctx) error {
 	return c.JSON(fiber.Map{
 		"id":                 acct.ID,
 		"username":           acct.Username,
-		"created_at":         rfc3339(acct.CreatedAt),
-		"session_expires_at": rfc3339(sess.ExpiresAt),
+		"created_at":         wire.Time(acct.CreatedAt),
+		"session_expires_at": wire.Time(sess.ExpiresAt),
 	})
 }

@@ -73,6 +73,7 @@ func TestErrorCodes(t *testing.T) {
 		{"missing quantity", "POST", "/api/v1/portfolio/trades", true, `{"symbol":"AAPL","side":"buy"}`, "", 422, "invalid_quantity", "quantity", ""},
 		{"invalid side", "POST", "/api/v1/portfolio/trades", true, map[string]any{"symbol": "AAPL", "side": "short", "quantity": 1}, "", 422, "invalid_side", "", ""},
 		{"bad limit", "GET", "/api/v1/portfolio/trades?limit=0", true, nil, "", 400, codeInvalidParameter, "limit", ""},
+		{"limit over the maximum", "GET", "/api/v1/portfolio/trades?limit=101", true, nil, "", 400, codeInvalidParameter, "limit", "from 1 to 100"},
 		{"bad cursor", "GET", "/api/v1/portfolio/trades?cursor=!!!", true, nil, "", 400, "invalid_cursor", "", ""},
 		{"watchlist unknown symbol", "PUT", "/api/v1/watchlist", true, map[string]any{"symbols": []string{"AAPL", "ZZZZ"}}, "", 422, "unknown_symbol", "symbols", `"ZZZZ"`},
 		{"watchlist duplicate", "PUT", "/api/v1/watchlist", true, map[string]any{"symbols": []string{"AAPL", "AAPL"}}, "", 422, "invalid_watchlist", "", ""},

@@ -2,7 +2,6 @@ package web
 
 import (
 	"context"
-	"net/http"
 	"time"
 
 	"github.com/gofiber/fiber/v2"
@@ -29,10 +28,10 @@ func (s *Server) handleReadyz(c *fiber.Ctx) error {
 	defer cancel()
 	if err := s.store.Ping(ctx); err != nil {
 		s.log.WarnContext(ctx, "readiness: database", "err", err)
-		return writeProblem(c, http.StatusServiceUnavailable, codeNotReady, "database is not reachable")
+		return writeProblem(c, codeNotReady, "database is not reachable")
 	}
 	if !s.market.Running() {
-		return writeProblem(c, http.StatusServiceUnavailable, codeNotReady, "price feed is not running")
+		return writeProblem(c, codeNotReady, "price feed is not running")
 	}
 	return c.JSON(fiber.Map{"status": "ready", "checks": fiber.Map{"database": "ok", "feed": "ok"}})
 }

@@ -47,7 +47,6 @@ type metrics struct {
 	mu     sync.RWMutex
 	series map[httpKey]*httpSeries // label lookups done once per combination
 
-	streams streamCounters
 	handler http.Handler // renders reg
 }
 
@@ -106,7 +105,7 @@ func newMetrics(s *Server) *metrics {
 			Name: "tickerd_feed_ticks_total",
 			Help: "Quotes the simulated market has produced (rate() gives ticks per second).",
 		}, func() float64 { return float64(s.market.Ticks()) }),
-		newStreamCollector(s),
+		s.streams.Collector(),
 	)
 	m.handler = promhttp.HandlerFor(m.reg, promhttp.HandlerOpts{
 		Registry:            m.reg, // counts its own failures

@@ -48,14 +48,3 @@ func BenchmarkObserveHTTP(b *testing.B) {
 		}
 	})
 }
-
-// BenchmarkCountFrame is what a stream writer pays per frame written.
-func BenchmarkCountFrame(b *testing.B) {
-	s := newServer(Config{}, Deps{}, nil)
-	b.ReportAllocs()
-	b.RunParallel(func(pb *testing.PB) {
-		for pb.Next() {
-			s.streams.countFrame(transportWS, 1200)
-		}
-	})
-}

@@ -253,14 +253,3 @@ func TestMetricsOff(t *testing.T) {
 		t.Errorf("the refused /metrics request is not counted as unmatched:\n%s", body)
 	}
 }
-
-func TestCloseIndex(t *testing.T) {
-	tests := []struct{ code, want int }{
-		{1000, 0}, {1001, 1}, {1006, 2}, {1013, 6}, {4001, 7}, {4002, 8}, {4999, 9}, {0, 9},
-	}
-	for _, tt := range tests {
-		if got := closeIndex(tt.code); got != tt.want {
-			t.Errorf("closeIndex(%d) = %d, want %d", tt.code, got, tt.want)
-		}
-	}
-}

@@ -3,15 +3,18 @@ package web
 import (
 	"encoding/json"
 	"errors"
+	"fmt"
 	"net/http"
 
 	"github.com/gofiber/fiber/v2"
 
 	"github.com/tickerd/tickerd/portfolio"
+	"github.com/tickerd/tickerd/web/stream"
 )
 
 // Problem codes of the HTTP layer. Together with the portfolio.Code*
-// constants they are the stable "code" values of problem responses.
+// constants and the stream codes below they are the stable "code" values of
+// problem responses; codeStatus gives each its one HTTP status.
 const (
 	codeInvalidJSON          = "invalid_json"           // 400: malformed body, wrong types, trailing data
 	codeUnknownField         = "unknown_field"          // 400: body has a field the endpoint does not know
@@ -26,6 +29,9 @@ const (
 	codeRateLimited          = "rate_limited"           // 429
 	codeInternal             = portfolio.CodeInternal   // 500
 	codeNotReady             = "not_ready"              // 503
+	codeUpgradeRequired      = "upgrade_required"       // 426: GET /api/v1/ws without a WebSocket handshake
+	codeTooManySymbols       = stream.CodeTooManySymbols
+	codeTooManyConnections   = stream.CodeTooManyConnections
 )
 
 // codeStatus is the one table from problem codes to HTTP status.
@@ -56,6 +62,9 @@ var codeStatus = map[string]int{
 	codeUnsupportedMediaType: http.StatusUnsupportedMediaType,
 	codeRateLimited:          http.StatusTooManyRequests,
 	codeNotReady:             http.StatusServiceUnavailable,
+	codeUpgradeRequired:      http.StatusUpgradeRequired,
+	codeTooManySymbols:       http.StatusUnprocessableEntity,
+	codeTooManyConnections:   http.StatusTooManyRequests,
 }
 
 // statusOf returns the HTTP status of a problem code; unknown codes are 500.
@@ -80,13 +89,15 @@ type problem struct {
 	RequestID string `json:"request_id,omitempty"`
 }
 
-// writeProblem answers with an application/problem+json body.
-func writeProblem(c *fiber.Ctx, status int, code, detail string) error {
-	return writeFieldProblem(c, status, code, "", detail)
+// writeProblem answers with an application/problem+json body whose status
+// is code's (codeStatus).
+func writeProblem(c *fiber.Ctx, code, detail string) error {
+	return writeFieldProblem(c, code, "", detail)
 }
 
 // writeFieldProblem is writeProblem about one request field (e.g. "password").
-func writeFieldProblem(c *fiber.Ctx, status int, code, field, detail string) error {
+func writeFieldProblem(c *fiber.Ctx, code, field, detail string) error {
+	status := statusOf(code)
 	body, err := json.Marshal(problem{
 		Type:      problemTypePrefix + code,
 		Title:     http.StatusText(status),
@@ -99,14 +110,18 @@ func writeFieldProblem(c *fiber.Ctx, status int, code, field, detail string) err
 	if err != nil {
 		return err
 	}
+	if status == http.StatusUnauthorized && len(c.Response().Header.Peek(fiber.HeaderWWWAuthenticate)) == 0 {
+		setAuthenticate(c, code)
+	}
 	c.Status(status)
 	c.Set(fiber.HeaderContentType, "application/problem+json")
 	return c.Send(body)
 }
 
 // apiError is an error a handler returns to have it answered as a problem.
+// It is the one way the HTTP layer refuses a request (newProblem); the
+// store's *portfolio.Error is answered the same way.
 type apiError struct {
-	status int
 	code   string
 	field  string
 	detail string
@@ -114,9 +129,15 @@ type apiError struct {
 
 func (e *apiError) Error() string { return e.code + ": " + e.detail }
 
-// newProblem returns an error answered as a problem with code's status.
+// newProblem returns an error answered as a problem with code's status,
+// about field when it is not "".
 func newProblem(code, field, detail string) *apiError {
-	return &apiError{status: statusOf(code), code: code, field: field, detail: detail}
+	return &apiError{code: code, field: field, detail: detail}
+}
+
+// problemf is newProblem with a formatted detail.
+func problemf(code, field, format string, args ...any) *apiError {
+	return newProblem(code, field, fmt.Sprintf(format, args...))
 }
 
 // writeError answers err as a problem: an *apiError or a *portfolio.Error
@@ -124,15 +145,11 @@ func newProblem(code, field, detail string) *apiError {
 func (s *Server) writeError(c *fiber.Ctx, err error) error {
 	var ae *apiError
 	if errors.As(err, &ae) {
-		return writeFieldProblem(c, ae.status, ae.code, ae.field, ae.detail)
+		return writeFieldProblem(c, ae.code, ae.field, ae.detail)
 	}
 	var pe *portfolio.Error
 	if errors.As(err, &pe) && pe.Code != portfolio.CodeInternal {
-		st := statusOf(pe.Code)
-		if st == http.StatusUnauthorized {
-			setAuthenticate(c, pe.Code)
-		}
-		return writeFieldProblem(c, st, pe.Code, pe.Field, pe.Message)
+		return writeFieldProblem(c, pe.Code, pe.Field, pe.Message)
 	}
 	var fe *fiber.Error
 	if errors.As(err, &fe) {
@@ -140,30 +157,30 @@ func (s *Server) writeError(c *fiber.Ctx, err error) error {
 	}
 	s.log.ErrorContext(c.UserContext(), "request failed",
 		"request_id", requestID(c), "method", c.Method(), "path", c.Path(), "err", err)
-	return writeProblem(c, http.StatusInternalServerError, codeInternal, "internal server error")
+	return writeProblem(c, codeInternal, "internal server error")
 }
 
 // writeFiberError maps the errors Fiber and fasthttp raise themselves.
 func (s *Server) writeFiberError(c *fiber.Ctx, fe *fiber.Error) error {
 	switch fe.Code {
 	case http.StatusNotFound:
-		return writeProblem(c, fe.Code, codeNotFound, "no such resource: "+c.Method()+" "+c.Path())
+		return writeProblem(c, codeNotFound, "no such resource: "+c.Method()+" "+c.Path())
 	case http.StatusMethodNotAllowed:
 		allow := string(c.Response().Header.Peek(fiber.HeaderAllow))
-		return writeProblem(c, fe.Code, codeMethodNotAllowed,
+		return writeProblem(c, codeMethodNotAllowed,
 			"method "+c.Method()+" is not allowed here; allowed: "+allow)
 	case http.StatusRequestEntityTooLarge:
 		c.Set(fiber.HeaderConnection, "close")
-		return writeProblem(c, fe.Code, codeBodyTooLarge, "request body is larger than the server accepts")
+		return writeProblem(c, codeBodyTooLarge, "request body is larger than the server accepts")
 	case http.StatusRequestTimeout:
-		return writeProblem(c, fe.Code, codeRequestTimeout, "request was not received in time")
+		return writeProblem(c, codeRequestTimeout, "request was not received in time")
 	}
 	if fe.Code >= 400 && fe.Code < 500 {
-		return writeProblem(c, http.StatusBadRequest, codeBadRequest, "malformed request")
+		return writeProblem(c, codeBadRequest, "malformed request")
 	}
 	s.log.ErrorContext(c.UserContext(), "request failed",
 		"request_id", requestID(c), "method", c.Method(), "path", c.Path(), "err", fe)
-	return writeProblem(c, http.StatusInternalServerError, codeInternal, "internal server error")
+	return writeProblem(c, codeInternal, "internal server error")
 }
 
 // handleError is Fiber's ErrorHandler: every error that reaches it, from a

@@ -14,6 +14,8 @@ import (
 
 	"github.com/tickerd/tickerd/feed"
 	"github.com/tickerd/tickerd/portfolio"
+	"github.com/tickerd/tickerd/web/dashboard"
+	"github.com/tickerd/tickerd/web/wire"
 )
 
 // defaultCandleSpan is the history returned when from is not given.
@@ -37,9 +39,7 @@ func (s *Server) handleSymbols(c *fiber.Ctx) error {
 
 // unknownSymbol is the 422 problem naming a symbol the market lacks.
 func unknownSymbol(field, sym string) error {
-	e := portfolio.Errorf(portfolio.CodeUnknownSymbol, "unknown symbol %q", sym)
-	e.Field = field
-	return e
+	return problemf(portfolio.CodeUnknownSymbol, field, "unknown symbol %q", sym)
 }
 
 // requestedSymbols parses ?symbols=A,B (upper-cased, duplicates dropped);
@@ -91,7 +91,7 @@ func (s *Server) handleQuotes(c *fiber.Ctx) error {
 	etag := s.quotesETag(quotes)
 	c.Set(fiber.HeaderETag, etag)
 	c.Set(fiber.HeaderCacheControl, "no-cache")
-	if etagMatches(c.Get(fiber.HeaderIfNoneMatch), etag) {
+	if dashboard.ETagMatches(c.Get(fiber.HeaderIfNoneMatch), etag) {
 		return c.SendStatus(http.StatusNotModified)
 	}
 	buf := make([]byte, 0, 64+len(quotes)*192)
@@ -121,27 +121,13 @@ func (s *Server) quotesETag(quotes []feed.Quote) string {
 	return `"q` + hex.EncodeToString(h.Sum(nil)) + `"`
 }
 
-// etagMatches implements If-None-Match's weak comparison against etag.
-func etagMatches(header, etag string) bool {
-	if header == "" {
-		return false
-	}
-	for _, cand := range strings.Split(header, ",") {
-		cand = strings.TrimSpace(cand)
-		if cand == "*" || strings.TrimPrefix(cand, "W/") == etag {
-			return true
-		}
-	}
-	return false
-}
-
 type candleJSON struct {
-	T int64 `json:"t"`
-	O Money `json:"o"`
-	H Money `json:"h"`
-	L Money `json:"l"`
-	C Money `json:"c"`
-	V int64 `json:"v"`
+	T int64      `json:"t"`
+	O wire.Money `json:"o"`
+	H wire.Money `json:"h"`
+	L wire.Money `json:"l"`
+	C wire.Money `json:"c"`
+	V int64      `json:"v"`
 }
 
 func (s *Server) handleCandles(c *fiber.Ctx) error {
@@ -149,8 +135,9 @@ func (s *Server) handleCandles(c *fiber.Ctx) error {
 	if _, ok := s.market.Lookup(sym); !ok {
 		return unknownSymbol("symbol", sym)
 	}
-	now := time.Now()
-	to, err := parseTimeParam(c.Query("to"), "to", now)
+	// Candles are kept in the market's simulated time, which runs ahead of
+	// the wall clock at -speed above 1: the default window ends at its now.
+	to, err := parseTimeParam(c.Query("to"), "to", s.market.Now())
 	if err != nil {
 		return err
 	}
@@ -164,8 +151,8 @@ func (s *Server) handleCandles(c *fiber.Ctx) error {
 	candles, _ := s.market.Candles(sym, from, to)
 	out := make([]candleJSON, 0, len(candles))
 	for _, k := range candles {
-		out = append(out, candleJSON{T: k.Start, O: Money(k.Open), H: Money(k.High),
-			L: Money(k.Low), C: Money(k.Close), V: k.Volume})
+		out = append(out, candleJSON{T: k.Start, O: wire.Money(k.Open), H: wire.Money(k.High),
+			L: wire.Money(k.Low), C: wire.Money(k.Close), V: k.Volume})
 	}
 	return c.JSON(fiber.Map{"symbol": sym, "interval": "1m", "candles": out})
 }

@@ -177,3 +177,32 @@ func TestHealth(t *testing.T) {
 	resp, body = ts.do(t, "GET", "/readyz", "", nil)
 	wantProblem(t, resp, body, 503, codeNotReady, "")
 }
+
+// TestCandlesDefaultWindowFollowsMarketClock: candles are kept in simulated
+// time, so at -speed 3600 the default window (no from, no to) must end at
+// the market's clock, hours ahead of the wall clock, and include the
+// newest minute.
+func TestCandlesDefaultWindowFollowsMarketClock(t *testing.T) {
+	ts := startTestServerWith(t, Config{}, testServerOptions{Speed: 3600, TickRate: 2})
+	deadline := time.Now().Add(10 * time.Second)
+	for time.Until(ts.Market.Now()) < 30*time.Minute {
+		if time.Now().After(deadline) {
+			t.Fatalf("market clock %v did not run ahead of the wall clock", ts.Market.Now())
+		}
+		time.Sleep(20 * time.Millisecond)
+	}
+	resp, body := ts.do(t, "GET", "/api/v1/quotes/AAPL/candles", "", nil)
+	wantStatus(t, resp, body, 200)
+	var out struct {
+		Candles []struct {
+			T int64 `json:"t"`
+		} `json:"candles"`
+	}
+	if err := json.Unmarshal(body, &out); err != nil || len(out.Candles) == 0 {
+		t.Fatalf("candles = %s (%v)", body, err)
+	}
+	newest := time.UnixMilli(out.Candles[len(out.Candles)-1].T)
+	if lag := ts.Market.Now().Sub(newest); lag > 2*time.Minute {
+		t.Fatalf("newest candle starts at %v, %v behind the market clock %v", newest, lag, ts.Market.Now())
+	}
+}

@@ -15,27 +15,25 @@ import (
 
 	"github.com/tickerd/tickerd/feed"
 	"github.com/tickerd/tickerd/portfolio"
+	"github.com/tickerd/tickerd/web/dashboard"
+	"github.com/tickerd/tickerd/web/stream"
 )
 
-// Config is the HTTP surface's configuration. Zero values mean defaults.
+// Config is the HTTP surface's configuration. Zero values mean defaults;
+// withDefaults is the one place they are applied.
 type Config struct {
 	AllowedOrigins []string      // extra origins allowed for WebSocket upgrades and cookie-authenticated writes
-	BodyLimit      int           // max request body bytes; 0 means 64 KiB
-	ShutdownGrace  time.Duration // how long in-flight requests may take on shutdown; 0 means 10s
+	BodyLimit      int           // max request body bytes
+	ShutdownGrace  time.Duration // how long in-flight requests may take on shutdown
 	SecureCookies  bool          // set the Secure attribute on the session cookie (behind TLS)
 	MetricsOff     bool          // don't serve GET /metrics on this listener (Server.Metrics still works)
 
-	LoginPerIPPerMin   int // login attempts per client IP per minute; 0 means 20
-	LoginPerUserPerMin int // login attempts per username per minute; 0 means 10
+	LoginPerIPPerMin   int // login attempts per client IP per minute
+	LoginPerUserPerMin int // login attempts per username per minute
 
-	// WebSocket and SSE limits (announced in the welcome frame).
-	WSHeartbeat        time.Duration // server ping interval; 0 means 20s
-	WSMaxSymbols       int           // symbols per connection; 0 means 200
-	WSMaxMessageBytes  int           // inbound frame limit; 0 means 4096
-	WSMaxMessagesPerS  int           // inbound messages per second; 0 means 20
-	WSMaxConnsPerUser  int           // 0 means 20
-	WSMaxConnsPerIP    int           // 0 means 100
-	WSSlowClientWindow time.Duration // how long a client may stay behind before close 1013; 0 means 10s
+	// Stream holds the WebSocket and SSE limits (announced in the welcome
+	// frame); its defaults are the stream package's.
+	Stream stream.Config
 }
 
 // Defaults of the REST part of Config.
@@ -46,8 +44,7 @@ const (
 	DefaultLoginPerUserPerMin = 10
 )
 
-// withDefaults fills the REST fields left at zero. The stream fields are
-// defaulted by the stream code that uses them.
+// withDefaults returns c with every field left at zero set to its default.
 func (c Config) withDefaults() Config {
 	if c.BodyLimit <= 0 {
 		c.BodyLimit = DefaultBodyLimit
@@ -61,6 +58,7 @@ func (c Config) withDefaults() Config {
 	if c.LoginPerUserPerMin <= 0 {
 		c.LoginPerUserPerMin = DefaultLoginPerUserPerMin
 	}
+	c.Stream = c.Stream.WithDefaults()
 	return c
 }
 
@@ -84,9 +82,10 @@ type Server struct {
 	// metrics is the server's own Prometheus registry (metrics*.go).
 	metrics *metrics
 
-	// streams tracks open WebSocket and SSE connections (ws_*.go, sse.go):
-	// logout closes a session's streams with 4001, Shutdown with 1001.
-	streams *streamRegistry
+	// streams runs every open WebSocket and SSE connection after its
+	// handshake (streams.go): logout closes a session's streams with 4001,
+	// a fill revalues the account's, Shutdown closes them all with 1001.
+	streams *stream.Registry
 
 	loginPerIP   *limiter // login attempts by client IP
 	loginPerUser *limiter // login attempts by username
@@ -135,8 +134,10 @@ func newServer(cfg Config, deps Deps, extra func(api fiber.Router)) *Server {
 		IdleTimeout:           idleTimeout,
 		// Prefork stays off: one process owns the market and the hub.
 	})
+	s.streams = stream.NewRegistry(cfg.Stream, stream.Deps{
+		Hub: deps.Hub, Market: deps.Market, Holdings: deps.Store, Sessions: deps.Store, Logger: logger,
+	})
 	s.metrics = newMetrics(s)
-	s.streams = newStreamRegistry(s)
 	s.routes()
 	return s
 }
@@ -160,6 +161,21 @@ func (s *Server) routes() {
 	s.registerDashboard()
 }
 
+// registerDashboard serves the embedded page at / and its assets under
+// /static/. A build whose page does not load keeps the API working and
+// answers / with a problem.
+func (s *Server) registerDashboard() {
+	d, err := dashboard.Load()
+	if err != nil {
+		s.log.Error("dashboard unavailable", "err", err)
+		s.app.Get("/", func(c *fiber.Ctx) error {
+			return newProblem(codeInternal, "", "the dashboard is not available in this build")
+		})
+		return
+	}
+	d.Register(s.app)
+}
+
 // Handler exposes the Fiber app for tests (app.Test) and embedding.
 func (s *Server) Handler() *fiber.App { return s.app }
 
@@ -175,7 +191,7 @@ func (s *Server) Shutdown(ctx context.Context) error {
 		defer cancel()
 	}
 	var errs []error
-	if err := s.streams.shutdown(ctx); err != nil {
+	if err := s.streams.Shutdown(ctx); err != nil {
 		errs = append(errs, fmt.Errorf("close streams: %w", err))
 	}
 	if err := s.app.ShutdownWithContext(ctx); err != nil {

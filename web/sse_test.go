@@ -11,6 +11,8 @@ import (
 	"syscall"
 	"testing"
 	"time"
+
+	"github.com/tickerd/tickerd/web/stream"
 )
 
 type sseEvent struct{ event, data string }
@@ -171,7 +173,7 @@ func TestSSERefusals(t *testing.T) {
 // has accepted nothing for the slow-client window, instead of holding the
 // stream's goroutines until shutdown.
 func TestSSEStalledClientIsReleased(t *testing.T) {
-	ts := startTestServerWith(t, Config{WSSlowClientWindow: 300 * time.Millisecond},
+	ts := startTestServerWith(t, Config{Stream: stream.Config{SlowClientWindow: 300 * time.Millisecond}},
 		testServerOptions{TickRate: 100})
 	token := ts.register(t, "stall", "correct horse battery")
 	var all []string
@@ -197,4 +199,57 @@ func TestSSEStalledClientIsReleased(t *testing.T) {
 
 	waitFor(t, "the stream to start", func() bool { return ts.Hub.Stats().Subscribers == 1 })
 	waitFor(t, "the stalled stream to end", func() bool { return ts.Hub.Stats().Subscribers == 0 })
+}
+
+// TestSSEKeepAliveOnlyWhenQuiet: the keep-alive comment is sent when nothing
+// else was for a heartbeat (docs/PROTOCOL.md §7), not on a fixed period.
+func TestSSEKeepAliveOnlyWhenQuiet(t *testing.T) {
+	const heartbeat = 100 * time.Millisecond
+	ts := startTestServer(t, Config{Stream: stream.Config{Heartbeat: heartbeat}})
+	token := ts.register(t, "keepalive", "correct horse battery")
+	count := func(path string, window time.Duration) (keepAlives, events int) {
+		t.Helper()
+		req, err := http.NewRequest(http.MethodGet, ts.URL+path, nil)
+		if err != nil {
+			t.Fatal(err)
+		}
+		req.Header.Set("Authorization", "Bearer "+token)
+		resp, err := (&http.Client{Transport: &http.Transport{DisableKeepAlives: true}}).Do(req)
+		if err != nil {
+			t.Fatal(err)
+		}
+		defer resp.Body.Close()
+		lines := make(chan string, 1024)
+		go func() {
+			defer close(lines)
+			sc := bufio.NewScanner(resp.Body)
+			for sc.Scan() {
+				lines <- sc.Text()
+			}
+		}()
+		end := time.After(window)
+		for {
+			select {
+			case l := <-lines:
+				switch {
+				case l == ": keep-alive":
+					keepAlives++
+				case strings.HasPrefix(l, "event: "):
+					events++
+				}
+			case <-end:
+				return keepAlives, events
+			}
+		}
+	}
+	// Ten symbols ticking 20 times a second each: never a quiet heartbeat.
+	busy := "/api/v1/stream?symbols=AAPL,MSFT,NVDA,AMZN,GOOGL,META,TSLA,JPM,V,KO"
+	if ka, ev := count(busy, 15*heartbeat); ka != 0 || ev < 10 {
+		t.Errorf("busy stream: %d keep-alives among %d events, want none", ka, ev)
+	}
+	// Only the portfolio channel of an account holding nothing: one
+	// valuation, then silence filled by keep-alives.
+	if ka, _ := count("/api/v1/stream?channels=portfolio", 15*heartbeat); ka < 5 {
+		t.Errorf("quiet stream: %d keep-alives in %v, want one per heartbeat", ka, 15*heartbeat)
+	}
 }

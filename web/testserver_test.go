@@ -44,6 +44,7 @@ type testServerOptions struct {
 	ExtraRoutes func(api fiber.Router) // test-only routes
 	Seed        int64                  // 0 means 1
 	TickRate    float64                // ticks per symbol per second; 0 means 20
+	Speed       float64                // simulated seconds per real second; 0 means 1
 }
 
 // startTestServer starts a server with cfg on 127.0.0.1:0. Cleanup shuts
@@ -75,7 +76,7 @@ func startTestServerWith(tb testing.TB, cfg Config, opts testServerOptions) *tes
 	}
 	hub := feed.NewHub(feed.HubConfig{})
 	market, err := feed.NewMarket(feed.MarketConfig{
-		Symbols: syms, Seed: opts.Seed, TicksPerSecond: opts.TickRate, Publisher: hub,
+		Symbols: syms, Seed: opts.Seed, TicksPerSecond: opts.TickRate, Speed: opts.Speed, Publisher: hub,
 	})
 	if err != nil {
 		tb.Fatalf("new market: %v", err)

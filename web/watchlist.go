@@ -39,17 +39,13 @@ func (s *Server) handleSetWatchlist(c *fiber.Ctx) error {
 		return err
 	}
 	if body.Symbols == nil {
-		e := portfolio.Errorf(portfolio.CodeInvalidWatchlist, "symbols is required (an array, possibly empty)")
-		e.Field = "symbols"
-		return e
+		return newProblem(portfolio.CodeInvalidWatchlist, "symbols", "symbols is required (an array, possibly empty)")
 	}
 	syms := make([]string, 0, len(*body.Symbols))
 	for _, sym := range *body.Symbols {
 		sym = strings.ToUpper(strings.TrimSpace(sym))
 		if _, ok := s.market.Lookup(sym); !ok {
-			e := portfolio.Errorf(portfolio.CodeUnknownSymbol, "unknown symbol %q", sym)
-			e.Field = "symbols"
-			return e
+			return unknownSymbol("symbols", sym)
 		}
 		syms = append(syms, sym)
 	}

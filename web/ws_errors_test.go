@@ -9,10 +9,11 @@ import (
 	"time"
 
 	"github.com/fasthttp/websocket"
+	"github.com/tickerd/tickerd/web/stream"
 )
 
 func TestWSBadInputKeepsConnection(t *testing.T) {
-	ts := startTestServer(t, Config{WSMaxSymbols: 3, WSMaxMessagesPerS: 1000})
+	ts := startTestServer(t, Config{Stream: stream.Config{MaxSymbols: 3, MaxMessagesPerS: 1000}})
 	token := ts.register(t, "bob", "correct horse battery")
 	conn := mustDialWS(t, ts, token)
 
@@ -105,8 +106,7 @@ func TestWSUpgradeRefusals(t *testing.T) {
 }
 
 func TestWSAuthMessage(t *testing.T) {
-	ts := startTestServer(t, Config{})
-	ts.Server.streams.authWait.Store(int64(300 * time.Millisecond))
+	ts := startTestServer(t, Config{Stream: stream.Config{AuthTimeout: 300 * time.Millisecond}})
 	token := ts.register(t, "dave", "correct horse battery")
 	t.Run("valid token", func(t *testing.T) {
 		conn, _, err := dialWS(t, ts, wsDialOpts{})
@@ -144,7 +144,7 @@ func TestWSAuthMessage(t *testing.T) {
 			if tt.first != "" {
 				send(t, conn, tt.first)
 			}
-			expectClose(t, conn, closeUnauthorized, tt.reason)
+			expectClose(t, conn, stream.CloseUnauthorized, tt.reason)
 		})
 	}
 }
@@ -158,7 +158,7 @@ func TestWSOversizeMessageCloses1009(t *testing.T) {
 }
 
 func TestWSRateLimit(t *testing.T) {
-	ts := startTestServer(t, Config{WSMaxMessagesPerS: 5})
+	ts := startTestServer(t, Config{Stream: stream.Config{MaxMessagesPerS: 5}})
 	conn := mustDialWS(t, ts, ts.register(t, "frank", "correct horse battery"))
 	for i := 0; i < 20; i++ {
 		if err := conn.WriteMessage(websocket.TextMessage, []byte(`{"type":"ping"}`)); err != nil {
@@ -185,7 +185,7 @@ func TestWSRateLimit(t *testing.T) {
 }
 
 func TestWSConnectionCaps(t *testing.T) {
-	ts := startTestServer(t, Config{WSMaxConnsPerUser: 2, WSMaxConnsPerIP: 3})
+	ts := startTestServer(t, Config{Stream: stream.Config{MaxConnsPerUser: 2, MaxConnsPerIP: 3}})
 	gina := ts.register(t, "gina", "correct horse battery")
 	hank := ts.register(t, "hank", "correct horse battery")
 	mustDialWS(t, ts, gina)
@@ -198,10 +198,7 @@ func TestWSConnectionCaps(t *testing.T) {
 	// The refused connection counts against the IP until its server side has
 	// finished closing, which may be a moment after the client saw the close.
 	waitFor(t, "the refused connection to leave", func() bool {
-		r := ts.Server.streams
-		r.mu.Lock()
-		defer r.mu.Unlock()
-		return len(r.streams) == 2
+		return ts.Server.streams.Stats().OpenWS == 2
 	})
 	mustDialWS(t, ts, hank) // third connection from this IP
 	fourth, _, err := dialWS(t, ts, wsDialOpts{token: hank})
@@ -221,7 +218,7 @@ func TestWSLogoutCloses4001(t *testing.T) {
 	if resp.StatusCode != http.StatusNoContent {
 		t.Fatalf("logout: %d %s", resp.StatusCode, body)
 	}
-	expectClose(t, conn, closeUnauthorized, "logged out")
+	expectClose(t, conn, stream.CloseUnauthorized, "logged out")
 	send(t, survivor, `{"type":"ping","id":1}`)
 	if f := readUntil(t, survivor, "pong"); string(f.ID) != "1" {
 		t.Fatalf("other session's socket: %s", f.Raw)

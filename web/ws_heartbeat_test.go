@@ -7,6 +7,7 @@ import (
 	"time"
 
 	"github.com/fasthttp/websocket"
+	"github.com/tickerd/tickerd/web/stream"
 )
 
 // TestWSHeartbeats: the server pings every heartbeat; a client that answers
@@ -16,10 +17,10 @@ import (
 // 4002.
 func TestWSHeartbeats(t *testing.T) {
 	const heartbeat = 100 * time.Millisecond
-	ts := startTestServer(t, Config{WSHeartbeat: heartbeat})
-	// Shorter than a heartbeat, as in production (10 s against 20 s), so a
-	// deadline a ping left behind would pass before the next ping.
-	ts.Server.streams.writeWait.Store(int64(heartbeat / 2))
+	// The write wait is shorter than a heartbeat, as in production (10 s
+	// against 20 s), so a deadline a ping left behind would pass before the
+	// next ping.
+	ts := startTestServer(t, Config{Stream: stream.Config{Heartbeat: heartbeat, WriteWait: heartbeat / 2}})
 	token := ts.register(t, "heartbeat", "correct horse battery")
 
 	t.Run("answering client keeps streaming", func(t *testing.T) {
@@ -52,6 +53,7 @@ func TestWSHeartbeats(t *testing.T) {
 	})
 
 	t.Run("silent client is closed with 4002", func(t *testing.T) {
+		const silentHeartbeats = 3 // docs/PROTOCOL.md: three heartbeats without a frame
 		conn, _, err := dialWS(t, ts, wsDialOpts{token: token})
 		if err != nil {
 			t.Fatal(err)
@@ -63,8 +65,8 @@ func TestWSHeartbeats(t *testing.T) {
 			_, err := tryReadFrame(conn, 5*time.Second)
 			var ce *websocket.CloseError
 			if errors.As(err, &ce) {
-				if ce.Code != closeHeartbeatTimeout {
-					t.Fatalf("closed with %d %q, want %d", ce.Code, ce.Text, closeHeartbeatTimeout)
+				if ce.Code != stream.CloseHeartbeatTimeout {
+					t.Fatalf("closed with %d %q, want %d", ce.Code, ce.Text, stream.CloseHeartbeatTimeout)
 				}
 				if waited := time.Since(start); waited < silentHeartbeats*heartbeat {
 					t.Errorf("closed after %v, before %d heartbeats", waited, silentHeartbeats)

@@ -11,6 +11,7 @@ import (
 	"time"
 
 	"github.com/fasthttp/websocket"
+	"github.com/tickerd/tickerd/web/stream"
 	"go.uber.org/goleak"
 )
 
@@ -18,7 +19,7 @@ import (
 // once it has stayed behind for the slow-client window, and meanwhile a
 // client that reads sees its ticks on time.
 func TestWSSlowClientIsolated(t *testing.T) {
-	ts := startTestServerWith(t, Config{WSSlowClientWindow: 300 * time.Millisecond},
+	ts := startTestServerWith(t, Config{Stream: stream.Config{SlowClientWindow: 300 * time.Millisecond}},
 		testServerOptions{TickRate: 100})
 	token := ts.register(t, "slow", "correct horse battery")
 

@@ -11,7 +11,9 @@ import (
 	"text/tabwriter"
 	"time"
 
+	"github.com/tickerd/tickerd/portfolio"
 	"github.com/tickerd/tickerd/web"
+	"github.com/tickerd/tickerd/web/stream"
 )
 
 // config is everything the flags set.
@@ -45,7 +47,7 @@ func envName(flagName string) string {
 func newFlagSet(cfg *config, out io.Writer) *flag.FlagSet {
 	fs := flag.NewFlagSet("tickerd", flag.ContinueOnError)
 	fs.SetOutput(out)
-	cfg.StartingCash = 10_000_000
+	cfg.StartingCash = portfolio.DefaultStartingCash
 	fs.StringVar(&cfg.Addr, "addr", "127.0.0.1:8080", "address to listen on (host:port)")
 	fs.StringVar(&cfg.DB, "db", "data/tickerd.db", "SQLite database file, created on first start")
 	fs.Int64Var(&cfg.Seed, "seed", 0, "random seed of the simulated market; 0 picks one at random and logs it")
@@ -54,7 +56,7 @@ func newFlagSet(cfg *config, out io.Writer) *flag.FlagSet {
 	fs.StringVar(&cfg.SymbolsFile, "symbols-file", "", "CSV file of the symbol universe (ticker,name,sector,price,volatility,drift); empty means the built-in one")
 	fs.IntVar(&cfg.UniverseSize, "universe-size", 0, "serve only the first N symbols of the universe file; 0 means all")
 	fs.Var(&cfg.StartingCash, "starting-cash", "cash of a new account in dollars, e.g. 100000.00")
-	fs.DurationVar(&cfg.SessionTTL, "session-ttl", 24*time.Hour, "how long a login session lasts")
+	fs.DurationVar(&cfg.SessionTTL, "session-ttl", portfolio.DefaultSessionTTL, "how long a login session lasts")
 	fs.IntVar(&cfg.HashConc, "hash-concurrency", 0, "password hashes computed at once, each on a low-priority thread, with one more Go processor per hash while hashing runs (unless GOMAXPROCS is set); 0 means one per 2 CPUs")
 	fs.StringVar(&cfg.LogLevel, "log-level", "info", "log level: debug, info, warn or error")
 	fs.StringVar(&cfg.LogFormat, "log-format", "text", "log format: text or json")
@@ -70,13 +72,14 @@ func newFlagSet(cfg *config, out io.Writer) *flag.FlagSet {
 	fs.BoolVar(&w.SecureCookies, "secure-cookies", false, "mark the session cookie Secure (when served over TLS)")
 	fs.IntVar(&w.LoginPerIPPerMin, "login-per-ip-per-min", web.DefaultLoginPerIPPerMin, "login attempts per client IP per minute")
 	fs.IntVar(&w.LoginPerUserPerMin, "login-per-user-per-min", web.DefaultLoginPerUserPerMin, "login attempts per username per minute")
-	fs.DurationVar(&w.WSHeartbeat, "ws-heartbeat", 20*time.Second, "WebSocket ping interval")
-	fs.IntVar(&w.WSMaxSymbols, "ws-max-symbols", 200, "symbols one stream may subscribe to")
-	fs.IntVar(&w.WSMaxMessageBytes, "ws-max-message-bytes", 4096, "largest inbound WebSocket message")
-	fs.IntVar(&w.WSMaxMessagesPerS, "ws-max-messages-per-s", 20, "inbound WebSocket messages per second")
-	fs.IntVar(&w.WSMaxConnsPerUser, "ws-max-conns-per-user", 20, "open streams per account")
-	fs.IntVar(&w.WSMaxConnsPerIP, "ws-max-conns-per-ip", 100, "open streams per client IP")
-	fs.DurationVar(&w.WSSlowClientWindow, "ws-slow-client-window", 10*time.Second, "how long a stream may stay behind before it is closed with 1013")
+	st := &w.Stream
+	fs.DurationVar(&st.Heartbeat, "ws-heartbeat", stream.DefaultHeartbeat, "WebSocket ping (SSE keep-alive) interval")
+	fs.IntVar(&st.MaxSymbols, "ws-max-symbols", stream.DefaultMaxSymbols, "symbols one stream may subscribe to")
+	fs.IntVar(&st.MaxMessageBytes, "ws-max-message-bytes", stream.DefaultMaxMessageBytes, "largest inbound WebSocket message")
+	fs.IntVar(&st.MaxMessagesPerS, "ws-max-messages-per-s", stream.DefaultMaxMessagesPerS, "inbound WebSocket messages per second")
+	fs.IntVar(&st.MaxConnsPerUser, "ws-max-conns-per-user", stream.DefaultMaxConnsPerUser, "open streams per account")
+	fs.IntVar(&st.MaxConnsPerIP, "ws-max-conns-per-ip", stream.DefaultMaxConnsPerIP, "open streams per client IP")
+	fs.DurationVar(&st.SlowClientWindow, "ws-slow-client-window", stream.DefaultSlowClientWindow, "how long a stream may stay behind before it is closed with 1013")
 	fs.Usage = func() { usage(fs) }
 	return fs
 }

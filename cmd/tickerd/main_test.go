@@ -34,7 +34,7 @@ func TestParseConfig(t *testing.T) {
 		{name: "defaults", check: func(t *testing.T, c config) {
 			if c.Addr != "127.0.0.1:8080" || c.DB != "data/tickerd.db" || c.TickRate != 2 || c.Speed != 1 ||
 				c.StartingCash != 10_000_000 || c.SessionTTL != 24*time.Hour || c.Demo || c.Seed != 0 ||
-				c.LogFormat != "text" || c.Web.BodyLimit != 64<<10 || c.Web.WSMaxSymbols != 200 {
+				c.LogFormat != "text" || c.Web.BodyLimit != 64<<10 || c.Web.Stream.MaxSymbols != 200 {
 				t.Fatalf("defaults: %+v", c)
 			}
 		}},
@@ -43,7 +43,7 @@ func TestParseConfig(t *testing.T) {
 			"TICKERD_SESSION_TTL", "2h", "TICKERD_LOG_FORMAT", "json", "TICKERD_WS_MAX_SYMBOLS", "50"},
 			check: func(t *testing.T, c config) {
 				if c.Addr != "127.0.0.1:9999" || c.Seed != 42 || c.StartingCash != 250050 || !c.Demo || c.TickRate != 4 ||
-					c.SessionTTL != 2*time.Hour || c.LogFormat != "json" || c.Web.WSMaxSymbols != 50 ||
+					c.SessionTTL != 2*time.Hour || c.LogFormat != "json" || c.Web.Stream.MaxSymbols != 50 ||
 					strings.Join(c.Web.AllowedOrigins, "|") != "https://a.example|https://b.example" {
 					t.Fatalf("env: %+v", c)
 				}

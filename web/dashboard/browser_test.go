@@ -1,4 +1,4 @@
-package web_test
+package dashboard_test
 
 import (
 	"context"
@@ -40,8 +40,8 @@ func TestDashboardEndToEnd(t *testing.T) {
 		t.Skipf("%s not installed: %v", chromiumPath, err)
 	}
 	root := moduleRoot(t)
-	if _, err := os.Stat(filepath.Join(root, "web", "static", "vendor", "lightweight-charts.js")); err != nil {
-		t.Fatalf("web/static/vendor/lightweight-charts.js is missing: run `make assets` first (%v)", err)
+	if _, err := os.Stat(filepath.Join(root, "web", "dashboard", "static", "vendor", "lightweight-charts.js")); err != nil {
+		t.Fatalf("web/dashboard/static/vendor/lightweight-charts.js is missing: run `make assets` first (%v)", err)
 	}
 	shots := filepath.Join(root, "artifacts", "screenshots")
 	if err := os.MkdirAll(shots, 0o755); err != nil {

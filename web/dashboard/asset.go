@@ -1,36 +1,16 @@
-package web
+package dashboard
 
 import (
 	"bytes"
 	"compress/gzip"
 	"crypto/sha256"
-	"embed"
 	"encoding/hex"
-	"fmt"
-	"html/template"
-	"io/fs"
 	"net/http"
 	"path"
 	"regexp"
 	"strings"
 
 	"github.com/gofiber/fiber/v2"
-)
-
-// staticFiles is the dashboard: index.html (a template), CSS, JavaScript
-// modules, and vendor/ when the build step fetched the chart library. The
-// whole directory is embedded, so the binary builds without vendor/ too.
-//
-//go:embed static
-var staticFiles embed.FS
-
-const (
-	staticPrefix = "/static/"
-	// chartLibrary is the chart library's path under static/, copied there by
-	// `make assets`; without it the page explains that the chart is missing.
-	chartLibrary  = "vendor/lightweight-charts.js"
-	indexTemplate = "index.html"
-	gzipMinBytes  = 1024
 )
 
 // contentTypes covers the file types the dashboard ships; the system's MIME
@@ -76,85 +56,6 @@ func newAsset(name string, body []byte) *asset {
 	return a
 }
 
-// dashboard is the loaded page: every static asset by its path under
-// static/, and index.html rendered with versioned asset URLs.
-type dashboard struct {
-	assets map[string]*asset
-	index  *asset
-}
-
-// loadDashboard reads fsys (the contents of static/) and renders the index.
-// Asset URLs in the index carry ?v=<content hash>, so a changed file gets a
-// new URL and an unchanged one may be cached for good.
-func loadDashboard(fsys fs.FS) (*dashboard, error) {
-	d := &dashboard{assets: map[string]*asset{}}
-	err := fs.WalkDir(fsys, ".", func(name string, e fs.DirEntry, err error) error {
-		if err != nil || e.IsDir() || name == indexTemplate {
-			return err
-		}
-		body, err := fs.ReadFile(fsys, name)
-		if err != nil {
-			return fmt.Errorf("read %s: %w", name, err)
-		}
-		d.assets[name] = newAsset(name, body)
-		return nil
-	})
-	if err != nil {
-		return nil, fmt.Errorf("load dashboard assets: %w", err)
-	}
-	src, err := fs.ReadFile(fsys, indexTemplate)
-	if err != nil {
-		return nil, fmt.Errorf("load dashboard: %w", err)
-	}
-	tmpl, err := template.New(indexTemplate).Funcs(template.FuncMap{
-		"asset": func(name string) (string, error) {
-			a, ok := d.assets[name]
-			if !ok {
-				return "", fmt.Errorf("no asset %q", name)
-			}
-			return staticPrefix + name + "?v=" + a.version, nil
-		},
-		"has": func(name string) bool { return d.assets[name] != nil },
-	}).Parse(string(src))
-	if err != nil {
-		return nil, fmt.Errorf("parse %s: %w", indexTemplate, err)
-	}
-	var buf bytes.Buffer
-	if err := tmpl.Execute(&buf, nil); err != nil {
-		return nil, fmt.Errorf("render %s: %w", indexTemplate, err)
-	}
-	d.index = newAsset(indexTemplate, buf.Bytes())
-	return d, nil
-}
-
-// registerDashboard serves the embedded dashboard: the page at / and its
-// assets under /static/.
-func (s *Server) registerDashboard() {
-	sub, err := fs.Sub(staticFiles, "static")
-	var d *dashboard
-	if err == nil {
-		d, err = loadDashboard(sub)
-	}
-	if err != nil {
-		// Only a broken build gets here; the API keeps working.
-		s.log.Error("dashboard unavailable", "err", err)
-		s.app.Get("/", func(c *fiber.Ctx) error {
-			return writeProblem(c, http.StatusInternalServerError, codeInternal, "the dashboard is not available in this build")
-		})
-		return
-	}
-	s.app.Get("/", func(c *fiber.Ctx) error {
-		return serveAsset(c, d.index, false)
-	})
-	s.app.Get(staticPrefix+"*", func(c *fiber.Ctx) error {
-		a := d.assets[c.Params("*")]
-		if a == nil {
-			return writeProblem(c, http.StatusNotFound, codeNotFound, "no such resource: "+c.Method()+" "+c.Path())
-		}
-		return serveAsset(c, a, c.Query("v") == a.version)
-	})
-}
-
 // serveAsset writes a with validators and security headers. A request for
 // the asset's current version (?v=) may be cached for a year; anything else
 // must be revalidated, which its strong ETag makes cheap (304).
@@ -176,7 +77,7 @@ func serveAsset(c *fiber.Ctx, a *asset, versioned bool) error {
 	}
 	c.Set(fiber.HeaderETag, etag)
 	c.Set(fiber.HeaderContentType, a.ctype)
-	if etagMatches(c.Get(fiber.HeaderIfNoneMatch), etag) {
+	if ETagMatches(c.Get(fiber.HeaderIfNoneMatch), etag) {
 		c.Response().Header.Del(fiber.HeaderContentEncoding)
 		return c.SendStatus(http.StatusNotModified)
 	}
@@ -212,6 +113,21 @@ func acceptsGzip(header string) bool {
 		}
 		q := strings.ReplaceAll(strings.TrimSpace(params), " ", "")
 		return q != "q=0" && q != "q=0.0" && q != "q=0.00" && q != "q=0.000"
+	}
+	return false
+}
+
+// ETagMatches implements If-None-Match's weak comparison of header against
+// etag: true when the header lists etag (with or without W/) or is "*".
+func ETagMatches(header, etag string) bool {
+	if header == "" {
+		return false
+	}
+	for _, cand := range strings.Split(header, ",") {
+		cand = strings.TrimSpace(cand)
+		if cand == "*" || strings.TrimPrefix(cand, "W/") == etag {
+			return true
+		}
 	}
 	return false
 }

@@ -1,4 +1,4 @@
-package web
+package stream
 
 import (
 	"strconv"
@@ -23,13 +23,10 @@ func (t transport) String() string {
 	return "ws"
 }
 
-// closeAbnormal is the code counted for a stream that ended without a
-// close frame (the peer vanished or a write failed), as RFC 6455 reports it.
-const closeAbnormal = 1006
-
 // trackedCloseCodes are the close codes tickerd sends or commonly
 // receives; any other code is counted as "other".
-var trackedCloseCodes = [...]int{1000, 1001, closeAbnormal, 1008, 1009, 1011, 1013, closeUnauthorized, closeHeartbeatTimeout}
+var trackedCloseCodes = [...]int{CloseNormal, CloseGoingAway, closeAbnormal, ClosePolicyViolation,
+	CloseMessageTooBig, CloseInternal, CloseTooSlow, CloseUnauthorized, CloseHeartbeatTimeout}
 
 // closeIndex returns the slot of code in trackedCloseCodes, or the
 // "other" slot after them.
@@ -42,62 +39,85 @@ func closeIndex(code int) int {
 	return len(trackedCloseCodes)
 }
 
-// streamCounters are counted on the write path with plain atomics (no
-// label lookups) and turned into series at scrape time.
-type streamCounters struct {
+// counters are counted on the write path with plain atomics (no label
+// lookups) and turned into series at scrape time.
+type counters struct {
 	frames [numTransports]atomic.Uint64
 	bytes  [numTransports]atomic.Uint64
 	closes [numTransports][len(trackedCloseCodes) + 1]atomic.Uint64
 }
 
-// streamStats is what the metrics collector reads of one open stream.
-type streamStats struct {
-	sse     atomic.Bool  // an SSE stream; otherwise a WebSocket
-	symbols atomic.Int32 // symbols subscribed
-}
-
-// setSymbols records how many symbols the stream is subscribed to.
-func (st *stream) setSymbols(n int) { st.stats.symbols.Store(int32(n)) }
-
-// markSSE records that the stream is an SSE stream.
-func (st *stream) markSSE() { st.stats.sse.Store(true) }
-
-// countFrame counts one data frame (or SSE event) of n payload bytes.
-func (r *streamRegistry) countFrame(t transport, n int) {
+// frame counts one data frame (or SSE event) of n payload bytes.
+func (c *counters) frame(t transport, n int) {
 	if n <= 0 {
 		return
 	}
-	c := &r.srv.metrics.streams
 	c.frames[t].Add(1)
 	c.bytes[t].Add(uint64(n))
 }
 
-// countClose counts a stream the server ended or saw end, by close code;
-// code -1 (no close frame) counts as 1006.
-func (r *streamRegistry) countClose(t transport, code int) {
-	if code < 0 {
-		code = closeAbnormal
-	}
-	r.srv.metrics.streams.closes[t][closeIndex(code)].Add(1)
+// close counts a stream that ended with code (1006: without a close frame).
+func (c *counters) close(t transport, code int) {
+	c.closes[t][closeIndex(code)].Add(1)
 }
 
-// streamCollector reports the streams, the hub and the stream counters at
-// scrape time. One scrape holds the registry lock once, for a pass over the
-// open streams.
-type streamCollector struct {
-	s *Server
+// Stats is a snapshot of the open streams.
+type Stats struct {
+	OpenWS, OpenSSE int // open streams by transport
+	Symbols         int // symbols subscribed, summed over the open streams
+}
+
+// closeCounts are the stream closes by transport and trackedCloseCodes slot.
+type closeCounts [numTransports][len(trackedCloseCodes) + 1]uint64
+
+// Stats returns the open streams as of one moment.
+func (r *Registry) Stats() Stats {
+	s, _ := r.snapshot()
+	return s
+}
+
+// snapshot returns the open streams and the closes as of one moment: leave
+// removes a stream and counts its close under the same lock, so no stream
+// is ever both open and closed in a snapshot.
+func (r *Registry) snapshot() (Stats, closeCounts) {
+	var s Stats
+	var closes closeCounts
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	for t := range closes {
+		for i := range closes[t] {
+			closes[t][i] = r.count.closes[t][i].Load()
+		}
+	}
+	for st := range r.streams {
+		if st.transport == transportSSE {
+			s.OpenSSE++
+		} else {
+			s.OpenWS++
+		}
+		s.Symbols += int(st.symbols.Load())
+	}
+	return s, closes
+}
+
+// collector reports the streams, the hub and the stream counters at
+// scrape time.
+type collector struct {
+	r *Registry
 
 	open, subscriptions, hubSubscribers     *prometheus.Desc
 	published, delivered, conflated, lagged *prometheus.Desc
 	frames, bytes, closes, slowCloses       *prometheus.Desc
 }
 
-func newStreamCollector(s *Server) *streamCollector {
+// Collector returns the streams' metrics (and the hub's, which only the
+// streams consume) for the server's Prometheus registry.
+func (r *Registry) Collector() prometheus.Collector {
 	d := func(name, help string, labels ...string) *prometheus.Desc {
 		return prometheus.NewDesc(name, help, labels, nil)
 	}
-	return &streamCollector{
-		s:              s,
+	return &collector{
+		r:              r,
 		open:           d("tickerd_streams_open", "Open price streams by transport (ws, sse).", "transport"),
 		subscriptions:  d("tickerd_stream_subscriptions", "Symbols subscribed, summed over the open streams."),
 		hubSubscribers: d("tickerd_hub_subscribers", "Subscribers registered with the hub (one per open stream)."),
@@ -113,7 +133,7 @@ func newStreamCollector(s *Server) *streamCollector {
 }
 
 // Describe implements prometheus.Collector.
-func (c *streamCollector) Describe(ch chan<- *prometheus.Desc) {
+func (c *collector) Describe(ch chan<- *prometheus.Desc) {
 	for _, d := range []*prometheus.Desc{c.open, c.subscriptions, c.hubSubscribers, c.published, c.delivered,
 		c.conflated, c.lagged, c.frames, c.bytes, c.closes, c.slowCloses} {
 		ch <- d
@@ -121,54 +141,37 @@ func (c *streamCollector) Describe(ch chan<- *prometheus.Desc) {
 }
 
 // Collect implements prometheus.Collector.
-func (c *streamCollector) Collect(ch chan<- prometheus.Metric) {
-	var open [numTransports]int
-	symbols := 0
-	r := c.s.streams
-	r.mu.Lock()
-	for st := range r.streams {
-		t := transportWS
-		if st.stats.sse.Load() {
-			t = transportSSE
-		}
-		open[t]++
-		symbols += int(st.stats.symbols.Load())
-	}
-	r.mu.Unlock()
-
+func (c *collector) Collect(ch chan<- prometheus.Metric) {
 	gauge := func(d *prometheus.Desc, v float64, labels ...string) {
 		ch <- prometheus.MustNewConstMetric(d, prometheus.GaugeValue, v, labels...)
 	}
 	counter := func(d *prometheus.Desc, v uint64, labels ...string) {
 		ch <- prometheus.MustNewConstMetric(d, prometheus.CounterValue, float64(v), labels...)
 	}
-	hub := c.s.hub.Stats()
-	gauge(c.subscriptions, float64(symbols))
+	s, closes := c.r.snapshot()
+	hub := c.r.deps.Hub.Stats()
+	gauge(c.subscriptions, float64(s.Symbols))
 	gauge(c.hubSubscribers, float64(hub.Subscribers))
 	counter(c.published, hub.Published)
 	counter(c.delivered, hub.Delivered)
 	counter(c.conflated, hub.Conflated)
 	counter(c.lagged, hub.Lagged)
 
-	sc := &c.s.metrics.streams
-	slow := closeIndex(1013)
+	open := [numTransports]int{s.OpenWS, s.OpenSSE}
+	sc := &c.r.count
+	slow := closeIndex(CloseTooSlow)
 	for t := transportWS; t < numTransports; t++ {
 		name := t.String()
 		gauge(c.open, float64(open[t]), name)
 		counter(c.frames, sc.frames[t].Load(), name)
 		counter(c.bytes, sc.bytes[t].Load(), name)
-		counter(c.slowCloses, sc.closes[t][slow].Load(), name)
-		for i := range sc.closes[t] {
+		counter(c.slowCloses, closes[t][slow], name)
+		for i := range closes[t] {
 			code := "other"
 			if i < len(trackedCloseCodes) {
 				code = strconv.Itoa(trackedCloseCodes[i])
 			}
-			counter(c.closes, sc.closes[t][i].Load(), name, code)
+			counter(c.closes, closes[t][i], name, code)
 		}
 	}
-}
-
-// ssePortfolioLen is the size of the SSE portfolio event carrying payload.
-func ssePortfolioLen(payload []byte) int {
-	return len("event: portfolio\ndata: ") + len(portfolioPrefix) + len(payload) + len(portfolioSuffix) + len("\n\n")
 }

@@ -1,4 +1,7 @@
-package web
+// Package wire is the JSON that tickerd's REST API and its streams both
+// write: exact money, the portfolio valuation, and the string appenders the
+// hand-written encoders share. It knows nothing of HTTP or sockets.
+package wire
 
 import "github.com/tickerd/tickerd/feed"
 

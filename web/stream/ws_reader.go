@@ -1,4 +1,4 @@
-package web
+package stream
 
 import (
 	"context"
@@ -26,7 +26,7 @@ func (c *wsConn) readMessage() (*[]byte, error) {
 		return nil, err
 	}
 	c.lastSeen.Store(time.Now().UnixNano())
-	buf := c.st.reg.frames.get()
+	buf := c.reg.frames.get()
 	b := *buf
 	for {
 		if len(b) == cap(b) {
@@ -34,9 +34,9 @@ func (c *wsConn) readMessage() (*[]byte, error) {
 		}
 		n, err := r.Read(b[len(b):cap(b)])
 		b = b[:len(b)+n]
-		if len(b) > c.lim.maxMessageBytes {
+		if len(b) > c.cfg.MaxMessageBytes {
 			*buf = b
-			c.st.reg.frames.put(buf)
+			c.reg.frames.put(buf)
 			return nil, errTooBig
 		}
 		if err == io.EOF {
@@ -44,7 +44,7 @@ func (c *wsConn) readMessage() (*[]byte, error) {
 		}
 		if err != nil {
 			*buf = b
-			c.st.reg.frames.put(buf)
+			c.reg.frames.put(buf)
 			return nil, err
 		}
 	}
@@ -58,7 +58,7 @@ func (c *wsConn) readMessage() (*[]byte, error) {
 // readFailed turns a read error into the right close request.
 func (c *wsConn) readFailed(err error) {
 	if errors.Is(err, errTooBig) {
-		c.st.requestClose(websocket.CloseMessageTooBig, "message exceeds max_message_bytes")
+		c.st.requestClose(CloseMessageTooBig, "message exceeds max_message_bytes")
 		return
 	}
 	// The peer closed (the close handler already asked to answer its close
@@ -72,7 +72,7 @@ func (c *wsConn) discard() {
 	for {
 		buf, err := c.readMessage()
 		if buf != nil {
-			c.st.reg.frames.put(buf)
+			c.reg.frames.put(buf)
 		}
 		if err != nil && !errors.Is(err, errNotText) {
 			return
@@ -80,35 +80,35 @@ func (c *wsConn) discard() {
 	}
 }
 
-// awaitAuth waits up to authTimeout for {"type":"auth","token":...}.
-func (c *wsConn) awaitAuth() (portfolio.Session, bool) {
-	_ = c.conn.SetReadDeadline(time.Now().Add(time.Duration(c.st.reg.authWait.Load())))
+// awaitAuth waits up to the auth timeout for {"type":"auth","token":...}.
+func (c *wsConn) awaitAuth() (*portfolio.Session, bool) {
+	_ = c.conn.SetReadDeadline(time.Now().Add(c.cfg.AuthTimeout))
 	buf, err := c.readMessage()
 	if err != nil && !errors.Is(err, errNotText) {
 		var ne net.Error
 		if errors.As(err, &ne) && ne.Timeout() {
-			c.st.requestClose(closeUnauthorized, "authentication timeout")
+			c.st.requestClose(CloseUnauthorized, "authentication timeout")
 		} else {
 			c.readFailed(err)
 		}
-		return portfolio.Session{}, false
+		return nil, false
 	}
 	var m clientMessage
 	jerr := json.Unmarshal(*buf, &m)
-	c.st.reg.frames.put(buf)
+	c.reg.frames.put(buf)
 	if err != nil || jerr != nil || m.Type != "auth" || m.Token == "" {
-		c.st.requestClose(closeUnauthorized, `authentication required: send {"type":"auth","token":"..."} first`)
-		return portfolio.Session{}, false
+		c.st.requestClose(CloseUnauthorized, `authentication required: send {"type":"auth","token":"..."} first`)
+		return nil, false
 	}
 	ctx, cancel := context.WithTimeout(context.Background(), storeTimeout)
 	defer cancel()
-	sess, aerr := c.srv.store.Authenticate(ctx, m.Token)
+	sess, aerr := c.reg.deps.Sessions.Authenticate(ctx, m.Token)
 	if aerr != nil {
-		c.st.requestClose(closeUnauthorized, "invalid or expired token")
-		return portfolio.Session{}, false
+		c.st.requestClose(CloseUnauthorized, "invalid or expired token")
+		return nil, false
 	}
 	_ = c.conn.SetReadDeadline(time.Time{})
-	return sess, true
+	return &sess, true
 }
 
 // readLoop handles client messages until the connection ends or a close is
@@ -124,26 +124,22 @@ func (c *wsConn) readLoop() {
 			return
 		}
 		if !c.allow() {
-			c.st.reg.frames.put(buf)
-			if c.strikes > float64(c.lim.maxMessagesPerS) {
-				c.st.requestClose(websocket.ClosePolicyViolation, "message rate limit exceeded")
+			c.reg.frames.put(buf)
+			if c.strikes > float64(c.cfg.MaxMessagesPerS) {
+				c.st.requestClose(ClosePolicyViolation, "message rate limit exceeded")
 				c.discard()
 				return
 			}
-			c.reply(func(b []byte) []byte {
-				return appendError(b, nil, wsRateLimited, "more than max_messages_per_s messages; this one was ignored")
-			})
+			c.fail(nil, CodeRateLimited, "more than max_messages_per_s messages; this one was ignored")
 			continue
 		}
 		if err != nil { // binary
-			c.st.reg.frames.put(buf)
-			c.reply(func(b []byte) []byte {
-				return appendError(b, nil, wsInvalidJSON, "messages must be JSON text frames")
-			})
+			c.reg.frames.put(buf)
+			c.fail(nil, CodeInvalidJSON, "messages must be JSON text frames")
 			continue
 		}
 		c.handle(*buf)
-		c.st.reg.frames.put(buf)
+		c.reg.frames.put(buf)
 		if _, _, closing := c.st.closeRequested(); closing {
 			c.discard()
 			return
@@ -157,7 +153,7 @@ func (c *wsConn) readLoop() {
 // with rate_limited errors.
 func (c *wsConn) allow() bool {
 	now := time.Now()
-	rate := float64(c.lim.maxMessagesPerS)
+	rate := float64(c.cfg.MaxMessagesPerS)
 	el := now.Sub(c.lastTick).Seconds()
 	c.lastTick = now
 	c.bucket = min(rate, c.bucket+el*rate)

@@ -1,4 +1,4 @@
-package web
+package wire
 
 import (
 	"encoding/json"
@@ -12,29 +12,29 @@ import (
 // to encoding/json over edge cases and random valuations, and equal in
 // meaning for strings encoding/json escapes differently.
 func TestPortfolioAppendJSON(t *testing.T) {
-	odd := PortfolioJSON{AsOf: `odd "as_of" <&> \ é` + "\x01\u2028",
-		Positions: []positionJSON{{Symbol: "<script>", Quantity: 1}}}
+	odd := Portfolio{AsOf: `odd "as_of" <&> \ é` + "\x01\u2028",
+		Positions: []Position{{Symbol: "<script>", Quantity: 1}}}
 	got, want := decodeAny(t, odd.AppendJSON(nil)), decodeAny(t, mustMarshal(t, odd))
 	if !reflect.DeepEqual(got, want) {
 		t.Errorf("odd strings decode to %v, want %v", got, want)
 	}
 
-	cases := []PortfolioJSON{
+	cases := []Portfolio{
 		{},
-		{Positions: []positionJSON{}},
-		{Cash: -5, AsOf: "2026-11-22T03:00:00Z", Positions: []positionJSON{{Symbol: "AAPL", Quantity: 1}}},
+		{Positions: []Position{}},
+		{Cash: -5, AsOf: "2026-11-22T03:00:00Z", Positions: []Position{{Symbol: "AAPL", Quantity: 1}}},
 		{Cash: math.MaxInt64, MarketValue: math.MinInt64 + 1, TotalValue: math.MinInt64},
-		{Positions: []positionJSON{{Symbol: "BRK.B", Quantity: -3, DayChangePct: -1}, {Symbol: "X-1"}}},
+		{Positions: []Position{{Symbol: "BRK.B", Quantity: -3, DayChangePct: -1}, {Symbol: "X-1"}}},
 	}
 	rng := rand.New(rand.NewPCG(1, 2))
 	money := func() Money { return Money(rng.Int64N(2e12) - 1e12) }
 	pct := func() Percent { return Percent(rng.Int64N(40001) - 20000) }
 	for range 200 {
-		p := PortfolioJSON{Cash: money(), MarketValue: money(), TotalValue: money(), CostBasis: money(),
+		p := Portfolio{Cash: money(), MarketValue: money(), TotalValue: money(), CostBasis: money(),
 			UnrealizedPL: money(), UnrealizedPLPct: pct(), DayChange: money(), DayChangePct: pct(),
-			AsOf: "2026-11-22T03:04:05Z", Positions: []positionJSON{}}
+			AsOf: "2026-11-22T03:04:05Z", Positions: []Position{}}
 		for range rng.IntN(6) {
-			p.Positions = append(p.Positions, positionJSON{Symbol: "SYM", Quantity: rng.Int64N(1e6),
+			p.Positions = append(p.Positions, Position{Symbol: "SYM", Quantity: rng.Int64N(1e6),
 				AvgCost: money(), LastPrice: money(), PrevClose: money(), MarketValue: money(), CostBasis: money(),
 				UnrealizedPL: money(), UnrealizedPLPct: pct(), DayChange: money(), DayChangePct: pct()})
 		}
@@ -66,12 +66,12 @@ func decodeAny(t *testing.T, b []byte) any {
 	return v
 }
 
-// BenchmarkPortfolioJSON compares encoding/json with AppendJSON on a
+// BenchmarkPortfolio compares encoding/json with AppendJSON on a
 // 10-position portfolio.
-func BenchmarkPortfolioJSON(b *testing.B) {
-	p := PortfolioJSON{Cash: 1234567, AsOf: "2026-11-22T03:04:05Z"}
+func BenchmarkPortfolio(b *testing.B) {
+	p := Portfolio{Cash: 1234567, AsOf: "2026-11-22T03:04:05Z"}
 	for _, s := range []string{"AAPL", "MSFT", "NVDA", "AMZN", "GOOGL", "META", "TSLA", "BRK.B", "JPM", "V"} {
-		p.Positions = append(p.Positions, positionJSON{Symbol: s, Quantity: 120, AvgCost: 18712, LastPrice: 19001,
+		p.Positions = append(p.Positions, Position{Symbol: s, Quantity: 120, AvgCost: 18712, LastPrice: 19001,
 			PrevClose: 18950, MarketValue: 2280120, CostBasis: 2245440, UnrealizedPL: 34680, UnrealizedPLPct: 154})
 	}
 	b.Run("encoding-json", func(b *testing.B) {

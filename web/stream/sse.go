@@ -1,0 +1,144 @@
+package stream
+
+import (
+	"bufio"
+	"fmt"
+	"net"
+	"strconv"
+	"time"
+
+	"github.com/tickerd/tickerd/portfolio"
+)
+
+// CodeTooManyConnections is the error code of a stream refused by a
+// connection cap.
+const CodeTooManyConnections = "too_many_connections"
+
+// SSE is one Server-Sent Events stream, registered and subscribed, waiting
+// for its response body to be written by Serve.
+type SSE struct {
+	reg *Registry
+	st  *stream
+}
+
+// OpenSSE registers a stream for sess from ip with sub applied. It fails
+// with ErrShuttingDown, or with an *Error of code CodeTooManyConnections
+// when a cap is reached. The caller must call Serve (or Abandon) exactly
+// once.
+func (r *Registry) OpenSSE(ip string, sess portfolio.Session, sub Subscription) (*SSE, error) {
+	st, err := r.enter(transportSSE, ip, nil)
+	if err != nil {
+		return nil, err
+	}
+	reason := r.admitIP(st)
+	if reason == "" {
+		reason = r.authenticate(st, sess)
+	}
+	if reason != "" {
+		r.leave(st)
+		return nil, &Error{Code: CodeTooManyConnections, Message: reason}
+	}
+	st.sub.Subscribe(sub.Symbols, sub.Every, r.deps.Market.Quote)
+	st.symbols.Store(int32(len(sub.Symbols)))
+	if sub.Portfolio {
+		st.portfolio.Store(true)
+		st.sub.MarkDirty()
+	}
+	return &SSE{reg: r, st: st}, nil
+}
+
+// Abandon unregisters a stream whose response will never be written.
+func (s *SSE) Abandon() { s.reg.leave(s.st) }
+
+// Serve writes events to w until the client goes away (a write fails: the
+// only way to notice it, hence the keep-alive comments), the session ends,
+// the client falls too far behind, or the server shuts down; then it
+// unregisters the stream. conn is the client's socket: each flush gives it
+// the slow-client window to take the data.
+func (s *SSE) Serve(w *bufio.Writer, conn net.Conn) {
+	r := s.reg
+	defer r.leave(s.st)
+	defer func() {
+		if v := recover(); v != nil {
+			r.log.Error("sse stream panic", "panic", fmt.Sprint(v))
+			s.st.endCode = CloseInternal
+		}
+	}()
+	f := &sseFramer{Writer: w, conn: conn, wait: r.cfg.SlowClientWindow, count: &r.count}
+	_, _ = w.WriteString("retry: " + strconv.Itoa(sseRetryMS) + "\n\n")
+	if f.flush() != nil {
+		s.st.endCode = closeAbnormal
+		return
+	}
+	wr := newWriter(r, s.st, f, true, time.Now())
+	timer := time.NewTimer(r.cfg.Heartbeat)
+	defer timer.Stop()
+	for {
+		select {
+		case <-s.st.sub.Notify():
+		case <-timer.C:
+		}
+		wake, ok := wr.pass(time.Now())
+		if !ok {
+			return
+		}
+		timer.Reset(time.Until(wake))
+	}
+}
+
+// sseFramer writes the events of one stream: each event's data is exactly
+// the JSON of the WebSocket message of the same type, on one line.
+//
+// fasthttp copies what the stream flushes to the client's socket on
+// another goroutine, through a small pipe; each flush gives that socket
+// wait to accept the data, so a client that stops reading ends its stream
+// (the copy fails, then this writer's next flush) instead of pinning both
+// goroutines until shutdown.
+type sseFramer struct {
+	*bufio.Writer
+	conn  net.Conn
+	wait  time.Duration
+	count *counters
+}
+
+// message implements framer: one event named event.
+func (f *sseFramer) message(event string, b []byte) error {
+	data := b[frameHeadroom:]
+	_, _ = f.WriteString("event: ")
+	_, _ = f.WriteString(event)
+	_, _ = f.WriteString("\ndata: ")
+	_, _ = f.Write(data)
+	_, err := f.WriteString("\n\n")
+	f.count.frame(transportSSE, len("event: \ndata: \n\n")+len(event)+len(data))
+	return err
+}
+
+// control implements framer: SSE has no control frames.
+func (f *sseFramer) control() error { return nil }
+
+// heartbeat implements framer: a comment line.
+func (f *sseFramer) heartbeat(time.Time) error {
+	_, err := f.WriteString(": keep-alive\n\n")
+	return err
+}
+
+// flush implements framer: it sets the socket's write deadline, then
+// flushes.
+func (f *sseFramer) flush() error {
+	_ = f.conn.SetWriteDeadline(time.Now().Add(f.wait))
+	return f.Flush()
+}
+
+// close implements framer: a close event with the WebSocket close code of
+// the same situation, then a flush.
+func (f *sseFramer) close(code int, reason string) {
+	if code > 0 {
+		_, _ = f.WriteString("event: close\ndata: ")
+		_, _ = f.Write(appendClose(nil, code, reason))
+		_, _ = f.WriteString("\n\n")
+	}
+	_ = f.flush()
+}
+
+// abort implements framer: the response simply ends.
+func (f *sseFramer) abort() {}

@@ -1,0 +1,136 @@
+package stream
+
+import (
+	"fmt"
+	"runtime/debug"
+	"sync"
+	"sync/atomic"
+	"time"
+
+	"github.com/gofiber/contrib/websocket"
+
+	"github.com/tickerd/tickerd/portfolio"
+)
+
+// wsConn is one WebSocket connection. The handler goroutine reads; one
+// writer at a time performs every write (frames, pongs, pings, close): a
+// goroutine started when there is something to write, which ends when
+// nothing is left, so an idle connection holds only its reader.
+type wsConn struct {
+	reg        *Registry
+	conn       *websocket.Conn
+	st         *stream
+	w          *writer
+	cfg        Config
+	writerDone chan struct{}
+	lastSeen   atomic.Int64 // UnixNano of the client's last frame
+
+	// writer state (ws_writer.go); the fields below wstate belong to the
+	// running writer
+	wstate   atomic.Int32 // writerIdle, writerRunning, writerAgain or writerDone
+	timer    *time.Timer  // kicks the writer at the next timed duty
+	armed    time.Time    // when timer fires; zero if not set
+	watching bool         // armed was set by writeFramed to watch a write, not for a duty
+	sentData bool         // this pass wrote a text frame
+
+	writeSince atomic.Int64 // UnixNano when the frame being written started; 0 if none
+
+	pongMu  sync.Mutex
+	pong    []byte // payload of a client ping to answer
+	hasPong bool
+
+	// reader-only state (ws_reader.go, ws_handle.go)
+	symbols  map[string]struct{}
+	bucket   float64 // inbound message tokens
+	strikes  float64 // messages refused for rate; decays
+	lastTick time.Time
+}
+
+// ServeWS runs one upgraded connection until it ends. sess is the session
+// the upgrade request carried, or nil when the client must authenticate
+// with its first message. It returns only after the writer has exited and
+// the stream is unregistered: the pooled Conn must not be touched
+// afterwards.
+func (r *Registry) ServeWS(conn *websocket.Conn, sess *portfolio.Session) {
+	now := time.Now()
+	c := &wsConn{
+		reg: r, conn: conn, cfg: r.cfg, writerDone: make(chan struct{}),
+		symbols: make(map[string]struct{}), bucket: float64(r.cfg.MaxMessagesPerS), lastTick: now,
+	}
+	st, err := r.enter(transportWS, conn.IP(), c.kick)
+	if err != nil { // shutdown began between the upgrade and now; nothing else writes yet
+		_ = conn.WriteControl(websocket.CloseMessage,
+			websocket.FormatCloseMessage(CloseGoingAway, "server shutting down"), now.Add(closeGrace))
+		return
+	}
+	defer r.leave(st)
+	c.st, c.w = st, newWriter(r, st, c, false, now)
+	c.lastSeen.Store(now.UnixNano())
+	c.setHandlers()
+	c.startWriter()
+	defer func() {
+		if v := recover(); v != nil {
+			r.log.Error("websocket reader panic", "panic", fmt.Sprint(v), "stack", string(debug.Stack()))
+			st.requestClose(CloseInternal, "internal error")
+		}
+		st.requestClose(-1, "") // no-op if a close is already under way
+		<-c.writerDone
+	}()
+	c.run(sess)
+}
+
+// setHandlers answers the client's control frames: its close is echoed by
+// the writer, its ping answered with a pong, and any frame shows it alive.
+func (c *wsConn) setHandlers() {
+	c.conn.SetCloseHandler(func(code int, _ string) error {
+		if code == websocket.CloseNoStatusReceived {
+			code = CloseNormal
+		}
+		c.st.requestClose(code, "")
+		return nil
+	})
+	c.conn.SetPingHandler(func(data string) error {
+		c.lastSeen.Store(time.Now().UnixNano())
+		c.pongMu.Lock()
+		c.pong, c.hasPong = append(c.pong[:0], data...), true
+		c.pongMu.Unlock()
+		c.st.sub.Wake()
+		return nil
+	})
+	c.conn.SetPongHandler(func(string) error {
+		c.lastSeen.Store(time.Now().UnixNano())
+		return nil
+	})
+}
+
+// run authenticates (if the upgrade did not) and then reads until the
+// connection ends.
+func (c *wsConn) run(sess *portfolio.Session) {
+	if reason := c.reg.admitIP(c.st); reason != "" {
+		c.st.requestClose(ClosePolicyViolation, reason)
+		c.discard()
+		return
+	}
+	if sess == nil {
+		var ok bool
+		if sess, ok = c.awaitAuth(); !ok {
+			c.discard()
+			return
+		}
+	}
+	if reason := c.reg.authenticate(c.st, *sess); reason != "" {
+		c.st.requestClose(ClosePolicyViolation, reason)
+		c.discard()
+		return
+	}
+	c.reply(func(b []byte) []byte { return appendWelcome(b, sess.Username, c.cfg) })
+	c.readLoop()
+}
+
+// reply queues a frame built by build for the writer.
+func (c *wsConn) reply(build func([]byte) []byte) {
+	c.st.replyMu.Lock()
+	c.reg.queueReply(c.st, build)
+	c.st.replyMu.Unlock()
+	c.st.sub.Wake()
+}
