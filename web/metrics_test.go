@@ -214,7 +214,12 @@ func TestMetricsAfterTraffic(t *testing.T) {
 	resp, _ = ts.do(t, http.MethodPost, "/api/v1/auth/logout", tok, nil)
 	wantCode(t, resp, http.StatusNoContent)
 	waitMetric(t, ts, atLeast(1), "tickerd_stream_closes_total", "transport", "sse", "code", "4001")
+	// A close is counted in the same step the stream stops being open, so
+	// the scrape that shows both closes shows no stream open.
 	f = waitMetric(t, ts, func(v float64) bool { return v == 0 }, "tickerd_streams_open", "transport", "ws")
+	if v := f.must(t, "tickerd_streams_open", "transport", "sse"); v != 0 {
+		t.Errorf("sse streams open after its close was counted: %v", v)
+	}
 	if v := f.must(t, "tickerd_stream_subscriptions"); v != 0 {
 		t.Errorf("subscriptions after every stream closed: %v", v)
 	}

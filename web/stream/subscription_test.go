@@ -1,0 +1,69 @@
+package stream
+
+import (
+	"slices"
+	"testing"
+	"time"
+)
+
+func TestCheck(t *testing.T) {
+	r, _, _ := newTestRegistry(t, Config{MaxSymbols: 3})
+	ms := func(v int64) *int64 { return &v }
+	tests := []struct {
+		name    string
+		req     Request
+		current []string
+		code    string // "" means accepted
+		want    Subscription
+	}{
+		{"symbols normalised and de-duplicated", Request{Symbols: []string{" aapl", "MSFT", "AAPL "}},
+			nil, "", Subscription{Symbols: []string{"AAPL", "MSFT"}}},
+		{"portfolio only", Request{Channels: []string{"portfolio"}}, nil, "", Subscription{Symbols: []string{}, Portfolio: true}},
+		{"rate", Request{Symbols: []string{"KO"}, MaxRateMS: ms(250)}, nil, "",
+			Subscription{Symbols: []string{"KO"}, Every: 250 * time.Millisecond}},
+		{"nothing named", Request{}, nil, CodeMissingField, Subscription{}},
+		{"rate negative", Request{Symbols: []string{"KO"}, MaxRateMS: ms(-1)}, nil, CodeInvalidField, Subscription{}},
+		{"rate too long", Request{Symbols: []string{"KO"}, MaxRateMS: ms(MaxRateMSLimit + 1)}, nil, CodeInvalidField, Subscription{}},
+		{"empty symbol", Request{Symbols: []string{"AAPL", " "}}, nil, CodeInvalidField, Subscription{}},
+		{"unknown symbol", Request{Symbols: []string{"AAPL", "XYZ"}}, nil, CodeUnknownSymbol, Subscription{}},
+		{"unknown channel", Request{Channels: []string{"news"}}, nil, CodeUnknownChannel, Subscription{}},
+		{"too many with current", Request{Symbols: []string{"KO", "MSFT"}}, []string{"AAPL", "NVDA"}, CodeTooManySymbols, Subscription{}},
+		{"current ones not counted twice", Request{Symbols: []string{"AAPL", "KO"}}, []string{"AAPL", "MSFT"}, "",
+			Subscription{Symbols: []string{"AAPL", "KO"}}},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			cur := map[string]struct{}{}
+			for _, s := range tt.current {
+				cur[s] = struct{}{}
+			}
+			got, err := r.Check(tt.req, cur)
+			if tt.code != "" {
+				if err == nil || err.Code != tt.code {
+					t.Fatalf("Check = %+v, %v; want code %s", got, err, tt.code)
+				}
+				return
+			}
+			if err != nil {
+				t.Fatalf("Check: %v", err)
+			}
+			if !slices.Equal(got.Symbols, tt.want.Symbols) || got.Portfolio != tt.want.Portfolio || got.Every != tt.want.Every {
+				t.Fatalf("Check = %+v, want %+v", got, tt.want)
+			}
+		})
+	}
+}
+
+func TestQueryRequest(t *testing.T) {
+	req, err := QueryRequest("AAPL,msft", " portfolio ,", "500")
+	if err != nil || !slices.Equal(req.Symbols, []string{"AAPL", "msft"}) ||
+		!slices.Equal(req.Channels, []string{"portfolio"}) || req.MaxRateMS == nil || *req.MaxRateMS != 500 {
+		t.Fatalf("QueryRequest = %+v, %v", req, err)
+	}
+	if _, err := QueryRequest("AAPL", "", "soon"); err == nil || err.Code != CodeInvalidField || err.Field != "max_rate_ms" {
+		t.Fatalf("non-integer max_rate_ms: %v", err)
+	}
+	if req, _ := QueryRequest("", "", ""); req.Symbols != nil || req.Channels != nil || req.MaxRateMS != nil {
+		t.Fatalf("empty query = %+v, want nothing named", req)
+	}
+}
