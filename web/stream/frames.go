@@ -9,24 +9,30 @@ import (
 )
 
 // Error codes of WebSocket error frames (docs/PROTOCOL.md lists them).
-// Subscription errors on SSE are answered by the web package as problems
-// with the codes it maps these to.
+// Refused SSE subscriptions are answered by the web package as problems
+// carrying these codes or invalid_parameter.
 const (
-	CodeInvalidJSON      = "invalid_json"          // not a JSON object, or a field of the wrong type
-	CodeMissingField     = "missing_field"         // a required field is absent or empty
-	CodeInvalidField     = "invalid_field"         // a field has an impossible value
-	CodeUnknownType      = "unknown_type"          // the type is not one the server knows
-	CodeUnknownSymbol    = "unknown_symbol"        // a symbol is not in the universe
-	CodeUnknownChannel   = "unknown_channel"       // a channel other than "portfolio"
-	CodeTooManySymbols   = "too_many_symbols"      // the subscription would exceed max_symbols
-	CodeRateLimited      = "rate_limited"          // more than max_messages_per_s
-	CodeAlreadyAuthed    = "already_authenticated" // an auth message on an authenticated connection
-	CodeInternal         = "internal"              // the server failed; the request may be retried
-	ChannelPortfolio     = "portfolio"
-	MaxRateMSLimit       = 60_000 // the largest max_rate_ms a subscription may ask for
-	frameHeadroom        = 10     // room kept in front of a frame's payload: the longest WebSocket header
-	maxPooledFrame       = 64 << 10
-	maxQueuedReplies     = 64 // replies the client has not let us write yet: beyond this it is too slow
+	CodeInvalidJSON    = "invalid_json"          // not a JSON object, or a field of the wrong type
+	CodeMissingField   = "missing_field"         // a required field is absent or empty
+	CodeInvalidField   = "invalid_field"         // a field has an impossible value
+	CodeUnknownType    = "unknown_type"          // the type is not one the server knows
+	CodeUnknownSymbol  = "unknown_symbol"        // a symbol is not in the universe
+	CodeUnknownChannel = "unknown_channel"       // a channel other than "portfolio"
+	CodeTooManySymbols = "too_many_symbols"      // the subscription would exceed max_symbols
+	CodeRateLimited    = "rate_limited"          // more than max_messages_per_s
+	CodeAlreadyAuthed  = "already_authenticated" // an auth message on an authenticated connection
+	CodeInternal       = "internal"              // the server failed; the request may be retried
+)
+
+// ChannelPortfolio is the one channel besides symbols: the account's
+// valuation, pushed when a held symbol ticks or a trade fills.
+const ChannelPortfolio = "portfolio"
+
+// MaxRateMSLimit is the largest max_rate_ms a subscription may ask for.
+const MaxRateMSLimit = 60_000
+
+// Message envelopes and their SSE event names.
+const (
 	quotesPrefix         = `{"type":"quotes","data":[`
 	quotesSuffix         = `]}`
 	portfolioPrefix      = `{"type":"portfolio","data":`
@@ -34,8 +40,15 @@ const (
 	eventQuotes          = "quotes"
 	eventPortfolio       = "portfolio"
 	eventError           = "error"
-	eventReply           = "reply"
+	eventReply           = "reply" // WebSocket replies; SSE streams have none
 	portfolioFailureText = "portfolio valuation failed; it will be retried on the next change"
+)
+
+// Frame buffers.
+const (
+	frameHeadroom    = 10       // room kept in front of a message: the longest WebSocket frame header
+	maxPooledFrame   = 64 << 10 // a rare huge frame is not kept in the pool
+	maxQueuedReplies = 64       // replies the client has not let us write yet: beyond this it is too slow
 )
 
 // framePool recycles the buffers frames are built in. Idle connections

@@ -38,7 +38,7 @@ func TestWriterRepliesBeforeTheirQuotes(t *testing.T) {
 		t.Fatalf("wrote %s, want reply,quotes", got)
 	}
 	var frame struct {
-		Type string       `json:"type"`
+		Type string `json:"type"`
 		Data []struct {
 			Symbol   string `json:"symbol"`
 			Snapshot bool   `json:"snapshot"`
