@@ -368,12 +368,38 @@ func TestHubWriteDelayAdapts(t *testing.T) {
 	}
 }
 
+// TestHubWriteDelayPacksQuotes: once the hub delivers at the full rate it
+// reports and applies its maximum write delay, so a subscriber's first
+// pending quote waits and the next one leaves in the same Take; when the
+// load stops the delay falls back to 0 and quotes are signalled at once.
 func TestHubWriteDelayPacksQuotes(t *testing.T) {
-	h := NewHub(HubConfig{MaxWriteDelay: 40 * time.Millisecond})
-	h.delay.cur = 40 * time.Millisecond // as under load
+	const maxDelay = 40 * time.Millisecond
+	h := NewHub(HubConfig{MaxWriteDelay: maxDelay})
 	s := h.NewSubscriber(SubscriberOptions{})
 	defer s.Close()
 	s.Subscribe([]string{"AAPL", "MSFT"}, 0, nil)
+	if d := h.WriteDelay(); d != 0 {
+		t.Fatalf("WriteDelay of a new hub = %v, want 0", d)
+	}
+
+	// Load: 100,000 deliveries offered in one rate window, far above
+	// delayFullRate as long as the window lasts less than 2 s.
+	for range 100 {
+		l := h.NewSubscriber(SubscriberOptions{})
+		defer l.Close()
+		l.Subscribe([]string{"LOAD"}, 0, nil)
+	}
+	batch := make([]Quote, 1000)
+	for i := range batch {
+		batch[i] = tick("LOAD", uint64(i+1), 10000)
+	}
+	h.Publish(batch)
+	time.Sleep(rateWindow)
+	h.Publish([]Quote{tick("LOAD", 1001, 10000)}) // ends the window
+	if d := h.WriteDelay(); d != maxDelay {
+		t.Fatalf("WriteDelay under load = %v, want the maximum %v", d, maxDelay)
+	}
+
 	start := time.Now()
 	h.Publish([]Quote{tick("AAPL", 1, 10100)})
 	if signalled(s) {
@@ -385,14 +411,28 @@ func TestHubWriteDelayPacksQuotes(t *testing.T) {
 	case <-time.After(5 * time.Second):
 		t.Fatal("never signalled after the write delay")
 	}
-	if el := time.Since(start); el < 30*time.Millisecond {
+	if el := time.Since(start); el < maxDelay-10*time.Millisecond {
 		t.Fatalf("signalled after %v, before the write delay", el)
 	}
 	qs, _ := take(t, s)
 	if len(qs) != 2 {
 		t.Fatalf("one Take got %d quotes, want both delayed ones: %+v", len(qs), qs)
 	}
-	if h.WriteDelay() != 40*time.Millisecond {
-		t.Fatalf("WriteDelay = %v", h.WriteDelay())
+
+	// Idle again: the next window re-evaluates the rate and drops the delay.
+	time.Sleep(rateWindow)
+	h.Publish([]Quote{tick("AAPL", 2, 10200)}) // ends the window
+	select {
+	case <-s.Notify():
+	case <-time.After(5 * time.Second):
+		t.Fatal("never signalled about the quote that ended the busy window")
+	}
+	take(t, s)
+	if d := h.WriteDelay(); d != 0 {
+		t.Fatalf("WriteDelay after the load stopped = %v, want 0", d)
+	}
+	h.Publish([]Quote{tick("AAPL", 3, 10300)})
+	if !signalled(s) {
+		t.Fatal("an idle hub did not signal at once")
 	}
 }

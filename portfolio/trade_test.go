@@ -195,3 +195,68 @@ func TestFormatDollars(t *testing.T) {
 		}
 	}
 }
+
+// TestTradeAtTheLimits: a buy that costs exactly the account's cash fills
+// and leaves it at zero, and selling exactly the shares held fills and
+// removes the position; one cent or one share beyond is refused.
+func TestTradeAtTheLimits(t *testing.T) {
+	type fill struct {
+		req   TradeRequest
+		price int64
+	}
+	tests := []struct {
+		name      string
+		before    []fill // filled first, at their prices
+		trade     fill
+		code      string // "" means the trade fills
+		cash      int64  // afterwards
+		positions []Position
+	}{
+		{"buy with exactly all the cash", nil,
+			fill{TradeRequest{"AAPL", Buy, 800}, 12_500}, "",
+			0, []Position{{"AAPL", 800, DefaultStartingCash}}},
+		{"buy one cent beyond the cash", nil,
+			fill{TradeRequest{"AAPL", Buy, 1}, DefaultStartingCash + 1}, CodeInsufficientCash,
+			DefaultStartingCash, []Position{}},
+		{"spend the last cent", []fill{{TradeRequest{"AAPL", Buy, 1}, DefaultStartingCash - 1}},
+			fill{TradeRequest{"KO", Buy, 1}, 1}, "",
+			0, []Position{{"AAPL", 1, DefaultStartingCash - 1}, {"KO", 1, 1}}},
+		{"sell exactly all the shares", []fill{{TradeRequest{"AAPL", Buy, 7}, 18_712}},
+			fill{TradeRequest{"AAPL", Sell, 7}, 19_000}, "",
+			DefaultStartingCash - 7*18_712 + 7*19_000, []Position{}},
+		{"sell one share beyond the position", []fill{{TradeRequest{"AAPL", Buy, 7}, 18_712}},
+			fill{TradeRequest{"AAPL", Sell, 8}, 19_000}, CodeInsufficientShares,
+			DefaultStartingCash - 7*18_712, []Position{{"AAPL", 7, 7 * 18_712}}},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			ctx := context.Background()
+			s := MustOpenStore(t)
+			a := mustRegister(t, s, "alice")
+			prices := newFakePrices()
+			for _, f := range tt.before {
+				prices.set(f.req.Symbol, f.price, f.price)
+				if _, err := s.PlaceTrade(ctx, a.ID, f.req, prices); err != nil {
+					t.Fatalf("setup %+v: %v", f.req, err)
+				}
+			}
+			prices.set(tt.trade.req.Symbol, tt.trade.price, tt.trade.price)
+			tr, err := s.PlaceTrade(ctx, a.ID, tt.trade.req, prices)
+			switch {
+			case tt.code != "":
+				wantCode(t, err, tt.code, "")
+			case err != nil:
+				t.Fatalf("refused: %v", err)
+			case tr.CashAfter != tt.cash:
+				t.Fatalf("trade's cash_after = %d, want %d", tr.CashAfter, tt.cash)
+			}
+			want := snapshot{tt.cash, tt.positions, len(tt.before)}
+			if tt.code == "" {
+				want.Trades++
+			}
+			if got := takeSnapshot(t, s, a.ID); !reflect.DeepEqual(got, want) {
+				t.Fatalf("state = %+v, want %+v", got, want)
+			}
+		})
+	}
+}

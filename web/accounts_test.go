@@ -14,8 +14,14 @@ func TestIDOR(t *testing.T) {
 	a := ts.register(t, "anna", "correct horse battery")
 	b := ts.register(t, "boris", "correct horse battery")
 
-	resp, body := ts.do(t, "POST", "/api/v1/portfolio/trades", a, map[string]any{"symbol": "NVDA", "side": "buy", "quantity": 7})
+	// B trades first, so that B has a trade older than A's.
+	resp, body := ts.do(t, "POST", "/api/v1/portfolio/trades", b, map[string]any{"symbol": "KO", "side": "buy", "quantity": 2})
 	wantStatus(t, resp, body, 201)
+	bTrade := decode[wireTrade](t, body)
+	for _, qty := range []int{3, 4} {
+		resp, body = ts.do(t, "POST", "/api/v1/portfolio/trades", a, map[string]any{"symbol": "NVDA", "side": "buy", "quantity": qty})
+		wantStatus(t, resp, body, 201)
+	}
 	resp, body = ts.do(t, "PUT", "/api/v1/watchlist", a, map[string]any{"symbols": []string{"NVDA", "AMD"}})
 	wantStatus(t, resp, body, 200)
 
@@ -27,14 +33,27 @@ func TestIDOR(t *testing.T) {
 			t.Fatalf("B sees A's data at %s: %s", path, body)
 		}
 	}
-	// A's trade cursor does not open A's trades to B.
+	// A's trade cursor does not open A's trades to B. A cursor is a place
+	// in the sequence of all trades: B's page after it holds B's own trades
+	// older than that place (B's KO buy), and never A's older NVDA buy,
+	// which is what the same cursor shows A.
 	resp, body = ts.do(t, "GET", "/api/v1/portfolio/trades?limit=1", a, nil)
 	wantStatus(t, resp, body, 200)
-	first := decode[wireTrades](t, body).Trades[0]
-	resp, body = ts.do(t, "GET", "/api/v1/portfolio/trades?cursor=", b, nil)
+	page := decode[wireTrades](t, body)
+	if len(page.Trades) != 1 || page.NextCursor == nil {
+		t.Fatalf("A's first page = %s, want one trade and a next cursor", body)
+	}
+	first, cursor := page.Trades[0], *page.NextCursor
+	resp, body = ts.do(t, "GET", "/api/v1/portfolio/trades?cursor="+cursor, a, nil)
 	wantStatus(t, resp, body, 200)
-	if len(decode[wireTrades](t, body).Trades) != 0 {
-		t.Fatalf("B lists trades: %s", body)
+	if page := decode[wireTrades](t, body); len(page.Trades) != 1 || page.Trades[0].Symbol != "NVDA" || page.Trades[0].Quantity != 3 {
+		t.Fatalf("A's page after its cursor = %s, want A's first NVDA buy", body)
+	}
+	resp, body = ts.do(t, "GET", "/api/v1/portfolio/trades?cursor="+cursor, b, nil)
+	wantStatus(t, resp, body, 200)
+	page = decode[wireTrades](t, body)
+	if len(page.Trades) != 1 || page.Trades[0] != bTrade || page.NextCursor != nil {
+		t.Fatalf("B's page after A's cursor = %s, want only B's own trade %+v", body, bTrade)
 	}
 	// B selling A's shares fails and changes neither account.
 	resp, body = ts.do(t, "POST", "/api/v1/portfolio/trades", b, map[string]any{"symbol": "NVDA", "side": "sell", "quantity": 7})

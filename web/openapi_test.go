@@ -43,7 +43,8 @@ func TestOpenAPIDocumentValid(t *testing.T) {
 }
 
 // TestOpenAPIResponses sends real requests covering every REST operation,
-// success and error answers, and validates each response against the
+// success and error answers, requires each to get the status (and problem
+// code) it is meant to provoke, and validates each response against the
 // document: undocumented statuses, missing fields, extra fields and wrong
 // types all fail.
 func TestOpenAPIResponses(t *testing.T) {
@@ -60,7 +61,10 @@ func TestOpenAPIResponses(t *testing.T) {
 	ts.register(t, "limited", "correct horse battery") // uses 1 of its 2 logins
 
 	covered := map[string]map[int]bool{}
-	check := func(name, method, path, token string, body any, edit func(*http.Request)) *http.Response {
+	// check sends a request, requires the intended status (and, for an
+	// error, the problem code) and validates the answer against the
+	// document.
+	check := func(name, method, path, token string, body any, edit func(*http.Request), status int, code string) *http.Response {
 		t.Helper()
 		req := ts.newRequest(t, method, path, body)
 		if token != "" {
@@ -70,6 +74,14 @@ func TestOpenAPIResponses(t *testing.T) {
 			edit(req)
 		}
 		resp, respBody := ts.send(t, req)
+		if resp.StatusCode != status {
+			t.Errorf("%s: status %d, want %d\nbody: %s", name, resp.StatusCode, status, respBody)
+		}
+		if code != "" {
+			if got := decode[problem](t, respBody).Code; got != code {
+				t.Errorf("%s: problem code %q, want %q", name, got, code)
+			}
+		}
 		route, params, err := router.FindRoute(req)
 		if err != nil {
 			t.Fatalf("%s: %s %s not in the document: %v", name, method, path, err)
@@ -104,51 +116,51 @@ func TestOpenAPIResponses(t *testing.T) {
 	}
 	creds := map[string]string{"username": "pablo", "password": "correct horse battery"}
 
-	check("register", "POST", "/api/v1/auth/register", "", creds, nil)
-	check("register taken", "POST", "/api/v1/auth/register", "", creds, nil)
-	check("register bad name", "POST", "/api/v1/auth/register", "", map[string]string{"username": "1x", "password": "correct horse"}, nil)
-	check("register unknown field", "POST", "/api/v1/auth/register", "", `{"username":"x","password":"y","z":1}`, nil)
-	check("register media type", "POST", "/api/v1/auth/register", "", creds, func(r *http.Request) { r.Header.Set("Content-Type", "text/plain") })
-	check("register too large", "POST", "/api/v1/auth/register", "", `{"username":"`+strings.Repeat("a", 4096)+`"}`, nil)
-	check("login", "POST", "/api/v1/auth/login", "", creds, nil)
-	check("login wrong", "POST", "/api/v1/auth/login", "", map[string]string{"username": "pablo", "password": "wrong password"}, nil)
-	check("login limited", "POST", "/api/v1/auth/login", "", map[string]string{"username": "limited", "password": "wrong password"}, nil)
-	check("login limited 429", "POST", "/api/v1/auth/login", "", map[string]string{"username": "limited", "password": "wrong password"}, nil)
-	check("login malformed", "POST", "/api/v1/auth/login", "", `{`, nil)
-	check("me", "GET", "/api/v1/me", tok, nil, nil)
-	check("me anonymous", "GET", "/api/v1/me", "", nil, nil)
-	check("buy", "POST", "/api/v1/portfolio/trades", tok, trade("buy", 3), nil)
-	check("sell too many", "POST", "/api/v1/portfolio/trades", tok, trade("sell", 300), nil)
-	check("trade bad json", "POST", "/api/v1/portfolio/trades", tok, `{"symbol":`, nil)
-	check("trade foreign origin", "POST", "/api/v1/portfolio/trades", "", trade("buy", 1), foreign)
-	check("trade anonymous", "POST", "/api/v1/portfolio/trades", "", trade("buy", 1), nil)
-	check("portfolio", "GET", "/api/v1/portfolio", tok, nil, nil)
-	check("portfolio anonymous", "GET", "/api/v1/portfolio", "", nil, nil)
-	check("trades", "GET", "/api/v1/portfolio/trades?limit=1", tok, nil, nil)
-	check("trades bad cursor", "GET", "/api/v1/portfolio/trades?cursor=%25%25", tok, nil, nil)
-	check("trades anonymous", "GET", "/api/v1/portfolio/trades", "", nil, nil)
-	check("watchlist put", "PUT", "/api/v1/watchlist", tok, map[string]any{"symbols": []string{"AAPL", "KO"}}, nil)
-	check("watchlist put unknown", "PUT", "/api/v1/watchlist", tok, map[string]any{"symbols": []string{"ZZZZ"}}, nil)
-	check("watchlist put foreign", "PUT", "/api/v1/watchlist", "", map[string]any{"symbols": []string{}}, foreign)
-	check("watchlist get", "GET", "/api/v1/watchlist", tok, nil, nil)
-	check("watchlist anonymous", "GET", "/api/v1/watchlist", "", nil, nil)
-	check("symbols", "GET", "/api/v1/symbols", "", nil, nil)
-	etag := check("quotes", "GET", "/api/v1/quotes?symbols=AAPL,MSFT", "", nil, nil).Header.Get("ETag")
-	check("quotes all", "GET", "/api/v1/quotes", "", nil, nil)
-	check("quotes 304", "GET", "/api/v1/quotes?symbols=AAPL,MSFT", "", nil, func(r *http.Request) { r.Header.Set("If-None-Match", "*") })
-	check("quotes stale etag", "GET", "/api/v1/quotes?symbols=AAPL,MSFT", "", nil, func(r *http.Request) { r.Header.Set("If-None-Match", etag+"x") })
-	check("quotes unknown", "GET", "/api/v1/quotes?symbols=ZZZZ", "", nil, nil)
-	check("quotes empty", "GET", "/api/v1/quotes?symbols=,", "", nil, nil)
-	check("candles", "GET", "/api/v1/quotes/AAPL/candles", "", nil, nil)
-	check("candles bad from", "GET", "/api/v1/quotes/AAPL/candles?from=soon", "", nil, nil)
-	check("candles unknown", "GET", "/api/v1/quotes/ZZZZ/candles", "", nil, nil)
-	check("openapi", "GET", "/api/v1/openapi.yaml", "", nil, nil)
-	check("healthz", "GET", "/healthz", "", nil, nil)
-	check("readyz", "GET", "/readyz", "", nil, nil)
-	check("metrics", "GET", "/metrics", "", nil, nil)
-	check("logout", "POST", "/api/v1/auth/logout", tok, nil, nil)
-	check("logout again", "POST", "/api/v1/auth/logout", tok, nil, nil)
-	check("logout foreign", "POST", "/api/v1/auth/logout", "", nil, foreign)
+	check("register", "POST", "/api/v1/auth/register", "", creds, nil, http.StatusCreated, "")
+	check("register taken", "POST", "/api/v1/auth/register", "", creds, nil, http.StatusConflict, "username_taken")
+	check("register bad name", "POST", "/api/v1/auth/register", "", map[string]string{"username": "1x", "password": "correct horse"}, nil, http.StatusUnprocessableEntity, "invalid_username")
+	check("register unknown field", "POST", "/api/v1/auth/register", "", `{"username":"x","password":"y","z":1}`, nil, http.StatusBadRequest, "unknown_field")
+	check("register media type", "POST", "/api/v1/auth/register", "", creds, func(r *http.Request) { r.Header.Set("Content-Type", "text/plain") }, http.StatusUnsupportedMediaType, "unsupported_media_type")
+	check("register too large", "POST", "/api/v1/auth/register", "", `{"username":"`+strings.Repeat("a", 4096)+`"}`, nil, http.StatusRequestEntityTooLarge, "body_too_large")
+	check("login", "POST", "/api/v1/auth/login", "", creds, nil, http.StatusOK, "")
+	check("login wrong", "POST", "/api/v1/auth/login", "", map[string]string{"username": "pablo", "password": "wrong password"}, nil, http.StatusUnauthorized, "invalid_credentials")
+	check("login limited", "POST", "/api/v1/auth/login", "", map[string]string{"username": "limited", "password": "wrong password"}, nil, http.StatusUnauthorized, "invalid_credentials")
+	check("login limited 429", "POST", "/api/v1/auth/login", "", map[string]string{"username": "limited", "password": "wrong password"}, nil, http.StatusTooManyRequests, "rate_limited")
+	check("login malformed", "POST", "/api/v1/auth/login", "", `{`, nil, http.StatusBadRequest, "invalid_json")
+	check("me", "GET", "/api/v1/me", tok, nil, nil, http.StatusOK, "")
+	check("me anonymous", "GET", "/api/v1/me", "", nil, nil, http.StatusUnauthorized, "unauthorized")
+	check("buy", "POST", "/api/v1/portfolio/trades", tok, trade("buy", 3), nil, http.StatusCreated, "")
+	check("sell too many", "POST", "/api/v1/portfolio/trades", tok, trade("sell", 300), nil, http.StatusUnprocessableEntity, "insufficient_shares")
+	check("trade bad json", "POST", "/api/v1/portfolio/trades", tok, `{"symbol":`, nil, http.StatusBadRequest, "invalid_json")
+	check("trade foreign origin", "POST", "/api/v1/portfolio/trades", "", trade("buy", 1), foreign, http.StatusForbidden, "origin_forbidden")
+	check("trade anonymous", "POST", "/api/v1/portfolio/trades", "", trade("buy", 1), nil, http.StatusUnauthorized, "unauthorized")
+	check("portfolio", "GET", "/api/v1/portfolio", tok, nil, nil, http.StatusOK, "")
+	check("portfolio anonymous", "GET", "/api/v1/portfolio", "", nil, nil, http.StatusUnauthorized, "unauthorized")
+	check("trades", "GET", "/api/v1/portfolio/trades?limit=1", tok, nil, nil, http.StatusOK, "")
+	check("trades bad cursor", "GET", "/api/v1/portfolio/trades?cursor=%25%25", tok, nil, nil, http.StatusBadRequest, "invalid_cursor")
+	check("trades anonymous", "GET", "/api/v1/portfolio/trades", "", nil, nil, http.StatusUnauthorized, "unauthorized")
+	check("watchlist put", "PUT", "/api/v1/watchlist", tok, map[string]any{"symbols": []string{"AAPL", "KO"}}, nil, http.StatusOK, "")
+	check("watchlist put unknown", "PUT", "/api/v1/watchlist", tok, map[string]any{"symbols": []string{"ZZZZ"}}, nil, http.StatusUnprocessableEntity, "unknown_symbol")
+	check("watchlist put foreign", "PUT", "/api/v1/watchlist", "", map[string]any{"symbols": []string{}}, foreign, http.StatusForbidden, "origin_forbidden")
+	check("watchlist get", "GET", "/api/v1/watchlist", tok, nil, nil, http.StatusOK, "")
+	check("watchlist anonymous", "GET", "/api/v1/watchlist", "", nil, nil, http.StatusUnauthorized, "unauthorized")
+	check("symbols", "GET", "/api/v1/symbols", "", nil, nil, http.StatusOK, "")
+	etag := check("quotes", "GET", "/api/v1/quotes?symbols=AAPL,MSFT", "", nil, nil, http.StatusOK, "").Header.Get("ETag")
+	check("quotes all", "GET", "/api/v1/quotes", "", nil, nil, http.StatusOK, "")
+	check("quotes 304", "GET", "/api/v1/quotes?symbols=AAPL,MSFT", "", nil, func(r *http.Request) { r.Header.Set("If-None-Match", "*") }, http.StatusNotModified, "")
+	check("quotes stale etag", "GET", "/api/v1/quotes?symbols=AAPL,MSFT", "", nil, func(r *http.Request) { r.Header.Set("If-None-Match", etag+"x") }, http.StatusOK, "")
+	check("quotes unknown", "GET", "/api/v1/quotes?symbols=ZZZZ", "", nil, nil, http.StatusUnprocessableEntity, "unknown_symbol")
+	check("quotes empty", "GET", "/api/v1/quotes?symbols=,", "", nil, nil, http.StatusBadRequest, "invalid_parameter")
+	check("candles", "GET", "/api/v1/quotes/AAPL/candles", "", nil, nil, http.StatusOK, "")
+	check("candles bad from", "GET", "/api/v1/quotes/AAPL/candles?from=soon", "", nil, nil, http.StatusBadRequest, "invalid_parameter")
+	check("candles unknown", "GET", "/api/v1/quotes/ZZZZ/candles", "", nil, nil, http.StatusUnprocessableEntity, "unknown_symbol")
+	check("openapi", "GET", "/api/v1/openapi.yaml", "", nil, nil, http.StatusOK, "")
+	check("healthz", "GET", "/healthz", "", nil, nil, http.StatusOK, "")
+	check("readyz", "GET", "/readyz", "", nil, nil, http.StatusOK, "")
+	check("metrics", "GET", "/metrics", "", nil, nil, http.StatusOK, "")
+	check("logout", "POST", "/api/v1/auth/logout", tok, nil, nil, http.StatusNoContent, "")
+	check("logout again", "POST", "/api/v1/auth/logout", tok, nil, nil, http.StatusUnauthorized, "unauthorized")
+	check("logout foreign", "POST", "/api/v1/auth/logout", "", nil, foreign, http.StatusForbidden, "origin_forbidden")
 
 	// Every REST operation of the document was exercised (the streams have
 	// their own tests).
@@ -183,5 +195,5 @@ func TestOpenAPIResponses(t *testing.T) {
 	if err := ts.Store.Close(); err != nil {
 		t.Fatal(err)
 	}
-	check("readyz down", "GET", "/readyz", "", nil, nil)
+	check("readyz down", "GET", "/readyz", "", nil, nil, http.StatusServiceUnavailable, "not_ready")
 }

@@ -19,7 +19,8 @@ type Machine struct {
 	Memory    string    `json:"memory"`
 	Kernel    string    `json:"kernel"`
 	Go        string    `json:"go"`
-	Commit    string    `json:"commit"`
+	Commit    string    `json:"commit"`            // HEAD, abbreviated; "" when git could not name it
+	Dirty     bool      `json:"dirty"`             // the work tree held changes that Commit does not
 	LoadAvg   string    `json:"load_avg_at_start"` // 1, 5 and 15 minutes: was the machine quiet?
 	OpenFiles uint64    `json:"open_files"`        // soft RLIMIT_NOFILE the children inherit
 	Date      time.Time `json:"date"`
@@ -35,11 +36,43 @@ func describeMachine(ctx context.Context, goBin string) Machine {
 		m.LoadAvg = strings.Join(f[:3], " ")
 	}
 	m.Go = strings.TrimPrefix(output(ctx, goBin, "version"), "go version ")
-	m.Commit = output(ctx, "git", "rev-parse", "--short=12", "HEAD")
-	if m.Commit != "" && output(ctx, "git", "status", "--porcelain", "--untracked-files=no") != "" {
-		m.Commit += " (with uncommitted changes)"
-	}
+	m.Commit, m.Dirty = gitState(ctx, "")
 	return m
+}
+
+// gitState returns the abbreviated HEAD commit of the work tree at dir (""
+// means the current directory) and whether the tree differs from it:
+// changed or staged files, or untracked files that are not ignored. commit
+// is "" outside a work tree or without git; a tree whose status git cannot
+// read counts as dirty.
+func gitState(ctx context.Context, dir string) (commit string, dirty bool) {
+	git := func(args ...string) (string, error) {
+		cmd := exec.CommandContext(ctx, "git", args...)
+		cmd.Dir = dir
+		out, err := cmd.Output()
+		return string(bytes.TrimSpace(out)), err
+	}
+	commit, err := git("rev-parse", "--short=12", "HEAD")
+	if err != nil {
+		return "", false
+	}
+	status, err := git("status", "--porcelain")
+	return commit, err != nil || status != ""
+}
+
+// legacyDirty is how results written before Machine.Dirty marked a dirty
+// tree: a suffix of Commit.
+const legacyDirty = " (with uncommitted changes)"
+
+// commitCell describes the commit for the machine table.
+func (m Machine) commitCell() string {
+	switch {
+	case m.Commit == "":
+		return "unknown"
+	case m.Dirty:
+		return m.Commit + legacyDirty
+	}
+	return m.Commit
 }
 
 // memTotal turns /proc/meminfo's "24684092 kB" into "23.5 GiB".

@@ -35,8 +35,8 @@ func TestEvaluateTargets(t *testing.T) {
 		{"≤ 3 server CPU-ms", statusMissed, "3.50"},
 		{"400,000/s offered", statusMissed, "390,000/s of 400,000/s offered (98 %), p99 120 ms"},
 		{"≤ 20 KiB server RSS", statusMet, "17.6 KiB (10,000 connections)"},
-		{"Push ≥ 10× fewer bytes", statusMet, "11.7× (2300 vs 196 B)"},
-		{"Push ≥ 5× less server CPU", statusMissed, "3.0× (12.00 vs 4.00 CPU-ms/1k)"},
+		{"Push ≥ 10× fewer bytes", statusMet, "12× (poll 2300 vs push 196 B; push cheaper)"},
+		{"Push ≥ 5× less server CPU", statusMissed, "3.0× (poll 12.00 vs push 4.00 CPU-ms/1k; push cheaper)"},
 		{"Push p99 latency < 50 ms", statusMet, "4.19 ms"},
 		{"GET /api/v1/portfolio ≥ 15,000", statusMet, "26,144 req/s"},
 		{"GET /api/v1/portfolio p99", statusMissed, "19.5 ms"},
@@ -63,6 +63,57 @@ func TestEvaluateTargets(t *testing.T) {
 				t.Errorf("figure = %q, want it to start %q", found.Figure, tt.figure)
 			}
 		})
+	}
+}
+
+// TestPushCostsMore: when polling is the cheaper side the ratio shows it,
+// with two significant figures, in the targets and in both push-versus-poll
+// tables, instead of rounding 0.958 to "1.0×".
+func TestPushCostsMore(t *testing.T) {
+	r := loadFixture(t)
+	r.PushPoll.Push.Report.Server.CPUMsPer1k = 12.16
+	pollAt(r.PushPoll, "1s").Report.Server.CPUMsPer1k = 11.65
+	var cpu Target
+	for _, tg := range evaluate(r) {
+		if strings.HasPrefix(tg.Goal, "Push ≥ 5× less server CPU") {
+			cpu = tg
+		}
+	}
+	if want := "0.96× (poll 11.65 vs push 12.16 CPU-ms/1k; poll cheaper)"; cpu.Figure != want || cpu.Status != statusMissed {
+		t.Errorf("CPU target = %q, %q; want %q, missed", cpu.Figure, cpu.Status, want)
+	}
+	md := render(r, "", "bench")
+	for _, want := range []string{
+		"| 0.96× (poll 11.65 vs push 12.16 CPU-ms/1k; poll cheaper) | **missed** |",
+		"| every 1s | 12× (push cheaper) | 0.96× (poll cheaper) |",
+		"| 12.2 / 11.7 | 0.96× (poll cheaper) |",
+	} {
+		if !strings.Contains(md, want) {
+			t.Errorf("rendered Markdown lacks %q", want)
+		}
+	}
+}
+
+func TestRatioCell(t *testing.T) {
+	tests := []struct {
+		ratio float64
+		want  string
+	}{
+		{0.958, "0.96× (poll cheaper)"},
+		{0.9996, "1.0× (poll cheaper)"},
+		{1, "1.0× (same cost)"},
+		{1.04, "1.0× (push cheaper)"},
+		{1.5, "1.5× (push cheaper)"},
+		{9.96, "10× (push cheaper)"},
+		{11.7, "12× (push cheaper)"},
+		{137, "140× (push cheaper)"},
+		{0.0123, "0.012× (poll cheaper)"},
+		{0, "—"},
+	}
+	for _, tt := range tests {
+		if got := ratioCell(tt.ratio); got != tt.want {
+			t.Errorf("ratioCell(%v) = %q, want %q", tt.ratio, got, tt.want)
+		}
 	}
 }
 
@@ -111,14 +162,14 @@ func TestRenderMarkdown(t *testing.T) {
 		"| CPU model | AMD EPYC |",
 		"| ≤ 3 server CPU-ms per 1,000 delivered quotes | 3.50 | **missed** |",
 		"| WebSocket push | 20,000 | 196.0 | 4.00 | 1.76 / 4.19 | — | 0 |",
-		"| every 1s | 11.7× | 3.0× |",
+		"| every 1s | 12× (push cheaper) | 3.0× (push cheaper) |",
 		"| 15,000 | 300,000 | p99 180.0 ms | fail |",
 		"**Largest client count with p99 under 100 ms: 10,000 clients**",
 		"| 26,144 | 2.53 | 9.51 | 19.5 | 0 | none |",
 		"wrk -t2 -c64 -d2s --latency -H \"Authorization: Bearer $TOKEN\" http://127.0.0.1:$PORT/api/v1/portfolio",
 		"the server logged: `time=2026-11-20T12:00:05Z level=WARN",
 		"[fanout-step-15000.json](bench/fanout-step-15000.json)",
-		"| 0.05 | 2s | 500 / 480 | 190 / 2500 | 13.2× | 10.0 / 60.0 | 6.0× | 12.0 |",
+		"| 0.05 | 2s | 500 / 480 | 190 / 2500 | 13× (push cheaper) | 10.0 / 60.0 | 6.0× (push cheaper) | 12.0 |",
 		"Push meets all three targets at 0.05 ticks/symbol/s.",
 		"[pushpollrate-0.05-poll-1s.json](bench/pushpollrate-0.05-poll-1s.json)",
 		"## What bounds it\n\nHand-written: the write() syscalls bound it.\n",

@@ -4,6 +4,7 @@ import (
 	"encoding/json"
 	"fmt"
 	"os"
+	"strings"
 	"time"
 )
 
@@ -152,6 +153,9 @@ func readResults(path string) (*Results, error) {
 	var r Results
 	if err := json.Unmarshal(data, &r); err != nil {
 		return nil, fmt.Errorf("decode %s: %w", path, err)
+	}
+	if c, ok := strings.CutSuffix(r.Machine.Commit, legacyDirty); ok {
+		r.Machine.Commit, r.Machine.Dirty = c, true
 	}
 	return &r, nil
 }

@@ -85,8 +85,8 @@ func renderPushPollRates(sb *strings.Builder, sweep []*PushPoll, pp1 *PushPoll, 
 		}
 		rows = append(rows, []string{fmtF(rate, 2), every.Round(10 * time.Millisecond).String(),
 			fmtInt(int64(pr.Quotes.PerS)) + " / " + fmtInt(int64(qr.Quotes.PerS)),
-			fmtF(pr.Bytes.PerQuote, 0) + " / " + fmtF(qr.Bytes.PerQuote, 0), fmtF(br, 1) + "×",
-			fmtF(pr.cpuMsPer1k(), 1) + " / " + fmtF(qr.cpuMsPer1k(), 1), timesOrDash(cr),
+			fmtF(pr.Bytes.PerQuote, 0) + " / " + fmtF(qr.Bytes.PerQuote, 0), ratioCell(br),
+			fmtF(pr.cpuMsPer1k(), 1) + " / " + fmtF(qr.cpuMsPer1k(), 1), ratioCell(cr),
 			fmtMs(pr.Latency.P99), stale})
 		if br >= targetBytesRatio && cr >= targetCPURatio && pr.Latency.P99 < targetPushP99Ms {
 			meets = append(meets, fmtF(rate, 2))
@@ -103,15 +103,6 @@ func renderPushPollRates(sb *strings.Builder, sweep []*PushPoll, pp1 *PushPoll, 
 	runNotes(sb, runs)
 	commands(sb, runs)
 	rawLinks(sb, benchRel, runFiles(runs)...)
-}
-
-// timesOrDash formats a ratio as "4.2×", or "—" when it is 0 (a side too
-// small to measure: /proc counts CPU in 10 ms steps).
-func timesOrDash(r float64) string {
-	if r == 0 {
-		return "—"
-	}
-	return fmtF(r, 1) + "×"
 }
 
 // pollAt returns pp's polling run at interval, or nil.
@@ -162,8 +153,8 @@ func pushPollBody(sb *strings.Builder, pp *PushPoll, benchRel string) {
 		var rr [][]string
 		for _, p := range pp.Polls {
 			if q := p.Report; q != nil {
-				rr = append(rr, []string{"every " + p.Interval, fmtF(ratio(q.Bytes.PerQuote, pr.Bytes.PerQuote), 1) + "×",
-					fmtF(ratio(q.cpuMsPer1k(), pr.cpuMsPer1k()), 1) + "×"})
+				rr = append(rr, []string{"every " + p.Interval, ratioCell(ratio(q.Bytes.PerQuote, pr.Bytes.PerQuote)),
+					ratioCell(ratio(q.cpuMsPer1k(), pr.cpuMsPer1k()))})
 			}
 		}
 		sb.WriteString("Poll / push, per delivered update:\n\n")

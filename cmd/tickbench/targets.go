@@ -166,8 +166,10 @@ func pushTargets(r *Results) []Target {
 		stale = fmtMs(qr.Staleness.P99) + " ms"
 	}
 	return []Target{
-		{goals[0], fmt.Sprintf("%.1f× (%.0f vs %.0f B)", bytesRatio, qr.Bytes.PerQuote, pr.Bytes.PerQuote), judge(bytesRatio >= targetBytesRatio, comp, size)},
-		{goals[1], fmt.Sprintf("%.1f× (%s vs %s CPU-ms/1k)", cpuRatio, fmtF(qr.cpuMsPer1k(), 2), fmtF(pr.cpuMsPer1k(), 2)), judge(cpuRatio >= targetCPURatio, comp, size)},
+		{goals[0], fmt.Sprintf("%s (poll %.0f vs push %.0f B; %s)", fmtRatio(bytesRatio), qr.Bytes.PerQuote, pr.Bytes.PerQuote, cheaperSide(bytesRatio)),
+			judge(bytesRatio >= targetBytesRatio, comp, size)},
+		{goals[1], fmt.Sprintf("%s (poll %s vs push %s CPU-ms/1k; %s)", fmtRatio(cpuRatio), fmtF(qr.cpuMsPer1k(), 2), fmtF(pr.cpuMsPer1k(), 2), cheaperSide(cpuRatio)),
+			judge(cpuRatio >= targetCPURatio, comp, size)},
 		{goals[2], fmt.Sprintf("%s ms (polling staleness p99 %s)", fmtMs(pr.Latency.P99), stale), judge(pr.Latency.P99 < targetPushP99Ms, comp, size)},
 	}
 }
