@@ -108,6 +108,7 @@ func newMetrics(s *Server) *metrics {
 		}, func() float64 { return float64(s.market.Ticks()) }),
 		newStreamCollector(s),
 	)
+	m.reg.MustRegister(connCollectors(s.conns)...)
 	m.handler = promhttp.HandlerFor(m.reg, promhttp.HandlerOpts{
 		Registry:            m.reg, // counts its own failures
 		ErrorHandling:       promhttp.ContinueOnError,

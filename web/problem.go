@@ -24,8 +24,10 @@ const (
 	codeBodyTooLarge         = "body_too_large"         // 413
 	codeUnsupportedMediaType = "unsupported_media_type" // 415: body is not application/json
 	codeRateLimited          = "rate_limited"           // 429
+	codeTooManyConnections   = "too_many_connections"   // 429: the client's IP holds Config.MaxConnsPerIP connections
 	codeInternal             = portfolio.CodeInternal   // 500
 	codeNotReady             = "not_ready"              // 503
+	codeServerBusy           = "server_busy"            // 503: the server holds Config.MaxConns connections
 )
 
 // codeStatus is the one table from problem codes to HTTP status.
@@ -55,7 +57,9 @@ var codeStatus = map[string]int{
 	codeBodyTooLarge:         http.StatusRequestEntityTooLarge,
 	codeUnsupportedMediaType: http.StatusUnsupportedMediaType,
 	codeRateLimited:          http.StatusTooManyRequests,
+	codeTooManyConnections:   http.StatusTooManyRequests,
 	codeNotReady:             http.StatusServiceUnavailable,
+	codeServerBusy:           http.StatusServiceUnavailable,
 }
 
 // statusOf returns the HTTP status of a problem code; unknown codes are 500.
