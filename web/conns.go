@@ -286,6 +286,13 @@ func (t *conns) openFrom(ip netip.Addr) int {
 	return t.perIP[ip]
 }
 
+// addrs returns how many client addresses hold connections (for tests).
+func (t *conns) addrs() int {
+	t.mu.Lock()
+	defer t.mu.Unlock()
+	return len(t.perIP)
+}
+
 // remoteIP is the client address of nc without its port, IPv4 unmapped;
 // the zero Addr when nc is not TCP.
 func remoteIP(nc net.Conn) netip.Addr {

@@ -7,6 +7,8 @@ import (
 	"net/http"
 	"testing"
 	"time"
+
+	"github.com/fasthttp/websocket"
 )
 
 // rawGet sends GET path on c (keep-alive) and returns the status, or an
@@ -132,5 +134,37 @@ func waitOpen(t *testing.T, cs *conns, n int) {
 			t.Fatalf("open = %d, want %d", open, n)
 		}
 		time.Sleep(5 * time.Millisecond)
+	}
+}
+
+// Every kind of connection gives its slot back when it ends: REST
+// keep-alive, a WebSocket (hijacked from fasthttp) and a refused one.
+func TestConnectionSlotsReleased(t *testing.T) {
+	ts := startTestServer(t, Config{MaxConns: 50, MaxConnsPerIP: 3})
+	tok := ts.register(t, "slots", "correct horse battery")
+
+	h := http.Header{}
+	h.Set("Authorization", "Bearer "+tok)
+	ws, resp, err := websocket.DefaultDialer.Dial("ws://"+ts.Addr+"/api/v1/ws", h)
+	if err != nil {
+		t.Fatalf("websocket: %v (%v)", err, resp)
+	}
+	if _, _, err := ws.ReadMessage(); err != nil { // welcome
+		t.Fatal(err)
+	}
+	// With the REST keep-alive connection and the WebSocket open, two more
+	// from this address: the second is refused.
+	dialFrom(t, "127.0.0.1", ts.Addr)
+	refused := dialFrom(t, "127.0.0.1", ts.Addr)
+	if st, code := readRefusal(t, refused); st != http.StatusTooManyRequests {
+		t.Fatalf("fourth connection from one address: %d %q", st, code)
+	}
+
+	_ = ws.Close()
+	ts.Client.CloseIdleConnections()
+	_ = refused.Close()
+	waitOpen(t, ts.Server.conns, 1) // the silent one left
+	if n := ts.Server.conns.addrs(); n != 1 {
+		t.Fatalf("per-IP table has %d addresses, want 1", n)
 	}
 }

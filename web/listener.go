@@ -36,7 +36,8 @@ type listener struct {
 
 	done      chan struct{} // closed by Close: ends a backoff sleep
 	closeOnce sync.Once
-	lastWarn  atomic.Int64 // unix nanoseconds of the last refusal warning
+	// unix nanoseconds of the last warning of each kind
+	lastEMFILEWarn, lastRefusalWarn atomic.Int64
 }
 
 func newListener(ln net.Listener, c *conns, log *slog.Logger) *listener {
@@ -54,7 +55,7 @@ func (l *listener) Accept() (net.Conn, error) {
 			}
 			delay = nextAcceptBackoff(delay)
 			l.conns.acceptFailed(time.Now())
-			l.warn("accept: out of file descriptors; retrying", "retry_in", delay, "err", err)
+			l.warn(&l.lastEMFILEWarn, "accept: out of file descriptors; retrying", "retry_in", delay, "err", err)
 			t := time.NewTimer(delay)
 			select {
 			case <-t.C:
@@ -73,7 +74,7 @@ func (l *listener) Accept() (net.Conn, error) {
 		if reason == reasonClosing {
 			continue
 		}
-		l.warn("connection refused: limit reached", "reason", reason, "remote", nc.RemoteAddr().String())
+		l.warn(&l.lastRefusalWarn, "connection refused: limit reached", "reason", reason, "remote", nc.RemoteAddr().String())
 	}
 }
 
@@ -88,11 +89,11 @@ func (l *listener) Close() error {
 	return l.Listener.Close()
 }
 
-// warn logs at most once per refusalLogEvery: a flood must not flood the log.
-func (l *listener) warn(msg string, args ...any) {
-	now := time.Now().UnixNano()
-	last := l.lastWarn.Load()
-	if now-last < int64(refusalLogEvery) || !l.lastWarn.CompareAndSwap(last, now) {
+// warn logs at most once per refusalLogEvery for each last (the time of
+// the previous warning of its kind): a flood must not flood the log.
+func (l *listener) warn(last *atomic.Int64, msg string, args ...any) {
+	now, prev := time.Now().UnixNano(), last.Load()
+	if now-prev < int64(refusalLogEvery) || !last.CompareAndSwap(prev, now) {
 		return
 	}
 	l.log.Warn(msg, args...)

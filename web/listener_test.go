@@ -130,8 +130,8 @@ func TestListenerCaps(t *testing.T) {
 	dialFrom(t, "127.0.0.4", addr)
 	next()
 	_ = s2.Close()
-	if n := cs.openFrom(netip.MustParseAddr("127.0.0.2")); n != 0 || len(cs.perIP) != 2 {
-		t.Fatalf("per-IP table %v, want 127.0.0.2 gone", cs.perIP)
+	if n := cs.openFrom(netip.MustParseAddr("127.0.0.2")); n != 0 || cs.addrs() != 2 {
+		t.Fatalf("per-IP table holds %d addresses (%d open from 127.0.0.2), want 127.0.0.2 gone", cs.addrs(), n)
 	}
 }
 
