@@ -172,11 +172,7 @@ func (s *Server) handleLogin(c *fiber.Ctx) error {
 	if err := decodeJSON(c, &body); err != nil {
 		return err
 	}
-	now := time.Now()
-	wait := s.loginPerIP.allow("ip:"+c.IP(), now)
-	if w := s.loginPerUser.allow("user:"+strings.ToLower(body.Username), now); w > wait {
-		wait = w
-	}
+	wait := s.loginWait(c.IP(), body.Username, time.Now())
 	if wait > 0 {
 		s.metrics.countLoginFailure(loginRateLimited)
 		c.Set(fiber.HeaderRetryAfter, strconv.Itoa(int((wait+time.Second-1)/time.Second)))

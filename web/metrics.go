@@ -107,6 +107,7 @@ func newMetrics(s *Server) *metrics {
 		}, func() float64 { return float64(s.market.Ticks()) }),
 		s.streams.Collector(),
 	)
+	m.reg.MustRegister(connCollectors(s.conns)...)
 	m.handler = promhttp.HandlerFor(m.reg, promhttp.HandlerOpts{
 		Registry:            m.reg, // counts its own failures
 		ErrorHandling:       promhttp.ContinueOnError,

@@ -31,7 +31,8 @@ const (
 	codeNotReady             = "not_ready"              // 503
 	codeUpgradeRequired      = "upgrade_required"       // 426: GET /api/v1/ws without a WebSocket handshake
 	codeTooManySymbols       = stream.CodeTooManySymbols
-	codeTooManyConnections   = stream.CodeTooManyConnections
+	codeTooManyConnections   = stream.CodeTooManyConnections // 429: a per-IP or per-account connection cap
+	codeServerBusy           = "server_busy"                 // 503: the server holds Config.MaxConns connections
 )
 
 // codeStatus is the one table from problem codes to HTTP status.
@@ -65,6 +66,7 @@ var codeStatus = map[string]int{
 	codeUpgradeRequired:      http.StatusUpgradeRequired,
 	codeTooManySymbols:       http.StatusUnprocessableEntity,
 	codeTooManyConnections:   http.StatusTooManyRequests,
+	codeServerBusy:           http.StatusServiceUnavailable,
 }
 
 // statusOf returns the HTTP status of a problem code; unknown codes are 500.

@@ -28,6 +28,10 @@ type Config struct {
 	SecureCookies  bool          // set the Secure attribute on the session cookie (behind TLS)
 	MetricsOff     bool          // don't serve GET /metrics on this listener (Server.Metrics still works)
 
+	// Connection caps, enforced when a connection is accepted (listener.go).
+	MaxConns      int // open connections of every kind; 0 means DefaultMaxConns(), from the open-file limit
+	MaxConnsPerIP int // open connections from one client IP; 0 means DefaultMaxConnsPerIP
+
 	LoginPerIPPerMin   int // login attempts per client IP per minute
 	LoginPerUserPerMin int // login attempts per username per minute
 
@@ -51,6 +55,12 @@ func (c Config) withDefaults() Config {
 	}
 	if c.ShutdownGrace <= 0 {
 		c.ShutdownGrace = DefaultShutdownGrace
+	}
+	if c.MaxConns <= 0 {
+		c.MaxConns = DefaultMaxConns()
+	}
+	if c.MaxConnsPerIP <= 0 {
+		c.MaxConnsPerIP = DefaultMaxConnsPerIP
 	}
 	if c.LoginPerIPPerMin <= 0 {
 		c.LoginPerIPPerMin = DefaultLoginPerIPPerMin
@@ -81,6 +91,9 @@ type Server struct {
 
 	// metrics is the server's own Prometheus registry (metrics*.go).
 	metrics *metrics
+
+	// conns caps and counts the connections Serve accepts (conns.go).
+	conns *conns
 
 	// streams runs every open WebSocket and SSE connection after its
 	// handshake (streams.go): logout closes a session's streams with 4001,
@@ -123,6 +136,7 @@ func newServer(cfg Config, deps Deps, extra func(api fiber.Router)) *Server {
 		loginPerIP:   newLimiter(cfg.LoginPerIPPerMin, time.Minute),
 		loginPerUser: newLimiter(cfg.LoginPerUserPerMin, time.Minute),
 		extraRoutes:  extra,
+		conns:        newConns(cfg.MaxConns, cfg.MaxConnsPerIP),
 	}
 	_, _ = rand.Read(s.etagSalt[:])
 	s.app = fiber.New(fiber.Config{
@@ -137,6 +151,8 @@ func newServer(cfg Config, deps Deps, extra func(api fiber.Router)) *Server {
 	s.streams = stream.NewRegistry(cfg.Stream, stream.Deps{
 		Hub: deps.Hub, Market: deps.Market, Holdings: deps.Store, Sessions: deps.Store, Logger: logger,
 	})
+	s.app.Server().ConnState = s.conns.setState
+	logger.Info("connection limits", "max_conns", cfg.MaxConns, "max_conns_per_ip", cfg.MaxConnsPerIP)
 	s.metrics = newMetrics(s)
 	s.routes()
 	return s
@@ -179,8 +195,12 @@ func (s *Server) registerDashboard() {
 // Handler exposes the Fiber app for tests (app.Test) and embedding.
 func (s *Server) Handler() *fiber.App { return s.app }
 
-// Serve accepts connections on ln until Shutdown.
-func (s *Server) Serve(ln net.Listener) error { return s.app.Listener(ln) }
+// Serve accepts connections on ln until Shutdown, within the connection
+// caps of Config; running out of descriptors delays accepting but never
+// ends Serve.
+func (s *Server) Serve(ln net.Listener) error {
+	return s.app.Listener(newListener(ln, s.conns, s.log))
+}
 
 // Shutdown stops accepting connections, closes WebSockets with 1001 and
 // waits for in-flight requests until ctx is done.
@@ -194,6 +214,7 @@ func (s *Server) Shutdown(ctx context.Context) error {
 	if err := s.streams.Shutdown(ctx); err != nil {
 		errs = append(errs, fmt.Errorf("close streams: %w", err))
 	}
+	s.conns.shutdown()
 	if err := s.app.ShutdownWithContext(ctx); err != nil {
 		errs = append(errs, fmt.Errorf("shut down http: %w", err))
 	}

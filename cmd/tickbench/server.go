@@ -33,6 +33,7 @@ func baseServerArgs(tickRate float64) []string {
 		"-tick-rate", strconv.FormatFloat(tickRate, 'f', -1, 64),
 		"-log-level", "warn",
 		"-ws-max-conns-per-ip", "1000",
+		"-max-conns-per-ip", "2000",
 		"-ws-max-conns-per-user", "1000",
 		"-login-per-ip-per-min", "1000000",
 		"-login-per-user-per-min", "1000000",

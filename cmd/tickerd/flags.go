@@ -70,6 +70,8 @@ func newFlagSet(cfg *config, out io.Writer) *flag.FlagSet {
 	fs.IntVar(&w.BodyLimit, "body-limit", web.DefaultBodyLimit, "largest request body in bytes")
 	fs.DurationVar(&w.ShutdownGrace, "shutdown-grace", web.DefaultShutdownGrace, "how long in-flight requests may finish on shutdown")
 	fs.BoolVar(&w.SecureCookies, "secure-cookies", false, "mark the session cookie Secure (when served over TLS)")
+	fs.IntVar(&w.MaxConns, "max-conns", 0, "open connections at once (HTTP, WebSocket, SSE); more are refused with 503; 0 means nine tenths of the open-file limit (raised to the hard limit at start), keeping at least 64 descriptors back")
+	fs.IntVar(&w.MaxConnsPerIP, "max-conns-per-ip", web.DefaultMaxConnsPerIP, "open connections from one client IP; more are refused with 429")
 	fs.IntVar(&w.LoginPerIPPerMin, "login-per-ip-per-min", web.DefaultLoginPerIPPerMin, "login attempts per client IP per minute")
 	fs.IntVar(&w.LoginPerUserPerMin, "login-per-user-per-min", web.DefaultLoginPerUserPerMin, "login attempts per username per minute")
 	st := &w.Stream
@@ -130,6 +132,10 @@ func (c config) validate() error {
 		return errors.New("-starting-cash must not be negative")
 	case c.SessionTTL <= 0:
 		return errors.New("-session-ttl must be positive")
+	case c.Web.MaxConns < 0:
+		return errors.New("-max-conns must not be negative")
+	case c.Web.MaxConnsPerIP <= 0:
+		return errors.New("-max-conns-per-ip must be positive")
 	case c.Web.BodyLimit <= 0:
 		return errors.New("-body-limit must be positive")
 	case c.LogFormat != "text" && c.LogFormat != "json":

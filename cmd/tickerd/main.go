@@ -37,12 +37,9 @@ func main() {
 	case runErr = <-m.Done():
 	}
 	stop() // a second signal now kills the process at once
-	if err := m.Close(); err != nil {
+	// The error that stopped a part comes first: a failed Close must not hide it.
+	if err := errors.Join(runErr, m.Close()); err != nil {
 		fmt.Fprintln(os.Stderr, "tickerd:", err)
-		os.Exit(1)
-	}
-	if runErr != nil {
-		fmt.Fprintln(os.Stderr, "tickerd:", runErr)
 		os.Exit(1)
 	}
 }

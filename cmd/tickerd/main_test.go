@@ -34,7 +34,8 @@ func TestParseConfig(t *testing.T) {
 		{name: "defaults", check: func(t *testing.T, c config) {
 			if c.Addr != "127.0.0.1:8080" || c.DB != "data/tickerd.db" || c.TickRate != 2 || c.Speed != 1 ||
 				c.StartingCash != 10_000_000 || c.SessionTTL != 24*time.Hour || c.Demo || c.Seed != 0 ||
-				c.LogFormat != "text" || c.Web.BodyLimit != 64<<10 || c.Web.Stream.MaxSymbols != 200 {
+				c.LogFormat != "text" || c.Web.BodyLimit != 64<<10 || c.Web.Stream.MaxSymbols != 200 ||
+				c.Web.MaxConns != 0 || c.Web.MaxConnsPerIP != 256 {
 				t.Fatalf("defaults: %+v", c)
 			}
 		}},
@@ -59,6 +60,14 @@ func TestParseConfig(t *testing.T) {
 				t.Fatalf("starting cash = %d", c.StartingCash)
 			}
 		}},
+		{name: "connection caps", args: []string{"-max-conns", "5000"}, env: []string{"TICKERD_MAX_CONNS_PER_IP", "1000"},
+			check: func(t *testing.T, c config) {
+				if c.Web.MaxConns != 5000 || c.Web.MaxConnsPerIP != 1000 {
+					t.Fatalf("caps: %d, %d", c.Web.MaxConns, c.Web.MaxConnsPerIP)
+				}
+			}},
+		{name: "negative max conns", env: []string{"TICKERD_MAX_CONNS", "-1"}, wantErr: "max-conns"},
+		{name: "zero max conns per ip", args: []string{"-max-conns-per-ip", "0"}, wantErr: "max-conns-per-ip"},
 		{name: "bad env names the variable", env: []string{"TICKERD_SEED", "abc"}, wantErr: "TICKERD_SEED"},
 		{name: "bad env duration", env: []string{"TICKERD_SESSION_TTL", "forever"}, wantErr: "TICKERD_SESSION_TTL"},
 		{name: "bad env bool", env: []string{"TICKERD_DEMO", "maybe"}, wantErr: "TICKERD_DEMO"},

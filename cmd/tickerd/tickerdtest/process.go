@@ -23,6 +23,11 @@ type Process struct {
 	Addr string // loopback host:port
 	URL  string // "http://" + Addr
 
+	// Wrap, when set before Start, runs the binary under another command,
+	// e.g. {"prlimit", "--nofile=1024:1024"}; that command must exec the
+	// binary, so PID stays the server's.
+	Wrap []string
+
 	bin, db, logPath string
 	args             []string
 	cmd              *exec.Cmd
@@ -72,7 +77,8 @@ func (p *Process) Start(t testing.TB) {
 		t.Fatal(err)
 	}
 	defer logf.Close()
-	cmd := exec.Command(p.bin, p.args...)
+	argv := append(append(append([]string(nil), p.Wrap...), p.bin), p.args...)
+	cmd := exec.Command(argv[0], argv[1:]...)
 	cmd.Stdout, cmd.Stderr = logf, logf
 	if err := cmd.Start(); err != nil {
 		t.Fatalf("start tickerd: %v", err)
@@ -100,6 +106,22 @@ func (p *Process) Start(t testing.TB) {
 		}
 	}
 }
+
+// Running reports whether the process started by Start has not exited.
+func (p *Process) Running() bool {
+	if p.cmd == nil {
+		return false
+	}
+	select {
+	case <-p.done:
+		return false
+	default:
+		return true
+	}
+}
+
+// Log is everything the process has written to stdout and stderr so far.
+func (p *Process) Log() string { return p.log() }
 
 // PID is the running process's id, for sampling it from /proc.
 func (p *Process) PID() int { return p.cmd.Process.Pid }
