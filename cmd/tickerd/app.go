@@ -117,9 +117,9 @@ func (m *Main) Run(ctx context.Context) error {
 	}
 	m.log.Info("market", "symbols", len(syms), "seed", seed, "speed", cfg.Speed, "tick_rate", cfg.TickRate)
 
-	var demoPassword string
+	var dm demo
 	if cfg.Demo {
-		if demoPassword, err = setUpDemo(ctx, store, m.market, m.log); err != nil {
+		if dm, err = setUpDemo(ctx, store, m.market, cfg.DemoPassword, demoPasswordFile(cfg.DB), m.log); err != nil {
 			return fmt.Errorf("demo account: %w", err)
 		}
 	}
@@ -153,7 +153,7 @@ func (m *Main) Run(ctx context.Context) error {
 	m.log.Info("listening", "addr", m.ln.Addr().String(), "db", cfg.DB)
 	fmt.Fprintf(m.Stdout, "tickerd is running at %s\n", url)
 	if cfg.Demo {
-		fmt.Fprintf(m.Stdout, "demo account: username %s, password %s\n", demoUsername, demoPassword)
+		fmt.Fprintln(m.Stdout, dm.message())
 	}
 	return nil
 }

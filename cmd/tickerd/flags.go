@@ -31,6 +31,7 @@ type config struct {
 	LogLevel     string
 	LogFormat    string
 	Demo         bool
+	DemoPassword string
 	DebugAddr    string
 	Metrics      bool // serve /metrics on Addr (the debug listener always does)
 	Web          web.Config
@@ -60,7 +61,8 @@ func newFlagSet(cfg *config, out io.Writer) *flag.FlagSet {
 	fs.IntVar(&cfg.HashConc, "hash-concurrency", 0, "password hashes computed at once, each on a low-priority thread, with one more Go processor per hash while hashing runs (unless GOMAXPROCS is set); 0 means one per 2 CPUs")
 	fs.StringVar(&cfg.LogLevel, "log-level", "info", "log level: debug, info, warn or error")
 	fs.StringVar(&cfg.LogFormat, "log-format", "text", "log format: text or json")
-	fs.BoolVar(&cfg.Demo, "demo", false, "create (or reset) the account \"demo\" with a sample portfolio and print its password")
+	fs.BoolVar(&cfg.Demo, "demo", false, "create the account \"demo\" with a sample portfolio once, and print its password when it is new; later starts keep the password (and its sessions), which is kept in the file <db>.demo-password")
+	fs.StringVar(&cfg.DemoPassword, "demo-password", "", "with -demo, the demo account's password instead of a generated one (nothing is written to disk)")
 	fs.StringVar(&cfg.DebugAddr, "debug-addr", "", "loopback address for net/http/pprof and /metrics (e.g. 127.0.0.1:6060); empty means off")
 	fs.BoolVar(&cfg.Metrics, "metrics", true, "serve Prometheus metrics at /metrics on -addr too; false keeps them on -debug-addr only")
 

@@ -8,6 +8,7 @@ import (
 	"flag"
 	"io"
 	"net/http"
+	"os"
 	"path/filepath"
 	"regexp"
 	"strings"
@@ -121,30 +122,40 @@ func TestHelp(t *testing.T) {
 }
 
 // Run serves, -demo prints working credentials, Close shuts down cleanly,
-// and a second run on the same file resets the demo password.
+// and a second run on the same file keeps the demo password and its
+// sessions, saying where the password is kept.
 func TestRunDemoAndClose(t *testing.T) {
 	db := filepath.Join(t.TempDir(), "sub", "tickerd.db")
-	run := func() (addr, password string, m *Main) {
-		var stdout, stderr bytes.Buffer
+	run := func(args ...string) (addr, stdout string, m *Main) {
+		var out, stderr bytes.Buffer
 		m = NewMain()
-		m.Stdout, m.Stderr, m.Getenv = &stdout, &stderr, env("TICKERD_DB", db, "TICKERD_ADDR", "127.0.0.1:0")
-		if err := m.ParseFlags(context.Background(), []string{"-demo", "-tick-rate", "20", "-log-format", "json"}); err != nil {
+		m.Stdout, m.Stderr, m.Getenv = &out, &stderr, env("TICKERD_DB", db, "TICKERD_ADDR", "127.0.0.1:0")
+		if err := m.ParseFlags(context.Background(), append([]string{"-demo", "-tick-rate", "20", "-log-format", "json"}, args...)); err != nil {
 			t.Fatal(err)
 		}
 		if err := m.Run(context.Background()); err != nil {
 			t.Fatal(err)
 		}
-		match := regexp.MustCompile(`username demo, password (\S+)`).FindStringSubmatch(stdout.String())
-		if match == nil || !strings.Contains(stdout.String(), "http://"+m.Addr()+"/") {
-			t.Fatalf("stdout lacks the demo credentials or URL:\n%s", stdout.String())
+		if !strings.Contains(out.String(), "http://"+m.Addr()+"/") {
+			t.Fatalf("stdout lacks the URL:\n%s", out.String())
 		}
-		if strings.Contains(stderr.String(), match[1]) {
-			t.Fatal("the demo password was logged")
+		for _, secret := range regexp.MustCompile(`password ([A-Z2-7]{26})`).FindAllStringSubmatch(out.String(), -1) {
+			if strings.Contains(stderr.String(), secret[1]) {
+				t.Fatal("the demo password was logged")
+			}
 		}
-		return m.Addr(), match[1], m
+		return m.Addr(), out.String(), m
 	}
 
-	addr, pw1, m := run()
+	addr, out, m := run()
+	match := regexp.MustCompile(`username demo, password (\S+)`).FindStringSubmatch(out)
+	if match == nil {
+		t.Fatalf("stdout lacks the new demo password:\n%s", out)
+	}
+	pw1 := match[1]
+	if fi, err := os.Stat(db + ".demo-password"); err != nil || fi.Mode().Perm() != 0o600 {
+		t.Fatalf("demo password file: %v %v, want mode 0600", fi, err)
+	}
 	base := "http://" + addr
 	resp, err := http.Get(base + "/readyz")
 	if err != nil || resp.StatusCode != 200 {
@@ -173,13 +184,30 @@ func TestRunDemoAndClose(t *testing.T) {
 		t.Fatal("server still answers after Close")
 	}
 
-	addr, pw2, m2 := run()
-	defer m2.Close()
-	if pw1 == pw2 {
-		t.Fatal("demo password not renewed")
+	// A restart keeps the password and the session of the first run.
+	addr, out, m2 := run()
+	if !strings.Contains(out, "password unchanged (kept in "+db+".demo-password)") || strings.Contains(out, pw1) {
+		t.Fatalf("second start printed:\n%s\nwant the file named, not the password", out)
+	}
+	base = "http://" + addr
+	req, _ = http.NewRequest("GET", base+"/api/v1/me", nil)
+	req.Header.Set("Authorization", "Bearer "+tok)
+	if resp, err := http.DefaultClient.Do(req); err != nil || resp.StatusCode != 200 {
+		t.Fatalf("the first run's session after a restart: %v %v, want 200", resp, err)
+	}
+	login(t, base, pw1, 200)
+	if err := m2.Close(); err != nil {
+		t.Fatal(err)
+	}
+
+	// -demo-password sets the password; it is kept while it is given.
+	addr, out, m3 := run("-demo-password", "correct horse battery staple")
+	defer m3.Close()
+	if strings.Contains(out, "correct horse") {
+		t.Fatalf("the given password was printed:\n%s", out)
 	}
 	login(t, "http://"+addr, pw1, 401)
-	login(t, "http://"+addr, pw2, 200)
+	login(t, "http://"+addr, "correct horse battery staple", 200)
 }
 
 func login(t *testing.T, base, password string, want int) string {
