@@ -11,6 +11,7 @@ import (
 	"text/tabwriter"
 	"time"
 
+	"github.com/tickerd/tickerd/feed"
 	"github.com/tickerd/tickerd/portfolio"
 	"github.com/tickerd/tickerd/web"
 	"github.com/tickerd/tickerd/web/stream"
@@ -53,7 +54,7 @@ func newFlagSet(cfg *config, out io.Writer) *flag.FlagSet {
 	fs.StringVar(&cfg.DB, "db", "data/tickerd.db", "SQLite database file, created on first start")
 	fs.Int64Var(&cfg.Seed, "seed", 0, "random seed of the simulated market; 0 picks one at random and logs it")
 	fs.Float64Var(&cfg.Speed, "speed", 1, "simulated seconds per real second")
-	fs.Float64Var(&cfg.TickRate, "tick-rate", 2, "mean ticks per symbol per simulated second")
+	fs.Float64Var(&cfg.TickRate, "tick-rate", feed.DefaultTicksPerSecond, "mean ticks per symbol per simulated second")
 	fs.StringVar(&cfg.SymbolsFile, "symbols-file", "", "CSV file of the symbol universe (ticker,name,sector,price,volatility,drift); empty means the built-in one")
 	fs.IntVar(&cfg.UniverseSize, "universe-size", 0, "serve only the first N symbols of the universe file; 0 means all")
 	fs.Var(&cfg.StartingCash, "starting-cash", "cash of a new account in dollars, e.g. 100000.00")
