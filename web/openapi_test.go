@@ -155,6 +155,7 @@ func TestOpenAPIResponses(t *testing.T) {
 	check("candles bad from", "GET", "/api/v1/quotes/AAPL/candles?from=soon", "", nil, nil, http.StatusBadRequest, "invalid_parameter")
 	check("candles unknown", "GET", "/api/v1/quotes/ZZZZ/candles", "", nil, nil, http.StatusUnprocessableEntity, "unknown_symbol")
 	check("openapi", "GET", "/api/v1/openapi.yaml", "", nil, nil, http.StatusOK, "")
+	check("asyncapi", "GET", "/api/v1/asyncapi.yaml", "", nil, nil, http.StatusOK, "")
 	check("healthz", "GET", "/healthz", "", nil, nil, http.StatusOK, "")
 	check("readyz", "GET", "/readyz", "", nil, nil, http.StatusOK, "")
 	check("metrics", "GET", "/metrics", "", nil, nil, http.StatusOK, "")

@@ -45,6 +45,7 @@ func openSSE(t *testing.T, ts *testServer, token, path string) <-chan sseEvent {
 			switch {
 			case line == "":
 				if ev.event != "" || ev.data != "" {
+					checkServerMessage([]byte(ev.data))
 					ch <- ev
 				}
 				ev = sseEvent{}

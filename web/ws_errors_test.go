@@ -35,7 +35,7 @@ func TestWSBadInputKeepsConnection(t *testing.T) {
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
-			send(t, conn, tt.msg)
+			sendRaw(t, conn, tt.msg)
 			f := readUntil(t, conn, "error")
 			if f.Code != tt.code || string(f.ID) != tt.id || f.Message == "" {
 				t.Fatalf("error frame %s, want code %s id %q", f.Raw, tt.code, tt.id)
@@ -142,7 +142,7 @@ func TestWSAuthMessage(t *testing.T) {
 				t.Fatal(err)
 			}
 			if tt.first != "" {
-				send(t, conn, tt.first)
+				sendRaw(t, conn, tt.first)
 			}
 			expectClose(t, conn, stream.CloseUnauthorized, tt.reason)
 		})
@@ -153,7 +153,7 @@ func TestWSOversizeMessageCloses1009(t *testing.T) {
 	ts := startTestServer(t, Config{})
 	conn := mustDialWS(t, ts, ts.register(t, "erin", "correct horse battery"))
 	big := `{"type":"subscribe","symbols":["` + strings.Repeat("A", 5000) + `"]}`
-	send(t, conn, big)
+	sendRaw(t, conn, big)
 	expectClose(t, conn, websocket.CloseMessageTooBig, "max_message_bytes")
 }
 

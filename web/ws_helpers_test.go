@@ -117,6 +117,7 @@ func tryReadFrame(conn *websocket.Conn, timeout time.Duration) (wsFrame, error) 
 	if mt != websocket.TextMessage {
 		return f, errors.New("binary frame")
 	}
+	checkServerMessage(b)
 	if err := json.Unmarshal(b, &f); err != nil {
 		return f, err
 	}
@@ -163,8 +164,16 @@ func expectClose(tb testing.TB, conn *websocket.Conn, code int, reasonPart strin
 	}
 }
 
-// send writes a client message.
+// send writes a well-formed client message: it must match the stream
+// contract (asyncapi.yaml).
 func send(tb testing.TB, conn *websocket.Conn, msg string) {
+	tb.Helper()
+	checkClientMessage([]byte(msg))
+	sendRaw(tb, conn, msg)
+}
+
+// sendRaw writes a message as is, malformed or not.
+func sendRaw(tb testing.TB, conn *websocket.Conn, msg string) {
 	tb.Helper()
 	_ = conn.SetWriteDeadline(time.Now().Add(5 * time.Second))
 	if err := conn.WriteMessage(websocket.TextMessage, []byte(msg)); err != nil {
