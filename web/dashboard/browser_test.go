@@ -110,6 +110,17 @@ func TestDashboardEndToEnd(t *testing.T) {
 		chromedp.WaitNotPresent(chromedp.CSS(`#wl-body tr[data-symbol="MSFT"]`)))
 	b.promise("the server saved the removal", `fetch('/api/v1/watchlist').then((r) => r.json()).then((w) => w.symbols.join() === 'AAPL')`)
 
+	// Trade: a refusal marks its field; changing the order clears it.
+	b.do("order an unknown symbol",
+		clearInput("trade-symbol"),
+		chromedp.SendKeys(chromedp.ID("trade-symbol"), "ZZZZ"),
+		clearInput("trade-qty"),
+		chromedp.SendKeys(chromedp.ID("trade-qty"), "10"),
+		chromedp.Click(chromedp.ID("trade-submit")))
+	b.waitFor("the refusal marks the symbol", refusedSymbol, 10*time.Second)
+	b.do("change the symbol", chromedp.SendKeys(chromedp.ID("trade-symbol"), kb.Backspace))
+	b.waitFor("the refusal and the mark are gone", tradeFormClean, 2*time.Second)
+
 	// Trade: a refusal is shown with its code, a fill with its price.
 	b.do("fill the trade form",
 		clearInput("trade-symbol"),
@@ -118,6 +129,8 @@ func TestDashboardEndToEnd(t *testing.T) {
 		chromedp.SendKeys(chromedp.ID("trade-qty"), "900000"),
 		chromedp.Click(chromedp.ID("trade-submit")))
 	b.waitFor("the refusal and its code", `(() => { const r = document.getElementById('trade-result'); return r.classList.contains('err') && r.querySelector('code') && r.querySelector('code').textContent === 'insufficient_cash'; })()`, 10*time.Second)
+	b.do("change the quantity", chromedp.SendKeys(chromedp.ID("trade-qty"), "0"))
+	b.waitFor("the refusal is gone", tradeFormClean, 2*time.Second)
 	cashBefore := b.text("#sum-cash")
 	b.do("buy 10 shares",
 		clearInput("trade-qty"),
@@ -186,8 +199,14 @@ func TestDashboardEndToEnd(t *testing.T) {
 
 	// The session revoked behind the page's back: the server closes the
 	// socket with 4001 and the page asks to log in again.
+	b.do("order an unknown symbol again",
+		clearInput("trade-symbol"),
+		chromedp.SendKeys(chromedp.ID("trade-symbol"), "ZZZZ"),
+		chromedp.Click(chromedp.ID("trade-submit")))
+	b.waitFor("the refusal marks the symbol again", refusedSymbol, 10*time.Second)
 	b.promise("revoke the session", `fetch('/api/v1/auth/logout', {method: 'POST'}).then((r) => r.ok)`)
 	b.waitFor("the page returns to the login form", `!document.getElementById('auth').hidden && document.getElementById('auth-error').textContent.includes('session ended')`, 10*time.Second)
+	b.waitFor("logging out cleared the trade form's refusal", tradeFormClean, 2*time.Second)
 	b.do("log in again",
 		chromedp.SendKeys(chromedp.ID("auth-password"), password+kb.Enter),
 		chromedp.WaitVisible(chromedp.ID("search-input")))
