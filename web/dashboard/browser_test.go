@@ -61,7 +61,7 @@ func TestDashboardEndToEnd(t *testing.T) {
 	srv.Start(t)
 	base := srv.URL
 
-	ctx, cancel := context.WithTimeout(context.Background(), 100*time.Second)
+	ctx, cancel := context.WithTimeout(context.Background(), 180*time.Second)
 	defer cancel()
 	ctx = newBrowser(t, ctx, browser)
 	console := &pageLog{}
@@ -70,6 +70,8 @@ func TestDashboardEndToEnd(t *testing.T) {
 
 	user := fmt.Sprintf("e2e%d", time.Now().UnixNano()%1e9)
 	const password = "correct horse battery"
+
+	b.do("install the page probes", installPageProbes())
 
 	// Sign up: first a password the server refuses, shown next to its field.
 	b.do("open the page", installWebSocketSwitch(), chromedp.EmulateViewport(1280, 800), chromedp.Navigate(base+"/"), chromedp.WaitVisible(chromedp.ID("auth-form")))
@@ -175,11 +177,15 @@ func TestDashboardEndToEnd(t *testing.T) {
 
 	// Crash the server: the page notices, then reconnects by itself.
 	console.allowNetworkErrors(true)
+	b.startRetrySampler()
 	srv.Kill(t)
 	b.waitFor("the page shows reconnecting", connIs("reconnecting…")+` || `+connIs("offline"), 10*time.Second)
 	b.screenshot(filepath.Join(shots, "desktop-reconnecting.png"))
+	b.checkPaused(shots)
 	srv.Start(t)
+	restarted := time.Now()
 	b.waitFor("the page is live again", connIs("live"), 45*time.Second)
+	b.checkLiveAgain(restarted)
 	resumed := b.eval(fmt.Sprintf(`document.querySelector(%q).dataset.seq`, aaplPrice))
 	b.waitFor("prices resume", fmt.Sprintf(`document.querySelector(%q).dataset.seq !== %q`, aaplPrice, resumed), 10*time.Second)
 	b.waitFor("the position survives the restart", `!!document.querySelector('#pos-body tr[data-symbol="AAPL"]')`, 5*time.Second)

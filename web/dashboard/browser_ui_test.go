@@ -1,6 +1,58 @@
 package dashboard_test
 
-// Steps of TestDashboardEndToEnd for the trade form's error state.
+// Steps of TestDashboardEndToEnd for the trade form's error state and the
+// stale-prices bar.
+
+import (
+	"context"
+	"fmt"
+	"os"
+	"path/filepath"
+	"strconv"
+	"time"
+
+	"github.com/chromedp/cdproto/cdp"
+	"github.com/chromedp/cdproto/page"
+	"github.com/chromedp/chromedp"
+)
+
+// pageProbes runs before the page's scripts: it counts the WebSockets the
+// page opens (window.__wsAttempts) and keeps the charts the page creates
+// with their series (window.__charts), so the test can read their options.
+const pageProbes = `(() => {
+	const Inner = window.WebSocket;
+	window.__wsAttempts = 0;
+	function Counting(url, protocols) { window.__wsAttempts++; return new Inner(url, protocols); }
+	Counting.prototype = Inner.prototype;
+	Object.assign(Counting, {CONNECTING: 0, OPEN: 1, CLOSING: 2, CLOSED: 3});
+	window.WebSocket = Counting;
+
+	window.__charts = [];
+	let lib;
+	Object.defineProperty(window, 'LightweightCharts', {
+		configurable: true,
+		get() { return lib; },
+		set(v) {
+			lib = Object.assign({}, v, {
+				createChart(...args) {
+					const chart = v.createChart(...args);
+					const entry = {chart, series: []};
+					window.__charts.push(entry);
+					const add = chart.addSeries.bind(chart);
+					chart.addSeries = (...a) => { const s = add(...a); entry.series.push(s); return s; };
+					return chart;
+				},
+			});
+		},
+	});
+})();`
+
+func installPageProbes() chromedp.Action[chromedp.Void] {
+	return chromedp.Func(func(ctx context.Context, t *chromedp.Target) error {
+		_, err := cdp.Call(ctx, t, page.AddScriptToEvaluateOnNewDocument, page.AddScriptToEvaluateOnNewDocumentParams{Source: pageProbes})
+		return err
+	})
+}
 
 // tradeFormClean: no refusal shown and no field marked invalid.
 const tradeFormClean = `(() => {
@@ -17,3 +69,115 @@ const refusedSymbol = `(() => {
 	return r.classList.contains('err') && code && code.textContent === 'unknown_symbol' &&
 		document.getElementById('trade-symbol').getAttribute('aria-invalid') === 'true';
 })()`
+
+// shotPanels saves element screenshots of the given panels (CSS selector →
+// file name stem) at desktop and phone width, light and dark, and leaves the
+// page at desktop width in the light scheme.
+func (b *browserSteps) shotPanels(dir string, panels map[string]string) {
+	b.t.Helper()
+	for _, v := range []struct {
+		name   string
+		width  int64
+		height int64
+		phone  bool
+		scheme string
+	}{
+		{"desktop", 1280, 800, false, "light"},
+		{"desktop-dark", 1280, 800, false, "dark"},
+		{"phone", 390, 844, true, "light"},
+		{"phone-dark", 390, 844, true, "dark"},
+	} {
+		opts := []chromedp.EmulateViewportOption{}
+		if v.phone {
+			opts = append(opts, chromedp.EmulateScale(2), chromedp.EmulateMobile)
+		}
+		b.do(v.name+" for the panel screenshots", chromedp.EmulateViewport(v.width, v.height, opts...), colorScheme(v.scheme))
+		b.waitFor("layout settles", fmt.Sprintf(`window.innerWidth === %d && document.documentElement.scrollWidth <= %d`, v.width, v.width), 5*time.Second)
+		for sel, stem := range panels {
+			png, err := chromedp.Run(b.ctx, chromedp.Screenshot(chromedp.CSS(sel)))
+			if err != nil {
+				b.fail("screenshot "+sel, err)
+			}
+			b.save(filepath.Join(dir, stem+"-"+v.name+".png"), png)
+		}
+	}
+	b.do("back to desktop, light, at the top", chromedp.EmulateViewport(1280, 800), colorScheme("light"),
+		chromedp.Evaluate[chromedp.Void](`window.scrollTo(0, 0)`))
+}
+
+// startRetrySampler records, every 100 ms, the largest "retry in N s" the
+// connection indicator shows (window.__maxRetry).
+func (b *browserSteps) startRetrySampler() {
+	b.t.Helper()
+	b.do("sample the retry countdown", chromedp.Evaluate[chromedp.Void](`(() => {
+		window.__maxRetry = 0;
+		clearInterval(window.__retrySampler);
+		window.__retrySampler = setInterval(() => {
+			const m = /retry in (\d+) s/.exec(document.getElementById('conn-reason').textContent);
+			if (m) window.__maxRetry = Math.max(window.__maxRetry, Number(m[1]));
+		}, 100);
+	})()`))
+}
+
+// maxBackoff is the longest wait between reconnect attempts the page may
+// show, in seconds.
+const maxBackoff = 5
+
+// checkPaused runs while the server is down: the prices are marked stale,
+// and "Reconnect now", the window regaining focus, the tab becoming visible
+// and the browser going online each start an attempt at once, without
+// waiting out the backoff.
+func (b *browserSteps) checkPaused(shots string) {
+	b.t.Helper()
+	b.waitFor("the prices are marked paused", `!document.getElementById('paused').hidden && document.body.dataset.prices === 'stale' &&
+		/^\d\d:\d\d:\d\d$/.test(document.getElementById('paused-since').textContent)`, 10*time.Second)
+	b.waitFor("the watchlist price is dimmed", `getComputedStyle(document.querySelector('#wl-body td.price')).opacity < 0.6`, 2*time.Second)
+	b.do("scroll to the top", chromedp.Evaluate[chromedp.Void](`window.scrollTo(0, 0)`))
+	b.screenshot(filepath.Join(shots, "desktop-paused.png"))
+	b.shotPanels(shots, map[string]string{"#paused": "paused-bar", ".watchlist": "paused-watchlist"})
+	triggers := []struct {
+		name   string
+		action chromedp.Action[chromedp.Void]
+	}{
+		{"Reconnect now", chromedp.Click(chromedp.ID("paused-retry"))},
+		{"the window regains focus", chromedp.Evaluate[chromedp.Void](`window.dispatchEvent(new Event('focus'))`)},
+		{"the tab becomes visible", chromedp.Evaluate[chromedp.Void](`document.dispatchEvent(new Event('visibilitychange'))`)},
+		{"the browser goes online", chromedp.Evaluate[chromedp.Void](`window.dispatchEvent(new Event('online'))`)},
+	}
+	for _, tr := range triggers {
+		// Wait until the next scheduled attempt is over two seconds away, so
+		// that an attempt within 800 ms can only be the trigger's.
+		b.waitFor("a retry scheduled well ahead, before "+tr.name,
+			`(() => { const m = /retry in (\d+) s/.exec(document.getElementById('conn-reason').textContent); return m && Number(m[1]) >= 3 && !document.getElementById('paused-retry').disabled; })()`,
+			40*time.Second)
+		before := b.eval(`String(window.__wsAttempts)`)
+		b.do(tr.name, tr.action)
+		b.waitFor(tr.name+" starts an attempt at once", fmt.Sprintf(`window.__wsAttempts > %s`, before), 800*time.Millisecond)
+	}
+}
+
+// checkLiveAgain runs once the restarted server is up (since restarted):
+// the page is live within the capped backoff, the stale marks are gone, and
+// the countdown never promised a longer wait than the cap.
+func (b *browserSteps) checkLiveAgain(restarted time.Time) {
+	b.t.Helper()
+	if took := time.Since(restarted); took > (maxBackoff+3)*time.Second {
+		b.t.Fatalf("the page took %v to go live after the server was back, want at most the %d s backoff cap and a connect", took.Round(time.Millisecond), maxBackoff)
+	}
+	b.waitFor("the paused marks are gone", `document.getElementById('paused').hidden && !document.body.dataset.prices`, 5*time.Second)
+	if longest := b.eval(`String(window.__maxRetry)`); longest == "0" {
+		b.t.Fatal("the retry countdown was never shown while the server was down")
+	} else if n, _ := strconv.Atoi(longest); n > maxBackoff {
+		b.t.Fatalf("the page waited up to %d s between reconnect attempts, want at most %d s", n, maxBackoff)
+	}
+	b.do("stop sampling", chromedp.Evaluate[chromedp.Void](`clearInterval(window.__retrySampler)`))
+}
+
+// save writes a screenshot.
+func (b *browserSteps) save(path string, png []byte) {
+	b.t.Helper()
+	if err := os.WriteFile(path, png, 0o644); err != nil {
+		b.t.Fatal(err)
+	}
+	b.t.Logf("screenshot %s", path)
+}

@@ -3,6 +3,7 @@
 import { api } from './api.js';
 import { AuthView } from './auth.js';
 import { ChartView } from './chart.js';
+import { PausedBar } from './paused.js';
 import { PortfolioView } from './portfolio.js';
 import { ProtocolView } from './protocol.js';
 import { Stream } from './stream.js';
@@ -27,6 +28,7 @@ class App {
     this.portfolio = new PortfolioView((s) => this.select(s));
     this.watch = new WatchlistView(() => this.subscribe(), (s) => this.select(s));
     this.chart = new ChartView();
+    this.paused = new PausedBar(() => this.stream.retryNow());
     this.trade = new TradeForm(() => this.refreshPortfolio());
     this.protocol = new ProtocolView(document.getElementById('protocol'));
     this.stream = new Stream({
@@ -85,6 +87,7 @@ class App {
     this.portfolio.clear();
     this.chart.clear();
     this.trade.clear();
+    this.paused.clear();
     this.protocol.clear();
     this.setState('offline', { via: '', reason: '', retryAt: 0 });
     this.auth.show(message);
@@ -144,6 +147,7 @@ class App {
     let text = STATE_TEXT[state] || state;
     if (state === 'live' && info.via === 'sse') text = 'live (SSE fallback)';
     if (this.connState.textContent !== text) this.connState.textContent = text;
+    this.paused.update(state);
     this.renderConn();
   }
 
