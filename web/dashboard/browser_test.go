@@ -160,6 +160,7 @@ func TestDashboardEndToEnd(t *testing.T) {
 	// Chart and protocol panel.
 	b.do("open the chart", chromedp.Click(chromedp.CSS(`#wl-body tr[data-symbol="AAPL"] .sym-btn`)))
 	b.waitFor("the chart draws AAPL", `document.getElementById('chart-title').textContent.startsWith('AAPL') && document.querySelectorAll('#chart canvas').length > 0 && document.getElementById('chart-msg').hidden`, 10*time.Second)
+	b.checkChart("the chart")
 	b.do("open the protocol panel", chromedp.Click(chromedp.CSS(`#protocol summary`)))
 	b.waitFor("the protocol panel lists frames and rates", `document.getElementById('protocol').open && document.querySelectorAll('#proto-frames tr').length > 5 && /quotes\/s/.test(document.getElementById('proto-rates').textContent)`, 5*time.Second)
 	b.waitFor("the latency is measured", `/^\d+ ms$/.test(document.getElementById('conn-latency').textContent)`, 5*time.Second)
@@ -186,6 +187,8 @@ func TestDashboardEndToEnd(t *testing.T) {
 	restarted := time.Now()
 	b.waitFor("the page is live again", connIs("live"), 45*time.Second)
 	b.checkLiveAgain(restarted)
+	b.checkChart("the chart after the restart")
+	b.shotPanels(shots, map[string]string{".chart-card": "chart-restarted"})
 	resumed := b.eval(fmt.Sprintf(`document.querySelector(%q).dataset.seq`, aaplPrice))
 	b.waitFor("prices resume", fmt.Sprintf(`document.querySelector(%q).dataset.seq !== %q`, aaplPrice, resumed), 10*time.Second)
 	b.waitFor("the position survives the restart", `!!document.querySelector('#pos-body tr[data-symbol="AAPL"]')`, 5*time.Second)

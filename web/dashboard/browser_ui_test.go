@@ -1,10 +1,11 @@
 package dashboard_test
 
-// Steps of TestDashboardEndToEnd for the trade form's error state and the
-// stale-prices bar.
+// Steps of TestDashboardEndToEnd for the trade form's error state, the
+// stale-prices bar and the chart's scales.
 
 import (
 	"context"
+	"encoding/json"
 	"fmt"
 	"os"
 	"path/filepath"
@@ -171,6 +172,47 @@ func (b *browserSteps) checkLiveAgain(restarted time.Time) {
 		b.t.Fatalf("the page waited up to %d s between reconnect attempts, want at most %d s", n, maxBackoff)
 	}
 	b.do("stop sampling", chromedp.Evaluate[chromedp.Void](`clearInterval(window.__retrySampler)`))
+}
+
+// checkChart reads the candle chart's options and visible range through the
+// chart object: the newest price has no label on the scale (it would cover
+// a price label; the card's header shows it), edge labels are drawn only
+// whole, the time scale cannot scroll left of the first candle and keeps
+// room right of the newest, and the view starts at the first candle drawn:
+// only there does the library keep the first time label inside the pane.
+// The labels themselves are drawn on a canvas, so their geometry is not
+// checked.
+func (b *browserSteps) checkChart(what string) {
+	b.t.Helper()
+	b.waitFor(what+": candles drawn", `window.__charts.length > 0 && window.__charts.at(-1).series.length > 0 && window.__charts.at(-1).series[0].data().length > 0`, 10*time.Second)
+	raw := b.eval(`(() => {
+		const e = window.__charts.at(-1), c = e.chart, s = e.series[0];
+		const ts = c.timeScale().options(), ps = c.priceScale('right').options(), so = s.options();
+		const r = c.timeScale().getVisibleLogicalRange();
+		return JSON.stringify({fixLeftEdge: ts.fixLeftEdge, rightOffset: ts.rightOffset, entireTextOnly: ps.entireTextOnly,
+			top: ps.scaleMargins.top, bottom: ps.scaleMargins.bottom, lastValueVisible: so.lastValueVisible,
+			priceLineVisible: so.priceLineVisible, from: r ? r.from : null, bars: s.data().length});
+	})()`)
+	var got struct {
+		FixLeftEdge, EntireTextOnly, LastValueVisible, PriceLineVisible bool
+		RightOffset, Top, Bottom                                        float64
+		From                                                            *float64
+		Bars                                                            int
+	}
+	if err := json.Unmarshal([]byte(raw), &got); err != nil {
+		b.t.Fatalf("%s: %v: %s", what, err, raw)
+	}
+	switch {
+	case got.LastValueVisible || !got.PriceLineVisible:
+		b.t.Fatalf("%s: %s: want the last value's line without its scale label", what, raw)
+	case !got.EntireTextOnly || got.Top < 0.05 || got.Bottom < 0.05:
+		b.t.Fatalf("%s: %s: want whole edge labels and margins of at least 5%%", what, raw)
+	case !got.FixLeftEdge || got.RightOffset < 1:
+		b.t.Fatalf("%s: %s: want the left edge fixed and a right offset", what, raw)
+	case got.From == nil || *got.From < -1 || *got.From > 0.5:
+		b.t.Fatalf("%s: %s: want the view to start at the first candle drawn", what, raw)
+	}
+	b.t.Logf("%s: %s", what, raw)
 }
 
 // save writes a screenshot.
