@@ -157,6 +157,17 @@ func TestDashboardEndToEnd(t *testing.T) {
 	b.waitFor("the header's total follows the portfolio push", fmt.Sprintf(`document.getElementById('sum-total').textContent !== %q`, usd(total)), 15*time.Second)
 	b.checkTotals("the header after a push", cash, 10)
 
+	// Trade history: the fill, then fills placed elsewhere arrive with the
+	// portfolio push; a page of 10, the rest by "Load more".
+	b.checkHistory("the history after the buy", 1)
+	b.tradeElsewhere(9, 4)
+	b.waitFor("the history follows fills made elsewhere", historyRows+` === 10 && !document.getElementById('hist-more').hidden`, 10*time.Second)
+	b.checkHistory("the history's first page", 10)
+	b.do("load more", chromedp.Click(chromedp.ID("hist-more")))
+	b.waitFor("the last trade is listed", historyRows+` === 11 && document.getElementById('hist-more').hidden`, 10*time.Second)
+	b.checkHistory("the whole history", 11)
+	b.shotPanels(shots, map[string]string{".history": "history", ".trade": "trade"})
+
 	// Chart and protocol panel.
 	b.do("open the chart", chromedp.Click(chromedp.CSS(`#wl-body tr[data-symbol="AAPL"] .sym-btn`)))
 	b.waitFor("the chart draws AAPL", `document.getElementById('chart-title').textContent.startsWith('AAPL') && document.querySelectorAll('#chart canvas').length > 0 && document.getElementById('chart-msg').hidden`, 10*time.Second)
@@ -216,6 +227,7 @@ func TestDashboardEndToEnd(t *testing.T) {
 	b.promise("revoke the session", `fetch('/api/v1/auth/logout', {method: 'POST'}).then((r) => r.ok)`)
 	b.waitFor("the page returns to the login form", `!document.getElementById('auth').hidden && document.getElementById('auth-error').textContent.includes('session ended')`, 10*time.Second)
 	b.waitFor("logging out cleared the trade form's refusal", tradeFormClean, 2*time.Second)
+	b.waitFor("logging out emptied the trade history", historyRows+` === 0 && document.getElementById('hist-more').hidden`, 2*time.Second)
 	b.do("log in again",
 		chromedp.SendKeys(chromedp.ID("auth-password"), password+kb.Enter),
 		chromedp.WaitVisible(chromedp.ID("search-input")))

@@ -1,7 +1,7 @@
 package dashboard_test
 
-// Steps of TestDashboardEndToEnd for the trade form's error state, the
-// stale-prices bar and the chart's scales.
+// Steps of TestDashboardEndToEnd for the trade history panel, the trade
+// form's error state, the stale-prices bar and the chart's scales.
 
 import (
 	"context"
@@ -10,6 +10,7 @@ import (
 	"os"
 	"path/filepath"
 	"strconv"
+	"strings"
 	"time"
 
 	"github.com/chromedp/cdproto/cdp"
@@ -70,6 +71,65 @@ const refusedSymbol = `(() => {
 	return r.classList.contains('err') && code && code.textContent === 'unknown_symbol' &&
 		document.getElementById('trade-symbol').getAttribute('aria-invalid') === 'true';
 })()`
+
+// historyRows is the number of rows in the trade history panel.
+const historyRows = `document.querySelectorAll('#hist-body tr').length`
+
+// checkHistory compares the trade history panel with GET
+// /api/v1/portfolio/trades: the same trades in the same order (newest
+// first), the money exactly as the API gives it with two decimals.
+func (b *browserSteps) checkHistory(what string, rows int) {
+	b.t.Helper()
+	b.waitFor(what+": the panel lists "+strconv.Itoa(rows)+" trades", fmt.Sprintf(`%s === %d`, historyRows, rows), 10*time.Second)
+	raw := b.await(what+": read GET /api/v1/portfolio/trades", `fetch('/api/v1/portfolio/trades?limit=100').then((r) => r.text())`)
+	var api struct {
+		Trades []struct {
+			ID        int64       `json:"id"`
+			Symbol    string      `json:"symbol"`
+			Side      string      `json:"side"`
+			Quantity  int64       `json:"quantity"`
+			Price     json.Number `json:"price"`
+			Amount    json.Number `json:"amount"`
+			CashAfter json.Number `json:"cash_after"`
+			Time      string      `json:"time"`
+		} `json:"trades"`
+	}
+	if err := json.Unmarshal([]byte(raw), &api); err != nil {
+		b.t.Fatalf("%s: GET /api/v1/portfolio/trades: %v: %s", what, err, raw)
+	}
+	pageRaw := b.eval(`JSON.stringify([...document.querySelectorAll('#hist-body tr')].map((tr) =>
+		[tr.dataset.id, tr.querySelector('time').dateTime, ...[...tr.cells].slice(1).map((td) => td.textContent)]))`)
+	var got [][]string
+	if err := json.Unmarshal([]byte(pageRaw), &got); err != nil {
+		b.t.Fatalf("%s: %v: %s", what, err, pageRaw)
+	}
+	if len(got) != rows || len(api.Trades) < rows {
+		b.t.Fatalf("%s: the panel has %d rows and the API %d trades, want %d of each", what, len(got), len(api.Trades), rows)
+	}
+	money := func(n json.Number) string { return usd(dollarCents(b.t, "$"+n.String(), "")) }
+	for i, row := range got {
+		tr := api.Trades[i]
+		side := map[string]string{"buy": "Buy", "sell": "Sell"}[tr.Side]
+		want := []string{strconv.FormatInt(tr.ID, 10), tr.Time, side, tr.Symbol, strconv.FormatInt(tr.Quantity, 10),
+			money(tr.Price), money(tr.Amount), money(tr.CashAfter)}
+		if strings.Join(row, "|") != strings.Join(want, "|") {
+			b.t.Fatalf("%s: row %d is %q, want %q (GET /api/v1/portfolio/trades, newest first)", what, i, row, want)
+		}
+	}
+}
+
+// tradeElsewhere places trades through the API from the page's script,
+// not its form: as another tab or device would. It buys one AAPL share
+// buys times, then sells sell shares.
+func (b *browserSteps) tradeElsewhere(buys, sell int) {
+	b.t.Helper()
+	b.promise(fmt.Sprintf("%d trades placed outside the form", buys+1), fmt.Sprintf(`(async () => {
+		const order = (side, quantity) => fetch('/api/v1/portfolio/trades', {method: 'POST',
+			headers: {'Content-Type': 'application/json'}, body: JSON.stringify({symbol: 'AAPL', side, quantity})});
+		for (let i = 0; i < %d; i++) if ((await order('buy', 1)).status !== 201) return false;
+		return (await order('sell', %d)).status === 201;
+	})()`, buys, sell))
+}
 
 // shotPanels saves element screenshots of the given panels (CSS selector →
 // file name stem) at desktop and phone width, light and dark, and leaves the
