@@ -653,6 +653,8 @@ func (b *browserSteps) text(sel string) string {
 
 func (b *browserSteps) screenshot(path string) {
 	b.t.Helper()
+	// From the top: scrolled, the sticky header lands mid-page in the capture.
+	b.do("scroll to the top", chromedp.Evaluate[chromedp.Void](`window.scrollTo(0, 0)`))
 	png, err := chromedp.Run(b.ctx, chromedp.FullScreenshot(100))
 	if err != nil {
 		b.fail("screenshot", err)

@@ -155,6 +155,7 @@ func (b *browserSteps) shotPanels(dir string, panels map[string]string) {
 		b.do(v.name+" for the panel screenshots", chromedp.EmulateViewport(v.width, v.height, opts...), colorScheme(v.scheme))
 		b.waitFor("layout settles", fmt.Sprintf(`window.innerWidth === %d && document.documentElement.scrollWidth <= %d`, v.width, v.width), 5*time.Second)
 		for sel, stem := range panels {
+			b.waitFor(sel+": its flashes end", fmt.Sprintf(`document.getAnimations().every((a) => a.playState !== 'running' || !a.effect.target.closest(%q))`, sel), 5*time.Second)
 			png, err := chromedp.Run(b.ctx, chromedp.Screenshot(chromedp.CSS(sel)))
 			if err != nil {
 				b.fail("screenshot "+sel, err)
@@ -193,7 +194,6 @@ func (b *browserSteps) checkPaused(shots string) {
 	b.waitFor("the prices are marked paused", `!document.getElementById('paused').hidden && document.body.dataset.prices === 'stale' &&
 		/^\d\d:\d\d:\d\d$/.test(document.getElementById('paused-since').textContent)`, 10*time.Second)
 	b.waitFor("the watchlist price is dimmed", `getComputedStyle(document.querySelector('#wl-body td.price')).opacity < 0.6`, 2*time.Second)
-	b.do("scroll to the top", chromedp.Evaluate[chromedp.Void](`window.scrollTo(0, 0)`))
 	b.screenshot(filepath.Join(shots, "desktop-paused.png"))
 	b.shotPanels(shots, map[string]string{"#paused": "paused-bar", ".watchlist": "paused-watchlist"})
 	triggers := []struct {
