@@ -61,7 +61,7 @@ func TestDashboardEndToEnd(t *testing.T) {
 	srv.Start(t)
 	base := srv.URL
 
-	ctx, cancel := context.WithTimeout(context.Background(), 100*time.Second)
+	ctx, cancel := context.WithTimeout(context.Background(), 180*time.Second)
 	defer cancel()
 	ctx = newBrowser(t, ctx, browser)
 	console := &pageLog{}
@@ -70,6 +70,8 @@ func TestDashboardEndToEnd(t *testing.T) {
 
 	user := fmt.Sprintf("e2e%d", time.Now().UnixNano()%1e9)
 	const password = "correct horse battery"
+
+	b.do("install the page probes", installPageProbes())
 
 	// Sign up: first a password the server refuses, shown next to its field.
 	b.do("open the page", installWebSocketSwitch(), chromedp.EmulateViewport(1280, 800), chromedp.Navigate(base+"/"), chromedp.WaitVisible(chromedp.ID("auth-form")))
@@ -110,6 +112,17 @@ func TestDashboardEndToEnd(t *testing.T) {
 		chromedp.WaitNotPresent(chromedp.CSS(`#wl-body tr[data-symbol="MSFT"]`)))
 	b.promise("the server saved the removal", `fetch('/api/v1/watchlist').then((r) => r.json()).then((w) => w.symbols.join() === 'AAPL')`)
 
+	// Trade: a refusal marks its field; changing the order clears it.
+	b.do("order an unknown symbol",
+		clearInput("trade-symbol"),
+		chromedp.SendKeys(chromedp.ID("trade-symbol"), "ZZZZ"),
+		clearInput("trade-qty"),
+		chromedp.SendKeys(chromedp.ID("trade-qty"), "10"),
+		chromedp.Click(chromedp.ID("trade-submit")))
+	b.waitFor("the refusal marks the symbol", refusedSymbol, 10*time.Second)
+	b.do("change the symbol", chromedp.SendKeys(chromedp.ID("trade-symbol"), kb.Backspace))
+	b.waitFor("the refusal and the mark are gone", tradeFormClean, 2*time.Second)
+
 	// Trade: a refusal is shown with its code, a fill with its price.
 	b.do("fill the trade form",
 		clearInput("trade-symbol"),
@@ -118,6 +131,8 @@ func TestDashboardEndToEnd(t *testing.T) {
 		chromedp.SendKeys(chromedp.ID("trade-qty"), "900000"),
 		chromedp.Click(chromedp.ID("trade-submit")))
 	b.waitFor("the refusal and its code", `(() => { const r = document.getElementById('trade-result'); return r.classList.contains('err') && r.querySelector('code') && r.querySelector('code').textContent === 'insufficient_cash'; })()`, 10*time.Second)
+	b.do("change the quantity", chromedp.SendKeys(chromedp.ID("trade-qty"), "0"))
+	b.waitFor("the refusal is gone", tradeFormClean, 2*time.Second)
 	cashBefore := b.text("#sum-cash")
 	b.do("buy 10 shares",
 		clearInput("trade-qty"),
@@ -142,9 +157,21 @@ func TestDashboardEndToEnd(t *testing.T) {
 	b.waitFor("the header's total follows the portfolio push", fmt.Sprintf(`document.getElementById('sum-total').textContent !== %q`, usd(total)), 15*time.Second)
 	b.checkTotals("the header after a push", cash, 10)
 
+	// Trade history: the fill, then fills placed elsewhere arrive with the
+	// portfolio push; a page of 10, the rest by "Load more".
+	b.checkHistory("the history after the buy", 1)
+	b.tradeElsewhere(9, 4)
+	b.waitFor("the history follows fills made elsewhere", historyRows+` === 10 && !document.getElementById('hist-more').hidden`, 10*time.Second)
+	b.checkHistory("the history's first page", 10)
+	b.do("load more", chromedp.Click(chromedp.ID("hist-more")))
+	b.waitFor("the last trade is listed", historyRows+` === 11 && document.getElementById('hist-more').hidden`, 10*time.Second)
+	b.checkHistory("the whole history", 11)
+	b.shotPanels(shots, map[string]string{".history": "history", ".trade": "trade"})
+
 	// Chart and protocol panel.
 	b.do("open the chart", chromedp.Click(chromedp.CSS(`#wl-body tr[data-symbol="AAPL"] .sym-btn`)))
 	b.waitFor("the chart draws AAPL", `document.getElementById('chart-title').textContent.startsWith('AAPL') && document.querySelectorAll('#chart canvas').length > 0 && document.getElementById('chart-msg').hidden`, 10*time.Second)
+	b.checkChart("the chart")
 	b.do("open the protocol panel", chromedp.Click(chromedp.CSS(`#protocol summary`)))
 	b.waitFor("the protocol panel lists frames and rates", `document.getElementById('protocol').open && document.querySelectorAll('#proto-frames tr').length > 5 && /quotes\/s/.test(document.getElementById('proto-rates').textContent)`, 5*time.Second)
 	b.waitFor("the latency is measured", `/^\d+ ms$/.test(document.getElementById('conn-latency').textContent)`, 5*time.Second)
@@ -162,11 +189,17 @@ func TestDashboardEndToEnd(t *testing.T) {
 
 	// Crash the server: the page notices, then reconnects by itself.
 	console.allowNetworkErrors(true)
+	b.startRetrySampler()
 	srv.Kill(t)
 	b.waitFor("the page shows reconnecting", connIs("reconnecting…")+` || `+connIs("offline"), 10*time.Second)
 	b.screenshot(filepath.Join(shots, "desktop-reconnecting.png"))
+	b.checkPaused(shots)
 	srv.Start(t)
+	restarted := time.Now()
 	b.waitFor("the page is live again", connIs("live"), 45*time.Second)
+	b.checkLiveAgain(restarted)
+	b.checkChart("the chart after the restart")
+	b.shotPanels(shots, map[string]string{".chart-card": "chart-restarted"})
 	resumed := b.eval(fmt.Sprintf(`document.querySelector(%q).dataset.seq`, aaplPrice))
 	b.waitFor("prices resume", fmt.Sprintf(`document.querySelector(%q).dataset.seq !== %q`, aaplPrice, resumed), 10*time.Second)
 	b.waitFor("the position survives the restart", `!!document.querySelector('#pos-body tr[data-symbol="AAPL"]')`, 5*time.Second)
@@ -186,8 +219,15 @@ func TestDashboardEndToEnd(t *testing.T) {
 
 	// The session revoked behind the page's back: the server closes the
 	// socket with 4001 and the page asks to log in again.
+	b.do("order an unknown symbol again",
+		clearInput("trade-symbol"),
+		chromedp.SendKeys(chromedp.ID("trade-symbol"), "ZZZZ"),
+		chromedp.Click(chromedp.ID("trade-submit")))
+	b.waitFor("the refusal marks the symbol again", refusedSymbol, 10*time.Second)
 	b.promise("revoke the session", `fetch('/api/v1/auth/logout', {method: 'POST'}).then((r) => r.ok)`)
 	b.waitFor("the page returns to the login form", `!document.getElementById('auth').hidden && document.getElementById('auth-error').textContent.includes('session ended')`, 10*time.Second)
+	b.waitFor("logging out cleared the trade form's refusal", tradeFormClean, 2*time.Second)
+	b.waitFor("logging out emptied the trade history", historyRows+` === 0 && document.getElementById('hist-more').hidden`, 2*time.Second)
 	b.do("log in again",
 		chromedp.SendKeys(chromedp.ID("auth-password"), password+kb.Enter),
 		chromedp.WaitVisible(chromedp.ID("search-input")))
@@ -613,6 +653,8 @@ func (b *browserSteps) text(sel string) string {
 
 func (b *browserSteps) screenshot(path string) {
 	b.t.Helper()
+	// From the top: scrolled, the sticky header lands mid-page in the capture.
+	b.do("scroll to the top", chromedp.Evaluate[chromedp.Void](`window.scrollTo(0, 0)`))
 	png, err := chromedp.Run(b.ctx, chromedp.FullScreenshot(100))
 	if err != nil {
 		b.fail("screenshot", err)

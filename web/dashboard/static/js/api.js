@@ -49,6 +49,7 @@ export const api = {
   logout: () => request('POST', '/auth/logout'),
   portfolio: () => request('GET', '/portfolio'),
   trade: (symbol, side, quantity) => request('POST', '/portfolio/trades', { symbol, side, quantity }),
+  trades: (limit, cursor) => request('GET', `/portfolio/trades?limit=${limit}` + (cursor ? `&cursor=${enc(cursor)}` : '')),
   watchlist: () => request('GET', '/watchlist'),
   setWatchlist: (symbols) => request('PUT', '/watchlist', { symbols }),
   symbols: () => request('GET', '/symbols'),

@@ -6,6 +6,8 @@ import { api } from './api.js';
 import { money, setChange } from './format.js';
 
 const MINUTE = 60;
+const BAR_SPACING = 6;  // pixels per candle, the library's default
+const RIGHT_OFFSET = 3; // empty bars right of the newest candle
 
 /** ChartView shows one symbol at a time. */
 export class ChartView {
@@ -18,6 +20,7 @@ export class ChartView {
     this.chart = null;
     this.series = null;
     this.last = null;   // the newest candle shown {time, open, high, low, close}
+    this.shown = 0;     // candles in the series
     this.loading = 0;   // generation counter: a late history answer for an old symbol is dropped
     this.pending = [];  // ticks that arrive while history loads
     this.dark = matchMedia('(prefers-color-scheme: dark)');
@@ -59,9 +62,20 @@ export class ChartView {
       autoSize: true,
       ...this.theme(),
       localization: { locale: 'en-US', timeFormatter: timeFmt, priceFormatter: (p) => money(p) },
-      timeScale: { ...this.theme().timeScale, timeVisible: true, secondsVisible: false, tickMarkFormatter: timeFmt },
+      // The first candle and its time label start inside the pane (no
+      // scrolling into the empty time before the history), and the newest
+      // candle keeps a few bars of room from the price scale.
+      timeScale: {
+        ...this.theme().timeScale, timeVisible: true, secondsVisible: false, tickMarkFormatter: timeFmt,
+        fixLeftEdge: true, rightOffset: RIGHT_OFFSET, barSpacing: BAR_SPACING, lockVisibleTimeRangeOnResize: true,
+      },
+      // Margins keep the highest and lowest candles off the scale's edges,
+      // and an edge label is drawn only when it fits whole.
+      rightPriceScale: { ...this.theme().rightPriceScale, scaleMargins: { top: 0.12, bottom: 0.08 }, entireTextOnly: true },
     });
-    this.series = this.chart.addSeries(LC.CandlestickSeries, this.candleColors());
+    // The last price is in the card's header; on the scale its label would
+    // cover a price label, so only its dotted line is drawn.
+    this.series = this.chart.addSeries(LC.CandlestickSeries, { ...this.candleColors(), lastValueVisible: false, priceLineVisible: true });
     this.dark.addEventListener('change', () => this.series && this.series.applyOptions(this.candleColors()));
     return true;
   }
@@ -77,6 +91,7 @@ export class ChartView {
     this.el.setAttribute('aria-label', `${symbol} price chart, one-minute candles`);
     this.series.setData([]);
     this.last = null;
+    this.shown = 0;
     await this.reload();
   }
 
@@ -101,11 +116,12 @@ export class ChartView {
     const data = (res && Array.isArray(res.candles) ? res.candles : []).map((c) => ({
       time: Math.floor(c.t / 1000), open: c.o, high: c.h, low: c.l, close: c.c,
     }));
-    this.series.setData(data);
-    this.last = data.length ? { ...data[data.length - 1] } : null;
+    // Only the candles that fit are drawn, so the view starts at the first
+    // one: the library keeps the first time label inside the pane only
+    // there (with fixLeftEdge); a view starting mid-history cuts it off.
+    this.setCandles(data.slice(-this.fits()));
     for (const q of this.pending) this.tick(q);
     this.pending = [];
-    this.chart.timeScale().scrollToRealTime();
   }
 
   /** quotes extends the current candle with the charted symbol's ticks. */
@@ -134,8 +150,28 @@ export class ChartView {
       this.last.close = p;
     } else {
       this.last = { time, open: p, high: p, low: p, close: p };
+      this.shown++;
+      if (this.shown > this.fits()) {
+        // A new minute: drop the oldest candle so the view still starts at the first.
+        const data = this.series.data().slice(-(this.fits() - 1));
+        this.setCandles([...data, { ...this.last }]);
+        return;
+      }
     }
     this.series.update({ ...this.last });
+  }
+
+  /** fits is how many candles fit the pane at the default spacing. */
+  fits() {
+    const width = (this.chart && this.chart.timeScale().width()) || this.el.clientWidth - 70; // before the first layout: less a price scale
+    return Math.max(10, Math.floor(width / BAR_SPACING) - RIGHT_OFFSET);
+  }
+
+  setCandles(data) {
+    this.series.setData(data);
+    this.shown = data.length;
+    this.last = data.length ? { ...data[data.length - 1] } : null;
+    this.chart.timeScale().fitContent();
   }
 
   /** clear forgets the symbol (on logout). */
@@ -145,6 +181,7 @@ export class ChartView {
     this.quoteEl.textContent = '';
     if (this.series) this.series.setData([]);
     this.last = null;
+    this.shown = 0;
     this.el.hidden = true;
     this.msg.textContent = 'Select a symbol in the watchlist or positions to see its chart.';
     this.msg.hidden = false;

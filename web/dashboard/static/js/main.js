@@ -3,6 +3,8 @@
 import { api } from './api.js';
 import { AuthView } from './auth.js';
 import { ChartView } from './chart.js';
+import { TradeHistory } from './history.js';
+import { PausedBar } from './paused.js';
 import { PortfolioView } from './portfolio.js';
 import { ProtocolView } from './protocol.js';
 import { Stream } from './stream.js';
@@ -27,7 +29,9 @@ class App {
     this.portfolio = new PortfolioView((s) => this.select(s));
     this.watch = new WatchlistView(() => this.subscribe(), (s) => this.select(s));
     this.chart = new ChartView();
-    this.trade = new TradeForm(() => this.refreshPortfolio());
+    this.history = new TradeHistory();
+    this.paused = new PausedBar(() => this.stream.retryNow());
+    this.trade = new TradeForm(() => { this.refreshPortfolio(); this.history.filled(); });
     this.protocol = new ProtocolView(document.getElementById('protocol'));
     this.stream = new Stream({
       state: (state, info) => this.setState(state, info),
@@ -37,7 +41,7 @@ class App {
         this.chart.quotes(list);
         this.protocol.quotes(list);
       },
-      portfolio: (p) => this.portfolio.render(p),
+      portfolio: (p) => { this.portfolio.render(p); this.history.valuation(p); },
       error: (f) => this.serverError(f),
       frame: (rec) => this.protocol.frame(rec),
       authLost: (reason) => this.leave(`Your session ended${reason ? ` (${reason})` : ''}. Log in again.`),
@@ -71,6 +75,8 @@ class App {
       this.universeLoaded = true;
     }
     if (portfolio.status === 'fulfilled') this.portfolio.render(portfolio.value);
+    this.history.load();
+    if (portfolio.status === 'fulfilled') this.history.valuation(portfolio.value);
     const symbols = watchlist.status === 'fulfilled' && watchlist.value && Array.isArray(watchlist.value.symbols) ? watchlist.value.symbols : [];
     this.watch.load(symbols);
     if (symbols.length && !this.chart.symbol) this.select(symbols[0]);
@@ -85,6 +91,8 @@ class App {
     this.portfolio.clear();
     this.chart.clear();
     this.trade.clear();
+    this.history.clear();
+    this.paused.clear();
     this.protocol.clear();
     this.setState('offline', { via: '', reason: '', retryAt: 0 });
     this.auth.show(message);
@@ -120,6 +128,7 @@ class App {
     if (info.first) return;
     // Back after a drop: refresh what the stream does not replay.
     this.refreshPortfolio();
+    this.history.refresh();
     this.chart.reload();
     this.watch.refreshHistory();
   }
@@ -144,6 +153,7 @@ class App {
     let text = STATE_TEXT[state] || state;
     if (state === 'live' && info.via === 'sse') text = 'live (SSE fallback)';
     if (this.connState.textContent !== text) this.connState.textContent = text;
+    this.paused.update(state);
     this.renderConn();
   }
 

@@ -8,7 +8,9 @@ import { api } from './api.js';
 const WS_PATH = '/api/v1/ws';
 const SSE_PATH = '/api/v1/stream';
 const BACKOFF_BASE_MS = 500;
-const BACKOFF_CAP_MS = 30000;
+// The cap bounds how long the page stays stale after the server is back:
+// at most this plus a connect. Full jitter keeps reconnecting tabs spread out.
+const BACKOFF_CAP_MS = 5000;
 const SSE_AFTER_FAILURES = 3; // WebSocket failures before open that start the SSE fallback
 const OFFLINE_AFTER_FAILURES = 8;
 const PONG_TIMEOUT_MS = 10000;
@@ -48,6 +50,10 @@ export class Stream {
     this.reason = '';
     this.onOnline = () => this.retryNow();
     this.onOffline = () => this.setState();
+    // A tab coming back to the foreground tries at once instead of waiting
+    // out a backoff that was chosen while nobody was looking.
+    this.onFocus = () => { if (!this.live) this.retryNow(); };
+    this.onVisible = () => { if (document.visibilityState === 'visible' && !this.live) this.retryNow(); };
   }
 
   /** start opens the connection; call once after login. */
@@ -55,6 +61,8 @@ export class Stream {
     this.stopped = false;
     window.addEventListener('online', this.onOnline);
     window.addEventListener('offline', this.onOffline);
+    window.addEventListener('focus', this.onFocus);
+    document.addEventListener('visibilitychange', this.onVisible);
     this.setState('connecting');
     this.connectWS();
   }
@@ -64,6 +72,8 @@ export class Stream {
     this.stopped = true;
     window.removeEventListener('online', this.onOnline);
     window.removeEventListener('offline', this.onOffline);
+    window.removeEventListener('focus', this.onFocus);
+    document.removeEventListener('visibilitychange', this.onVisible);
     clearTimeout(this.timer);
     this.stopHeartbeat();
     if (this.ws) { const ws = this.ws; this.ws = null; ws.close(1000, 'bye'); }
@@ -163,10 +173,14 @@ export class Stream {
     this.setState();
   }
 
+  /** retryNow skips the backoff wait: connect now, unless an attempt is under way. */
   retryNow() {
     if (this.stopped || this.ws) return;
     clearTimeout(this.timer);
     this.failures = 0;
+    this.retryAt = 0;
+    this.h.frame({ dir: 'event', type: 'retry now', size: 0, t: Date.now(), via: 'ws' });
+    if (!this.live) this.setState('connecting');
     this.connectWS();
   }
 

@@ -15,8 +15,11 @@ export class TradeForm {
     this.result = document.getElementById('trade-result');
     this.options = document.getElementById('symbol-options');
     this.form.addEventListener('submit', (ev) => { ev.preventDefault(); this.submit(); });
-    this.symbol.addEventListener('input', () => this.symbol.removeAttribute('aria-invalid'));
-    this.qty.addEventListener('input', () => this.qty.removeAttribute('aria-invalid'));
+    // An error is about the order as it was sent: once the symbol, the
+    // quantity or the side changes, it no longer applies.
+    this.symbol.addEventListener('input', () => this.clearError());
+    this.qty.addEventListener('input', () => this.clearError());
+    this.form.addEventListener('change', (ev) => { if (ev.target.name === 'side') this.clearError(); });
   }
 
   /** setUniverse fills the symbol suggestions. */
@@ -30,7 +33,17 @@ export class TradeForm {
   }
 
   /** setSymbol pre-fills the symbol (the charted one). */
-  setSymbol(symbol) { this.symbol.value = symbol; }
+  setSymbol(symbol) {
+    if (this.symbol.value !== symbol) this.clearError();
+    this.symbol.value = symbol;
+  }
+
+  /** clearError removes a refusal's message and the fields' invalid marks. */
+  clearError() {
+    this.symbol.removeAttribute('aria-invalid');
+    this.qty.removeAttribute('aria-invalid');
+    if (this.result.classList.contains('err')) this.show('', []);
+  }
 
   show(kind, parts) {
     this.result.className = 'trade-result ' + kind;
@@ -72,8 +85,10 @@ export class TradeForm {
     }
   }
 
-  /** clear resets the form (on logout). */
+  /** clear resets the form (on logout): no result, no error marks. */
   clear() {
+    this.symbol.removeAttribute('aria-invalid');
+    this.qty.removeAttribute('aria-invalid');
     this.result.replaceChildren();
     this.result.className = 'trade-result';
   }
