@@ -371,3 +371,50 @@ func TestHashBusyBracketsHashing(t *testing.T) {
 		t.Fatalf("HashBusy calls = %v, want [true false true false]", calls)
 	}
 }
+
+// TestNormalizeUsername: the one username normalization trims ASCII spaces
+// and tabs and lower-cases ASCII letters; nothing else is folded.
+func TestNormalizeUsername(t *testing.T) {
+	tests := []struct{ in, want string }{
+		{"alice", "alice"},
+		{" Alice\t", "alice"},
+		{"BOB_1.X-Y", "bob_1.x-y"},
+		{"\u212Aate", "\u212Aate"},         // Kelvin sign: strings.ToLower makes it "k"
+		{"\u00a0victim", "\u00a0victim"},   // no-break space: strings.TrimSpace drops it
+		{"victim\u2003", "victim\u2003"},   // em space
+		{"\u0130stanbul", "\u0130stanbul"}, // dotted capital I
+		{"ｖｉｃｔｉｍ", "ｖｉｃｔｉｍ"},               // fullwidth: NFKC would make it "victim"
+		{"victim\n", "victim\n"},           // only spaces and tabs are trimmed
+	}
+	for _, tt := range tests {
+		if got := NormalizeUsername(tt.in); got != tt.want {
+			t.Errorf("NormalizeUsername(%q) = %q, want %q", tt.in, got, tt.want)
+		}
+	}
+}
+
+// TestUsernameSpellingsReachOneAccount: ASCII case and surrounding spaces
+// reach the account; Unicode look-alikes that case mapping or white-space
+// trimming used to fold (the Kelvin sign, a no-break space) reach no
+// account and cannot be registered.
+func TestUsernameSpellingsReachOneAccount(t *testing.T) {
+	s := MustOpenStore(t)
+	ctx := context.Background()
+	const pw = "correct horse battery"
+	for _, name := range []string{"victim", "kate"} {
+		if _, err := s.Register(ctx, name, pw); err != nil {
+			t.Fatal(err)
+		}
+	}
+	for _, name := range []string{" victim", "victim\t", "VICTIM", " Kate "} {
+		if _, _, err := s.Login(ctx, name, pw); err != nil {
+			t.Errorf("Login(%q): %v", name, err)
+		}
+	}
+	for _, name := range []string{"\u00a0victim", "victim\u00a0", "\u212Aate", "\u2003victim"} {
+		_, _, err := s.Login(ctx, name, pw)
+		wantCode(t, err, CodeInvalidCredentials, "")
+		_, err = s.Register(ctx, name, pw)
+		wantCode(t, err, CodeInvalidUsername, "username")
+	}
+}

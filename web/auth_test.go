@@ -195,3 +195,26 @@ func TestAuthenticateAndOriginHelpers(t *testing.T) {
 		})
 	}
 }
+
+// TestLoginUsernameSpellings: the login limiter and login key on the same
+// normalized username, so ASCII re-spellings of a name share its budget,
+// and a Unicode look-alike (a no-break space, the Kelvin sign) is not the
+// account at all: with the right password it is still 401.
+func TestLoginUsernameSpellings(t *testing.T) {
+	ts := startTestServer(t, Config{LoginPerIPPerMin: 100, LoginPerUserPerMin: 3})
+	ts.register(t, "kate", "correct horse battery") // one login spent
+	for _, name := range []string{"\u00a0kate", "\u212Aate"} {
+		creds := map[string]string{"username": name, "password": "correct horse battery"}
+		resp, body := ts.do(t, "POST", "/api/v1/auth/login", "", creds)
+		wantProblem(t, resp, body, 401, "invalid_credentials", "")
+	}
+	for i, name := range []string{" kate", "KATE\t", " Kate "} {
+		creds := map[string]string{"username": name, "password": "wrong password!"}
+		resp, body := ts.do(t, "POST", "/api/v1/auth/login", "", creds)
+		want := 401
+		if i == 2 {
+			want = 429 // the registration's login, then two wrong ones: kate's budget of 3 is spent
+		}
+		wantStatus(t, resp, body, want)
+	}
+}
