@@ -15,7 +15,8 @@ import (
 // decodeJSON decodes the request body, which must be one JSON object of
 // Content-Type application/json, into dst. Every failure is a problem:
 // 415 unsupported_media_type for another Content-Type, 400 invalid_json for
-// an empty, malformed or ill-typed body or trailing data, 400 unknown_field
+// an empty, malformed or ill-typed body, one that is not an object (null
+// included) or trailing data, 400 unknown_field
 // naming a field dst does not have. (Bodies over the limit never get here:
 // the HTTP server answers 413 body_too_large before the handler runs.)
 func decodeJSON(c *fiber.Ctx, dst any) error {
@@ -25,9 +26,12 @@ func decodeJSON(c *fiber.Ctx, dst any) error {
 		return newProblem(codeUnsupportedMediaType, "",
 			"request body must be JSON with Content-Type: application/json")
 	}
-	body := c.Body()
-	if len(bytes.TrimSpace(body)) == 0 {
+	body := bytes.TrimSpace(c.Body())
+	if len(body) == 0 {
 		return newProblem(codeInvalidJSON, "", "request body is empty; a JSON object is required")
+	}
+	if body[0] != '{' { // null would decode into dst as nothing at all
+		return newProblem(codeInvalidJSON, "", "request body must be a JSON object")
 	}
 	dec := json.NewDecoder(bytes.NewReader(body))
 	dec.DisallowUnknownFields()
