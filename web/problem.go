@@ -188,6 +188,15 @@ func (s *Server) writeFiberError(c *fiber.Ctx, fe *fiber.Error) error {
 // handleError is Fiber's ErrorHandler: every error that reaches it, from a
 // handler, the router or the HTTP parser, leaves as a problem.
 func (s *Server) handleError(c *fiber.Ctx, err error) error {
+	var fe *fiber.Error
+	if requestID(c) == "" && errors.As(err, &fe) && fe.Code == http.StatusBadGateway {
+		// Fiber's name for a network error while fasthttp read a request:
+		// the client reset or dropped its connection (often an idle one).
+		// Nobody is left to answer and nothing failed here.
+		s.log.DebugContext(c.UserContext(), "connection closed by the client while reading a request",
+			"remote", c.Context().RemoteAddr().String())
+		return nil
+	}
 	if requestID(c) == "" {
 		// Raised by fasthttp before the middleware ran (e.g. body too
 		// large): give it an id and log it here, since the request log
