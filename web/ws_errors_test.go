@@ -31,6 +31,9 @@ func TestWSBadInputKeepsConnection(t *testing.T) {
 		{"too many symbols", `{"type":"subscribe","id":7,"symbols":["AAPL","MSFT","NVDA","AVGO"]}`, "too_many_symbols", "7"},
 		{"bad max_rate_ms", `{"type":"subscribe","id":8,"symbols":["AAPL"],"max_rate_ms":-1}`, "invalid_field", "8"},
 		{"bad id", `{"type":"ping","id":{"a":1}}`, "invalid_field", ""},
+		{"key in another case", `{"type":"subscribe","id":11,"symbols":["MSFT"],"SYMBOLS":["AAPL"]}`, "invalid_json", ""},
+		{"key folded by Unicode", `{"type":"subscribe","id":12,"ſymbols":["AAPL"]}`, "invalid_json", ""},
+		{"duplicate key", `{"type":"subscribe","id":13,"symbols":["MSFT"],"symbols":["AAPL"]}`, "invalid_json", ""},
 		{"auth again", `{"type":"auth","id":9,"token":"x"}`, "already_authenticated", "9"},
 	}
 	for _, tt := range tests {

@@ -2,7 +2,6 @@ package stream
 
 import (
 	"context"
-	"encoding/json"
 	"errors"
 	"io"
 	"net"
@@ -94,7 +93,7 @@ func (c *wsConn) awaitAuth() (*portfolio.Session, bool) {
 		return nil, false
 	}
 	var m clientMessage
-	jerr := json.Unmarshal(*buf, &m)
+	jerr := decodeClientMessage(*buf, &m)
 	c.reg.frames.put(buf)
 	if err != nil || jerr != nil || m.Type != "auth" || m.Token == "" {
 		c.st.requestClose(CloseUnauthorized, `authentication required: send {"type":"auth","token":"..."} first`)
