@@ -227,3 +227,30 @@ func TestWSLogoutCloses4001(t *testing.T) {
 		t.Fatalf("other session's socket: %s", f.Raw)
 	}
 }
+
+// TestWSInvalidUTF8Closes1007: a text message that is not UTF-8 is closed
+// with 1007 as RFC 6455 requires (it was answered as unknown_type), before
+// and after authentication, and counted under that code.
+func TestWSInvalidUTF8Closes1007(t *testing.T) {
+	ts := startTestServer(t, Config{})
+	token := ts.register(t, "utf", "correct horse battery")
+	conn := mustDialWS(t, ts, token)
+	if err := conn.WriteMessage(websocket.TextMessage, []byte("{\"type\":\"p\xffng\"}")); err != nil {
+		t.Fatal(err)
+	}
+	expectClose(t, conn, stream.CloseInvalidPayload, "UTF-8")
+
+	unauthed, _, err := dialWS(t, ts, wsDialOpts{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := unauthed.WriteMessage(websocket.TextMessage, []byte("{\"type\":\"auth\",\"token\":\"\xc3\x28\"}")); err != nil {
+		t.Fatal(err)
+	}
+	expectClose(t, unauthed, stream.CloseInvalidPayload, "UTF-8")
+
+	waitFor(t, "two 1007 closes counted", func() bool {
+		v, _ := scrape(t, ts).value("tickerd_stream_closes_total", "transport", "ws", "code", "1007")
+		return v == 2
+	})
+}
