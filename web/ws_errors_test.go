@@ -254,3 +254,26 @@ func TestWSInvalidUTF8Closes1007(t *testing.T) {
 		return v == 2
 	})
 }
+
+// TestWSPingFloodCloses1008: ping control frames count against the message
+// rate like messages, so a client flooding pings is closed with 1008 (they
+// were answered without limit).
+func TestWSPingFloodCloses1008(t *testing.T) {
+	ts := startTestServer(t, Config{Stream: stream.Config{MaxMessagesPerS: 5}})
+	conn := mustDialWS(t, ts, ts.register(t, "pinger", "correct horse battery"))
+	pongs := 0
+	conn.SetPongHandler(func(string) error { pongs++; return nil })
+	for range 200 {
+		if err := conn.WriteControl(websocket.PingMessage, []byte("x"), time.Now().Add(5*time.Second)); err != nil {
+			break // the server may already have closed
+		}
+	}
+	expectClose(t, conn, websocket.ClosePolicyViolation, "rate")
+	if pongs > 10 {
+		t.Errorf("%d pongs for pings over a rate of 5 a second", pongs)
+	}
+	waitFor(t, "the 1008 close counted", func() bool {
+		v, _ := scrape(t, ts).value("tickerd_stream_closes_total", "transport", "ws", "code", "1008")
+		return v == 1
+	})
+}
