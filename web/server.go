@@ -160,7 +160,7 @@ func newServer(cfg Config, deps Deps, extra func(api fiber.Router)) *Server {
 
 // routes is the route table. Handlers live in one file per area.
 func (s *Server) routes() {
-	s.app.Use(s.observe, s.recoverPanic)
+	s.app.Use(s.observe, s.recoverPanic, s.refuseAmbiguousLength)
 	s.registerHealthRoutes(s.app)
 	s.registerMetricsRoute(s.app)
 
