@@ -28,7 +28,7 @@ func wantProblem(tb testing.TB, resp *http.Response, body []byte, status int, co
 }
 
 func TestErrorCodes(t *testing.T) {
-	ts := startTestServer(t, Config{BodyLimit: 1024})
+	ts := startTestServer(t, Config{BodyLimit: 1024, RegisterPerIPPerMin: 1000})
 	tok := ts.register(t, "errors", "correct horse battery")
 	ts.register(t, "taken", "correct horse battery")
 	ts.do(t, "POST", "/api/v1/portfolio/trades", tok, map[string]any{"symbol": "MSFT", "side": "buy", "quantity": 1})
