@@ -35,6 +35,7 @@ type wsConn struct {
 	sentData bool         // this pass wrote a text frame
 
 	writeSince atomic.Int64 // UnixNano when the frame being written started; 0 if none
+	stalled    atomic.Bool  // the timer failed a write that took longer than stuckWait
 
 	pongMu  sync.Mutex
 	pong    []byte // payload of a client ping to answer
