@@ -228,6 +228,9 @@ func outcomeOf(err error) string {
 			return pe.Code
 		}
 	}
+	if portfolio.StorageUnavailable(err) {
+		return codeStorageUnavailable
+	}
 	return codeInternal
 }
 
