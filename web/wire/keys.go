@@ -3,6 +3,7 @@ package wire
 import (
 	"bytes"
 	"encoding/json"
+	"errors"
 	"reflect"
 	"strconv"
 	"strings"
@@ -32,17 +33,24 @@ func (e *KeyError) Error() string {
 // object decoded into a struct a key that is not exactly one of its field
 // names. With ignoreUnknown, keys the struct does not know are allowed (they
 // are ignored by json too) unless they differ from a field name only by case
-// or folding. Malformed JSON returns the decoder's error; trailing data is
-// not looked at. A nil error means json.Unmarshal fills exactly the fields
+// or folding. Malformed JSON returns the decoder's error, and input nested
+// deeper than MaxDepth ErrTooDeep; trailing data is not looked at. A nil error means json.Unmarshal fills exactly the fields
 // the keys name.
 func CheckKeys(data []byte, v any, ignoreUnknown bool) error {
 	dec := json.NewDecoder(bytes.NewReader(data))
-	return checkValue(dec, reflect.TypeOf(v), ignoreUnknown)
+	return checkValue(dec, reflect.TypeOf(v), ignoreUnknown, 0)
 }
 
-// checkValue reads one value from dec; t is its Go type, nil if unknown
-// (any, json.RawMessage, or under an ignored key).
-func checkValue(dec *json.Decoder, t reflect.Type, ignoreUnknown bool) error {
+// MaxDepth is how deeply CheckKeys lets arrays and objects nest; deeper
+// input is refused with ErrTooDeep rather than recursed into.
+const MaxDepth = 64
+
+// ErrTooDeep is CheckKeys' error for input nested deeper than MaxDepth.
+var ErrTooDeep = errors.New("json: nested too deeply")
+
+// checkValue reads one value from dec at nesting depth; t is its Go type,
+// nil if unknown (any, json.RawMessage, or under an ignored key).
+func checkValue(dec *json.Decoder, t reflect.Type, ignoreUnknown bool, depth int) error {
 	tok, err := dec.Token()
 	if err != nil {
 		return err
@@ -50,6 +58,9 @@ func checkValue(dec *json.Decoder, t reflect.Type, ignoreUnknown bool) error {
 	d, ok := tok.(json.Delim)
 	if !ok {
 		return nil
+	}
+	if depth++; depth > MaxDepth {
+		return ErrTooDeep
 	}
 	for t != nil && t.Kind() == reflect.Pointer {
 		t = t.Elem()
@@ -66,7 +77,7 @@ func checkValue(dec *json.Decoder, t reflect.Type, ignoreUnknown bool) error {
 	}
 	if d == '[' {
 		for dec.More() {
-			if err := checkValue(dec, elem, ignoreUnknown); err != nil {
+			if err := checkValue(dec, elem, ignoreUnknown, depth); err != nil {
 				return err
 			}
 		}
@@ -90,7 +101,7 @@ func checkValue(dec *json.Decoder, t reflect.Type, ignoreUnknown bool) error {
 				}
 				vt = ft
 			}
-			if err := checkValue(dec, vt, ignoreUnknown); err != nil {
+			if err := checkValue(dec, vt, ignoreUnknown, depth); err != nil {
 				return err
 			}
 		}

@@ -3,6 +3,7 @@ package wire
 import (
 	"encoding/json"
 	"errors"
+	"strings"
 	"testing"
 )
 
@@ -58,6 +59,14 @@ func TestCheckKeys(t *testing.T) {
 				t.Fatalf("CheckKeys = %v, want key %q (duplicate %v)", err, tt.key, tt.dup)
 			}
 		})
+	}
+	deep := strings.Repeat("[", MaxDepth) + strings.Repeat("]", MaxDepth)
+	if err := CheckKeys([]byte(deep), new(any), false); err != nil {
+		t.Fatalf("%d levels: %v", MaxDepth, err)
+	}
+	deep = `{"list":` + strings.Repeat("[", 60_000)
+	if err := CheckKeys([]byte(deep), &body{}, false); !errors.Is(err, ErrTooDeep) {
+		t.Fatalf("60,000 levels: %v, want ErrTooDeep", err)
 	}
 	var syn *json.SyntaxError
 	if err := CheckKeys([]byte(`{"symbol":}`), &body{}, false); !errors.As(err, &syn) {
