@@ -21,10 +21,25 @@ type Account struct {
 	CreatedAt time.Time `json:"created_at"`
 }
 
-// NormalizeUsername returns the canonical form of a username: trimmed and
-// lower-cased, so "Alice" and "alice" name the same account.
+// NormalizeUsername returns the canonical form of a username: surrounding
+// ASCII spaces and tabs trimmed and ASCII letters lower-cased, so " Alice"
+// and "alice" name the same account. It is the one normalization of
+// usernames: registration, login and the login limiter all key on it.
+//
+// Usernames are ASCII (ValidateUsername), and nothing else is folded: no
+// Unicode case mapping or compatibility normalization, so "\u212Aate" (the
+// Kelvin sign, which strings.ToLower makes "k") and "\u00a0victim" (a no-break
+// space, which strings.TrimSpace removes) stay distinct strings that can
+// name no account, instead of reaching "kate" and "victim" by another
+// spelling.
 func NormalizeUsername(username string) string {
-	return strings.ToLower(strings.TrimSpace(username))
+	b := []byte(strings.Trim(username, " \t"))
+	for i, c := range b {
+		if c >= 'A' && c <= 'Z' {
+			b[i] = c + ('a' - 'A')
+		}
+	}
+	return string(b)
 }
 
 // ValidateUsername checks a normalized username against the rules: 3 to 32

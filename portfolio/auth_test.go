@@ -3,6 +3,7 @@ package portfolio
 import (
 	"context"
 	"errors"
+	"fmt"
 	"strings"
 	"sync"
 	"testing"
@@ -369,5 +370,125 @@ func TestHashBusyBracketsHashing(t *testing.T) {
 	defer mu.Unlock()
 	if len(calls) != 4 || !calls[0] || calls[1] || !calls[2] || calls[3] {
 		t.Fatalf("HashBusy calls = %v, want [true false true false]", calls)
+	}
+}
+
+// TestNormalizeUsername: the one username normalization trims ASCII spaces
+// and tabs and lower-cases ASCII letters; nothing else is folded.
+func TestNormalizeUsername(t *testing.T) {
+	tests := []struct{ in, want string }{
+		{"alice", "alice"},
+		{" Alice\t", "alice"},
+		{"BOB_1.X-Y", "bob_1.x-y"},
+		{"\u212Aate", "\u212Aate"},         // Kelvin sign: strings.ToLower makes it "k"
+		{"\u00a0victim", "\u00a0victim"},   // no-break space: strings.TrimSpace drops it
+		{"victim\u2003", "victim\u2003"},   // em space
+		{"\u0130stanbul", "\u0130stanbul"}, // dotted capital I
+		{"ｖｉｃｔｉｍ", "ｖｉｃｔｉｍ"},               // fullwidth: NFKC would make it "victim"
+		{"victim\n", "victim\n"},           // only spaces and tabs are trimmed
+	}
+	for _, tt := range tests {
+		if got := NormalizeUsername(tt.in); got != tt.want {
+			t.Errorf("NormalizeUsername(%q) = %q, want %q", tt.in, got, tt.want)
+		}
+	}
+}
+
+// TestUsernameSpellingsReachOneAccount: ASCII case and surrounding spaces
+// reach the account; Unicode look-alikes that case mapping or white-space
+// trimming used to fold (the Kelvin sign, a no-break space) reach no
+// account and cannot be registered.
+func TestUsernameSpellingsReachOneAccount(t *testing.T) {
+	s := MustOpenStore(t)
+	ctx := context.Background()
+	const pw = "correct horse battery"
+	for _, name := range []string{"victim", "kate"} {
+		if _, err := s.Register(ctx, name, pw); err != nil {
+			t.Fatal(err)
+		}
+	}
+	for _, name := range []string{" victim", "victim\t", "VICTIM", " Kate "} {
+		if _, _, err := s.Login(ctx, name, pw); err != nil {
+			t.Errorf("Login(%q): %v", name, err)
+		}
+	}
+	for _, name := range []string{"\u00a0victim", "victim\u00a0", "\u212Aate", "\u2003victim"} {
+		_, _, err := s.Login(ctx, name, pw)
+		wantCode(t, err, CodeInvalidCredentials, "")
+		_, err = s.Register(ctx, name, pw)
+		wantCode(t, err, CodeInvalidUsername, "username")
+	}
+}
+
+// TestLoginBeforeQueuedRegistrations: password hashing serves a waiting
+// login before any waiting registration, so a flood of registrations delays
+// a login by the hashes already running, not by every one queued. (In one
+// queue the login waited for all of them.)
+func TestLoginBeforeQueuedRegistrations(t *testing.T) {
+	// HashBusy is set so that the hasher counts the hashes pending.
+	s := MustOpenStore(t, Options{HashConcurrency: 1, HashBusy: func(bool) {},
+		hashParams: argonParams{Memory: 4 * 1024, Time: 1, Threads: 1, SaltLen: 16, KeyLen: 32}})
+	mustRegister(t, s, "alice")
+	pending := func() int {
+		s.hash.busyMu.Lock()
+		defer s.hash.busyMu.Unlock()
+		return s.hash.pending
+	}
+	waitPending := func(n int) {
+		t.Helper()
+		deadline := time.Now().Add(10 * time.Second)
+		for pending() < n {
+			if time.Now().After(deadline) {
+				t.Fatalf("%d hashes waiting, want %d", pending(), n)
+			}
+			time.Sleep(time.Millisecond)
+		}
+		time.Sleep(50 * time.Millisecond) // into the channel send
+	}
+
+	// Occupy the only worker: it hashes, then waits to hand the key over.
+	busy := make(chan []byte)
+	s.hash.jobs <- hashJob{password: []byte("x"), salt: make([]byte, 16), p: s.hash.params, out: busy}
+
+	const floods = 8
+	var mu sync.Mutex
+	registered := 0
+	var wg sync.WaitGroup
+	for i := range floods {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			if _, err := s.Register(context.Background(), fmt.Sprintf("flood%d", i), "correct horse battery"); err != nil {
+				t.Error(err)
+			}
+			mu.Lock()
+			registered++
+			mu.Unlock()
+		}()
+	}
+	waitPending(floods)
+	type done struct {
+		at         time.Time
+		registered int
+	}
+	loginDone := make(chan done, 1)
+	go func() {
+		if _, _, err := s.Login(context.Background(), "alice", "correct horse battery"); err != nil {
+			t.Error(err)
+		}
+		mu.Lock()
+		loginDone <- done{time.Now(), registered}
+		mu.Unlock()
+	}()
+	waitPending(floods + 1)
+	released := time.Now()
+	<-busy
+	d := <-loginDone
+	wg.Wait()
+	before := d.registered
+	t.Logf("login done %v after the worker came free, with %d registrations queued; %d of them finished first",
+		d.at.Sub(released), floods, before)
+	if before > 2 {
+		t.Fatalf("%d of %d queued registrations were hashed before the waiting login", before, floods)
 	}
 }

@@ -45,7 +45,8 @@ var b64 = base64.RawStdEncoding
 // feed and the other requests leave over rather than an equal share of it.
 type hasher struct {
 	params argonParams
-	jobs   chan hashJob
+	jobs   chan hashJob  // verifications: logins, waiting on a client
+	low    chan hashJob  // new hashes (registrations, resets), taken only when no login waits
 	done   chan struct{} // closed by close
 	wg     sync.WaitGroup
 
@@ -75,7 +76,7 @@ func newHasher(params argonParams, concurrency int, onBusy func(bool)) (*hasher,
 	if concurrency <= 0 {
 		concurrency = DefaultHashConcurrency()
 	}
-	h := &hasher{params: params, jobs: make(chan hashJob), done: make(chan struct{}), onBusy: onBusy}
+	h := &hasher{params: params, jobs: make(chan hashJob), low: make(chan hashJob), done: make(chan struct{}), onBusy: onBusy}
 	h.wg.Add(concurrency)
 	for range concurrency {
 		go h.work()
@@ -94,20 +95,28 @@ func newHasher(params argonParams, concurrency int, onBusy func(bool)) (*hasher,
 	return h, nil
 }
 
-// work runs jobs until close. Its thread stays locked, so the lowered
-// priority never reaches other goroutines: when work returns, the runtime
-// ends the thread.
+// work runs jobs until close, a waiting verification before any new hash:
+// a flood of registrations then delays a login by at most the hashes
+// already running, instead of queueing it behind every one of them. Its
+// thread stays locked, so the lowered priority never reaches other
+// goroutines: when work returns, the runtime ends the thread.
 func (h *hasher) work() {
 	defer h.wg.Done()
 	runtime.LockOSThread()
 	lowerThreadPriority()
 	for {
+		var j hashJob
 		select {
-		case j := <-h.jobs:
-			j.out <- argon2.IDKey(j.password, j.salt, j.p.Time, j.p.Memory, j.p.Threads, j.p.KeyLen)
-		case <-h.done:
-			return
+		case j = <-h.jobs:
+		default:
+			select {
+			case j = <-h.jobs:
+			case j = <-h.low:
+			case <-h.done:
+				return
+			}
 		}
+		j.out <- argon2.IDKey(j.password, j.salt, j.p.Time, j.p.Memory, j.p.Threads, j.p.KeyLen)
 	}
 }
 
@@ -136,13 +145,13 @@ func (h *hasher) close() {
 }
 
 // derive runs argon2id on a worker, waiting for a free one, for ctx to end
-// or for close.
-func (h *hasher) derive(ctx context.Context, password string, salt []byte, p argonParams) ([]byte, error) {
+// or for close. queue is h.jobs (verifications) or h.low (new hashes).
+func (h *hasher) derive(ctx context.Context, queue chan<- hashJob, password string, salt []byte, p argonParams) ([]byte, error) {
 	h.busy(+1)
 	defer h.busy(-1)
 	out := make(chan []byte, 1)
 	select {
-	case h.jobs <- hashJob{password: []byte(password), salt: salt, p: p, out: out}:
+	case queue <- hashJob{password: []byte(password), salt: salt, p: p, out: out}:
 		return <-out, nil
 	case <-ctx.Done():
 		return nil, fmt.Errorf("wait for password hashing: %w", ctx.Err())
@@ -151,7 +160,7 @@ func (h *hasher) derive(ctx context.Context, password string, salt []byte, p arg
 	}
 }
 
-// hash returns the PHC string of password:
+// hash returns the PHC string of password, after any verification waiting:
 // $argon2id$v=19$m=19456,t=2,p=1$<salt>$<key>.
 func (h *hasher) hash(ctx context.Context, password string) (string, error) {
 	p := h.params
@@ -159,7 +168,7 @@ func (h *hasher) hash(ctx context.Context, password string) (string, error) {
 	if _, err := rand.Read(salt); err != nil {
 		return "", fmt.Errorf("password salt: %w", err)
 	}
-	key, err := h.derive(ctx, password, salt, p)
+	key, err := h.derive(ctx, h.low, password, salt, p)
 	if err != nil {
 		return "", err
 	}
@@ -174,7 +183,7 @@ func (h *hasher) verify(ctx context.Context, password, encoded string) (bool, er
 	if err != nil {
 		return false, err
 	}
-	got, err := h.derive(ctx, password, salt, p)
+	got, err := h.derive(ctx, h.jobs, password, salt, p)
 	if err != nil {
 		return false, err
 	}

@@ -44,7 +44,9 @@ type Options struct {
 // Store keeps accounts, sessions, portfolios and trades in SQLite. All
 // writes go through one writer connection in IMMEDIATE transactions; reads
 // use a separate pool of query-only connections. A Store is safe for
-// concurrent use.
+// concurrent use. A write the database cannot take whatever the request (a
+// full disk, a read-only or unreadable file, the file deleted while open)
+// fails with an error for which StorageUnavailable is true.
 type Store struct {
 	writer *sql.DB
 	reader *sql.DB
@@ -55,6 +57,11 @@ type Store struct {
 	now          func() time.Time
 
 	stmts readStmts // prepared on the reader pool
+
+	path       string      // of the database file
+	opened     os.FileInfo // of the file at path when it was opened
+	fileCheck  cachedCheck // writable
+	writeCheck cachedCheck // CheckWrite
 
 	closeOnce sync.Once
 	closeErr  error
@@ -100,6 +107,11 @@ func Open(ctx context.Context, path string, opts Options) (*Store, error) {
 		return nil, fmt.Errorf("open database %s: %w", path, err)
 	}
 	if err := s.migrate(ctx); err != nil {
+		s.writer.Close()
+		return nil, fmt.Errorf("open database %s: %w", path, err)
+	}
+	s.path = path
+	if s.opened, err = os.Stat(path); err != nil {
 		s.writer.Close()
 		return nil, fmt.Errorf("open database %s: %w", path, err)
 	}

@@ -17,6 +17,9 @@ func (s *Store) Register(ctx context.Context, username, password string) (Accoun
 	if err := ValidateUsername(username); err != nil {
 		return Account{}, err
 	}
+	if err := s.writable(); err != nil {
+		return Account{}, fmt.Errorf("register: %w", err)
+	}
 	if err := ValidatePassword(username, password); err != nil {
 		return Account{}, err
 	}
@@ -70,6 +73,9 @@ func (s *Store) ResetPassword(ctx context.Context, username, password string) er
 	username = NormalizeUsername(username)
 	if err := ValidatePassword(username, password); err != nil {
 		return err
+	}
+	if err := s.writable(); err != nil {
+		return fmt.Errorf("reset password: %w", err)
 	}
 	hash, err := s.hash.hash(ctx, password)
 	if err != nil {

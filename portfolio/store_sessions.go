@@ -51,6 +51,9 @@ func (s *Store) Login(ctx context.Context, username, password string) (token str
 }
 
 func (s *Store) insertSession(ctx context.Context, accountID int64, tokenHash string, now, expires time.Time) error {
+	if err := s.writable(); err != nil {
+		return err
+	}
 	tx, err := s.writer.BeginTx(ctx, nil)
 	if err != nil {
 		return err
@@ -111,6 +114,9 @@ func (s *Store) Logout(ctx context.Context, token string) (Session, error) {
 		return Session{}, errUnauthorized()
 	}
 	sess := Session{ID: tokenID(token)}
+	if err := s.writable(); err != nil {
+		return Session{}, fmt.Errorf("logout: %w", err)
+	}
 	tx, err := s.writer.BeginTx(ctx, nil)
 	if err != nil {
 		return Session{}, fmt.Errorf("logout: %w", err)

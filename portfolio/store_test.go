@@ -9,6 +9,7 @@ import (
 	"strconv"
 	"strings"
 	"testing"
+	"time"
 )
 
 func TestOpenCreatesParentDir(t *testing.T) {
@@ -206,5 +207,46 @@ func TestPersistsAcrossReopen(t *testing.T) {
 	}
 	if _, _, err := s.Login(ctx, "alice", "correct horse battery"); err != nil {
 		t.Errorf("login after reopen: %v", err)
+	}
+}
+
+// TestDeletedOrReplacedFileRefusesWrites: once the database's path no
+// longer names the file the store opened (deleted, or replaced by another
+// file), writes fail with ErrStorageUnavailable instead of going to a file
+// nobody will open again, and CheckWrite says so; reads go on.
+func TestDeletedOrReplacedFileRefusesWrites(t *testing.T) {
+	for _, replace := range []bool{false, true} {
+		dir := filepath.Join(t.TempDir(), "db")
+		path := filepath.Join(dir, "tickerd.db")
+		s := MustOpenStoreAt(t, path)
+		ctx := context.Background()
+		a := mustRegister(t, s, "before")
+		if err := s.CheckWrite(ctx); err != nil {
+			t.Fatalf("CheckWrite on a healthy database: %v", err)
+		}
+		if err := os.RemoveAll(dir); err != nil {
+			t.Fatal(err)
+		}
+		if replace {
+			if err := os.MkdirAll(dir, 0o750); err != nil {
+				t.Fatal(err)
+			}
+			if err := os.WriteFile(path, nil, 0o600); err != nil {
+				t.Fatal(err)
+			}
+		}
+		time.Sleep(healthTTL) // past the cached answers
+		if err := s.CheckWrite(ctx); !StorageUnavailable(err) || !errors.Is(err, ErrStorageUnavailable) {
+			t.Fatalf("replace=%v: CheckWrite = %v, want storage unavailable", replace, err)
+		}
+		if _, err := s.Register(ctx, "after", "correct horse battery"); !StorageUnavailable(err) {
+			t.Fatalf("replace=%v: Register = %v, want storage unavailable", replace, err)
+		}
+		if err := s.SetWatchlist(ctx, a.ID, []string{"AAPL"}); !StorageUnavailable(err) {
+			t.Fatalf("replace=%v: SetWatchlist = %v, want storage unavailable", replace, err)
+		}
+		if _, err := s.Account(ctx, a.ID); err != nil {
+			t.Fatalf("replace=%v: a read: %v", replace, err)
+		}
 	}
 }

@@ -33,6 +33,9 @@ func (s *Store) PlaceTrade(ctx context.Context, accountID int64, req TradeReques
 		Price: price, Amount: amount,
 	}
 
+	if err := s.writable(); err != nil {
+		return Trade{}, fmt.Errorf("place trade: %w", err)
+	}
 	tx, err := s.writer.BeginTx(ctx, nil) // BEGIN IMMEDIATE: the write lock is held from here
 	if err != nil {
 		return Trade{}, fmt.Errorf("place trade: %w", err)

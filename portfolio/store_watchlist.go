@@ -36,6 +36,9 @@ func (s *Store) SetWatchlist(ctx context.Context, accountID int64, symbols []str
 	if err != nil {
 		return err
 	}
+	if err := s.writable(); err != nil {
+		return fmt.Errorf("set watchlist: %w", err)
+	}
 	tx, err := s.writer.BeginTx(ctx, nil)
 	if err != nil {
 		return fmt.Errorf("set watchlist: %w", err)

@@ -56,9 +56,18 @@ func (req TradeRequest) normalize() (TradeRequest, error) {
 	return req, nil
 }
 
-// NormalizeSymbol returns the canonical form of a ticker: trimmed, upper case.
+// NormalizeSymbol returns the canonical form of a ticker: surrounding ASCII
+// white space trimmed and ASCII letters upper-cased. Tickers are ASCII: any
+// other byte is left as it is, so that a name like "ıbm" (dotless i, which
+// strings.ToUpper folds to "I") never becomes a listed ticker.
 func NormalizeSymbol(symbol string) string {
-	return strings.ToUpper(strings.TrimSpace(symbol))
+	b := []byte(strings.Trim(symbol, " \t\r\n"))
+	for i, c := range b {
+		if c >= 'a' && c <= 'z' {
+			b[i] = c - ('a' - 'A')
+		}
+	}
+	return string(b)
 }
 
 // ValidSymbol reports whether a normalized symbol has the shape of a ticker:

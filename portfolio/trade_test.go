@@ -260,3 +260,30 @@ func TestTradeAtTheLimits(t *testing.T) {
 		})
 	}
 }
+
+// TestNormalizeSymbol: tickers are ASCII. Only ASCII letters are
+// upper-cased and only ASCII white space trimmed, so no Unicode folding turns
+// a foreign name into a listed ticker ("ıbm" would be "IBM" under
+// strings.ToUpper).
+func TestNormalizeSymbol(t *testing.T) {
+	tests := []struct {
+		in, want string
+		valid    bool
+	}{
+		{"aapl", "AAPL", true},
+		{" brk.b\t", "BRK.B", true},
+		{"ıbm", "ıBM", false},             // U+0131 dotless i
+		{"\u00a0IBM", "\u00a0IBM", false}, // no-break space is not trimmed
+		{"ＩＢＭ", "ＩＢＭ", false},             // fullwidth letters
+		{"ibm\u017f", "IBM\u017f", false}, // long s
+		{"i\u0307bm", "I\u0307BM", false}, // combining dot above
+		{"", "", false},
+	}
+	for _, tt := range tests {
+		got := NormalizeSymbol(tt.in)
+		if got != tt.want || ValidSymbol(got) != tt.valid {
+			t.Errorf("NormalizeSymbol(%q) = %q (valid %v), want %q (valid %v)",
+				tt.in, got, ValidSymbol(got), tt.want, tt.valid)
+		}
+	}
+}

@@ -132,6 +132,12 @@ func isSafeMethod(m string) bool {
 	return m == fiber.MethodGet || m == fiber.MethodHead || m == fiber.MethodOptions
 }
 
+// setRetryAfter tells a rate-limited client how long to wait, in whole
+// seconds rounded up.
+func setRetryAfter(c *fiber.Ctx, wait time.Duration) {
+	c.Set(fiber.HeaderRetryAfter, strconv.Itoa(int((wait+time.Second-1)/time.Second)))
+}
+
 // registerAuthRoutes: register, login, logout and me.
 func (s *Server) registerAuthRoutes(api fiber.Router) {
 	api.Post("/auth/register", s.handleRegister)
@@ -156,6 +162,11 @@ func toAccountJSON(a portfolio.Account) accountJSON {
 }
 
 func (s *Server) handleRegister(c *fiber.Ctx) error {
+	if wait := s.registerPerIP.allow("ip:"+c.IP(), time.Now()); wait > 0 {
+		s.metrics.countRegisterFailure(registerRateLimited)
+		setRetryAfter(c, wait)
+		return writeProblem(c, codeRateLimited, "too many registrations from this address; try again later")
+	}
 	var body credentialsBody
 	if err := decodeJSON(c, &body); err != nil {
 		return err
@@ -175,7 +186,7 @@ func (s *Server) handleLogin(c *fiber.Ctx) error {
 	wait := s.loginWait(c.IP(), body.Username, time.Now())
 	if wait > 0 {
 		s.metrics.countLoginFailure(loginRateLimited)
-		c.Set(fiber.HeaderRetryAfter, strconv.Itoa(int((wait+time.Second-1)/time.Second)))
+		setRetryAfter(c, wait)
 		return writeProblem(c, codeRateLimited,
 			"too many login attempts; try again later")
 	}

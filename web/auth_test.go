@@ -1,10 +1,12 @@
 package web
 
 import (
+	"net"
 	"net/http"
 	"strconv"
 	"strings"
 	"testing"
+	"time"
 
 	"github.com/gofiber/fiber/v2"
 )
@@ -193,5 +195,67 @@ func TestAuthenticateAndOriginHelpers(t *testing.T) {
 				t.Fatalf("got %q, want %q", body, tt.want)
 			}
 		})
+	}
+}
+
+// TestLoginUsernameSpellings: the login limiter and login key on the same
+// normalized username, so ASCII re-spellings of a name share its budget,
+// and a Unicode look-alike (a no-break space, the Kelvin sign) is not the
+// account at all: with the right password it is still 401.
+func TestLoginUsernameSpellings(t *testing.T) {
+	ts := startTestServer(t, Config{LoginPerIPPerMin: 100, LoginPerUserPerMin: 3})
+	ts.register(t, "kate", "correct horse battery") // one login spent
+	for _, name := range []string{"\u00a0kate", "\u212Aate"} {
+		creds := map[string]string{"username": name, "password": "correct horse battery"}
+		resp, body := ts.do(t, "POST", "/api/v1/auth/login", "", creds)
+		wantProblem(t, resp, body, 401, "invalid_credentials", "")
+	}
+	for i, name := range []string{" kate", "KATE\t", " Kate "} {
+		creds := map[string]string{"username": name, "password": "wrong password!"}
+		resp, body := ts.do(t, "POST", "/api/v1/auth/login", "", creds)
+		want := 401
+		if i == 2 {
+			want = 429 // the registration's login, then two wrong ones: kate's budget of 3 is spent
+		}
+		wantStatus(t, resp, body, want)
+	}
+}
+
+// TestRegisterRateLimit: registrations are limited per client IP like
+// logins (one IP created ~62 accounts a second): over the limit is 429
+// rate_limited with Retry-After, counted in
+// tickerd_register_failures_total{reason="rate_limited"}; other addresses
+// and logins are not affected.
+func TestRegisterRateLimit(t *testing.T) {
+	ts := startTestServer(t, Config{RegisterPerIPPerMin: 3})
+	for i, want := range []int{201, 201, 409, 429, 429} {
+		name := "reg" + strconv.Itoa(min(i, 1))
+		creds := map[string]string{"username": name, "password": "correct horse battery"}
+		resp, body := ts.do(t, "POST", "/api/v1/auth/register", "", creds)
+		if want == 429 {
+			wantProblem(t, resp, body, 429, codeRateLimited, "")
+			if s, err := strconv.Atoi(resp.Header.Get("Retry-After")); err != nil || s < 1 || s > 60 {
+				t.Fatalf("Retry-After = %q", resp.Header.Get("Retry-After"))
+			}
+			continue
+		}
+		wantStatus(t, resp, body, want)
+	}
+	if v, _ := scrape(t, ts).value("tickerd_register_failures_total", "reason", "rate_limited"); v != 2 {
+		t.Fatalf("tickerd_register_failures_total{reason=rate_limited} = %v, want 2", v)
+	}
+	ts.login(t, "reg0", "correct horse battery") // logins have their own limit
+
+	d := &net.Dialer{LocalAddr: &net.TCPAddr{IP: net.IPv4(127, 0, 0, 3)}, Timeout: 5 * time.Second}
+	other := &http.Client{Timeout: 30 * time.Second, Transport: &http.Transport{DialContext: d.DialContext}}
+	defer other.CloseIdleConnections()
+	resp, err := other.Post(ts.URL+"/api/v1/auth/register", "application/json",
+		strings.NewReader(`{"username":"elsewhere","password":"correct horse battery"}`))
+	if err != nil {
+		t.Fatal(err)
+	}
+	resp.Body.Close()
+	if resp.StatusCode != http.StatusCreated {
+		t.Fatalf("register from 127.0.0.3: %d", resp.StatusCode)
 	}
 }

@@ -10,13 +10,17 @@ import (
 	"strings"
 
 	"github.com/gofiber/fiber/v2"
+
+	"github.com/tickerd/tickerd/web/wire"
 )
 
 // decodeJSON decodes the request body, which must be one JSON object of
 // Content-Type application/json, into dst. Every failure is a problem:
 // 415 unsupported_media_type for another Content-Type, 400 invalid_json for
-// an empty, malformed or ill-typed body or trailing data, 400 unknown_field
-// naming a field dst does not have. (Bodies over the limit never get here:
+// an empty, malformed or ill-typed body, one that is not an object (null
+// included), a key repeated in one object or trailing data, 400
+// unknown_field naming a key that is not exactly a field of dst (keys are
+// case-sensitive). (Bodies over the limit never get here:
 // the HTTP server answers 413 body_too_large before the handler runs.)
 func decodeJSON(c *fiber.Ctx, dst any) error {
 	ct := c.Get(fiber.HeaderContentType)
@@ -25,9 +29,23 @@ func decodeJSON(c *fiber.Ctx, dst any) error {
 		return newProblem(codeUnsupportedMediaType, "",
 			"request body must be JSON with Content-Type: application/json")
 	}
-	body := c.Body()
-	if len(bytes.TrimSpace(body)) == 0 {
+	body := bytes.TrimSpace(c.Body())
+	if len(body) == 0 {
 		return newProblem(codeInvalidJSON, "", "request body is empty; a JSON object is required")
+	}
+	if body[0] != '{' { // null would decode into dst as nothing at all
+		return newProblem(codeInvalidJSON, "", "request body must be a JSON object")
+	}
+	// encoding/json matches keys case-insensitively and lets a repeated key
+	// win: only exact, single keys may reach it.
+	var ke *wire.KeyError
+	if err := wire.CheckKeys(body, dst, false); errors.As(err, &ke) {
+		if ke.Duplicate {
+			return newProblem(codeInvalidJSON, ke.Key, fmt.Sprintf("field %q appears more than once", ke.Key))
+		}
+		return newProblem(codeUnknownField, ke.Key, fmt.Sprintf("unknown field %q (field names are case-sensitive)", ke.Key))
+	} else if err != nil {
+		return jsonProblem(err)
 	}
 	dec := json.NewDecoder(bytes.NewReader(body))
 	dec.DisallowUnknownFields()

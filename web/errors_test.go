@@ -28,7 +28,7 @@ func wantProblem(tb testing.TB, resp *http.Response, body []byte, status int, co
 }
 
 func TestErrorCodes(t *testing.T) {
-	ts := startTestServer(t, Config{BodyLimit: 1024})
+	ts := startTestServer(t, Config{BodyLimit: 1024, RegisterPerIPPerMin: 1000})
 	tok := ts.register(t, "errors", "correct horse battery")
 	ts.register(t, "taken", "correct horse battery")
 	ts.do(t, "POST", "/api/v1/portfolio/trades", tok, map[string]any{"symbol": "MSFT", "side": "buy", "quantity": 1})
@@ -48,8 +48,18 @@ func TestErrorCodes(t *testing.T) {
 		{"not an object", "POST", "/api/v1/auth/register", false, `[1,2]`, "", 400, codeInvalidJSON, "", ""},
 		{"wrong type", "POST", "/api/v1/auth/register", false, `{"username":5,"password":"x"}`, "", 400, codeInvalidJSON, "username", ""},
 		{"empty body", "POST", "/api/v1/auth/login", false, ``, "", 400, codeInvalidJSON, "", ""},
+		{"null body", "POST", "/api/v1/auth/login", false, `null`, "", 400, codeInvalidJSON, "", "object"},
+		{"null register body", "POST", "/api/v1/auth/register", false, ` null `, "", 400, codeInvalidJSON, "", "object"},
+		{"null trade body", "POST", "/api/v1/portfolio/trades", true, `null`, "", 400, codeInvalidJSON, "", "object"},
+		{"null watchlist body", "PUT", "/api/v1/watchlist", true, `null`, "", 400, codeInvalidJSON, "", "object"},
+		{"string body", "POST", "/api/v1/auth/login", false, `"x"`, "", 400, codeInvalidJSON, "", "object"},
 		{"trailing data", "POST", "/api/v1/auth/login", false, `{"username":"a","password":"b"} {}`, "", 400, codeInvalidJSON, "", "after"},
 		{"unknown field", "POST", "/api/v1/auth/register", false, `{"username":"bob","password":"correct horse","admin":true}`, "", 400, codeUnknownField, "admin", `"admin"`},
+		{"key in another case", "POST", "/api/v1/portfolio/trades", true, `{"symbol":"MSFT","side":"buy","quantity":1,"SYMBOL":"AAPL"}`, "", 400, codeUnknownField, "SYMBOL", ""},
+		{"key folded by Unicode", "POST", "/api/v1/portfolio/trades", true, `{"ſymbol":"AAPL","side":"buy","quantity":1}`, "", 400, codeUnknownField, "ſymbol", ""},
+		{"capitalised key", "POST", "/api/v1/auth/login", false, `{"Username":"taken","password":"correct horse"}`, "", 400, codeUnknownField, "Username", ""},
+		{"duplicate key", "POST", "/api/v1/portfolio/trades", true, `{"symbol":"MSFT","side":"buy","quantity":1,"symbol":"AAPL"}`, "", 400, codeInvalidJSON, "symbol", "more than once"},
+		{"duplicate watchlist key", "PUT", "/api/v1/watchlist", true, `{"symbols":["AAPL"],"symbols":["MSFT"]}`, "", 400, codeInvalidJSON, "symbols", ""},
 		{"unknown trade field", "POST", "/api/v1/portfolio/trades", true, `{"symbol":"AAPL","side":"buy","quantity":1,"price":1}`, "", 400, codeUnknownField, "price", ""},
 		{"wrong content type", "POST", "/api/v1/auth/register", false, `{"username":"bob","password":"correct horse"}`, "text/plain", 415, codeUnsupportedMediaType, "", ""},
 		{"missing content type", "PUT", "/api/v1/watchlist", true, `{"symbols":[]}`, "-", 415, codeUnsupportedMediaType, "", ""},

@@ -5,13 +5,15 @@ import (
 	"time"
 
 	"github.com/gofiber/fiber/v2"
+
+	"github.com/tickerd/tickerd/portfolio"
 )
 
 // readyTimeout bounds the database check of /readyz.
 const readyTimeout = 2 * time.Second
 
 // registerHealthRoutes: /healthz (the process answers) and /readyz (the
-// database answers and the feed is running).
+// database answers and takes writes, and the feed is running).
 func (s *Server) registerHealthRoutes(r fiber.Router) {
 	r.Get("/healthz", s.handleHealthz)
 	r.Get("/readyz", s.handleReadyz)
@@ -29,6 +31,13 @@ func (s *Server) handleReadyz(c *fiber.Ctx) error {
 	if err := s.store.Ping(ctx); err != nil {
 		s.log.WarnContext(ctx, "readiness: database", "err", err)
 		return writeProblem(c, codeNotReady, "database is not reachable")
+	}
+	if err := s.store.CheckWrite(ctx); err != nil {
+		s.log.WarnContext(ctx, "readiness: database write", "err", err)
+		if portfolio.StorageUnavailable(err) {
+			return writeProblem(c, codeStorageUnavailable, "database cannot take writes")
+		}
+		return writeProblem(c, codeNotReady, "database cannot take writes")
 	}
 	if !s.market.Running() {
 		return writeProblem(c, codeNotReady, "price feed is not running")

@@ -30,16 +30,21 @@ const (
 	loginRateLimited    = "rate_limited"
 )
 
+// Registration failure reasons (label values of
+// tickerd_register_failures_total).
+const registerRateLimited = "rate_limited"
+
 // metrics is the server's Prometheus registry and the instruments the
 // request path feeds. Everything else (hub, market, streams) is read at
 // scrape time from counters those parts keep anyway.
 type metrics struct {
 	reg *prometheus.Registry
 
-	requests *prometheus.CounterVec   // method, route, status
-	latency  *prometheus.HistogramVec // method, route
-	trades   *prometheus.CounterVec   // side, outcome
-	logins   *prometheus.CounterVec   // reason
+	requests  *prometheus.CounterVec   // method, route, status
+	latency   *prometheus.HistogramVec // method, route
+	trades    *prometheus.CounterVec   // side, outcome
+	logins    *prometheus.CounterVec   // reason
+	registers *prometheus.CounterVec   // reason
 
 	// httpOff skips request accounting (benchmarks compare with it).
 	httpOff bool
@@ -89,6 +94,10 @@ func newMetrics(s *Server) *metrics {
 			Name: "tickerd_login_failures_total",
 			Help: "Refused logins by reason: bad_credentials (unknown user or wrong password) or rate_limited.",
 		}, []string{"reason"}),
+		registers: prometheus.NewCounterVec(prometheus.CounterOpts{
+			Name: "tickerd_register_failures_total",
+			Help: "Registrations refused before any work, by reason: rate_limited (the per-IP limit).",
+		}, []string{"reason"}),
 		series: make(map[httpKey]*httpSeries),
 	}
 	for _, side := range []string{string(portfolio.Buy), string(portfolio.Sell)} {
@@ -96,9 +105,10 @@ func newMetrics(s *Server) *metrics {
 	}
 	m.logins.WithLabelValues(loginBadCredentials)
 	m.logins.WithLabelValues(loginRateLimited)
+	m.registers.WithLabelValues(registerRateLimited)
 
 	m.reg.MustRegister(
-		m.requests, m.latency, m.trades, m.logins,
+		m.requests, m.latency, m.trades, m.logins, m.registers,
 		collectors.NewGoCollector(),
 		collectors.NewProcessCollector(collectors.ProcessCollectorOpts{}),
 		prometheus.NewCounterFunc(prometheus.CounterOpts{
@@ -218,7 +228,15 @@ func outcomeOf(err error) string {
 			return pe.Code
 		}
 	}
+	if portfolio.StorageUnavailable(err) {
+		return codeStorageUnavailable
+	}
 	return codeInternal
+}
+
+// countRegisterFailure records a refused registration.
+func (m *metrics) countRegisterFailure(reason string) {
+	m.registers.WithLabelValues(reason).Inc()
 }
 
 // countLoginFailure records a refused login.

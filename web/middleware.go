@@ -1,6 +1,7 @@
 package web
 
 import (
+	"bytes"
 	"crypto/rand"
 	"encoding/hex"
 	"fmt"
@@ -123,4 +124,37 @@ func (s *Server) recoverPanic(c *fiber.Ctx) (err error) {
 		}
 	}()
 	return c.Next()
+}
+
+// refuseAmbiguousLength answers 400 and closes the connection when a
+// request carries both Content-Length and Transfer-Encoding. fasthttp lets
+// the chunked encoding win, but a proxy in front may have framed the body by
+// Content-Length: the two would then disagree about where this request
+// ends and the next begins (request smuggling). RFC 9112 section 6.3 allows
+// refusing such a request and requires the connection to be closed.
+func (s *Server) refuseAmbiguousLength(c *fiber.Ctx) error {
+	if !hasHeaders(c.Request().Header.RawHeaders(), "content-length", "transfer-encoding") {
+		return c.Next()
+	}
+	c.Context().SetConnectionClose()
+	return newProblem(codeBadRequest, "",
+		"a request must not carry both Content-Length and Transfer-Encoding")
+}
+
+// hasHeaders reports whether the raw header block (Name: value lines)
+// holds a field of each of the two names (lower case).
+func hasHeaders(raw []byte, a, b string) bool {
+	var seenA, seenB bool
+	for len(raw) > 0 {
+		var line []byte
+		line, raw, _ = bytes.Cut(raw, []byte("\n"))
+		name, _, ok := bytes.Cut(line, []byte(":"))
+		if !ok {
+			continue
+		}
+		name = bytes.TrimSpace(name)
+		seenA = seenA || bytes.EqualFold(name, []byte(a))
+		seenB = seenB || bytes.EqualFold(name, []byte(b))
+	}
+	return seenA && seenB
 }

@@ -4,7 +4,6 @@ import (
 	"encoding/json"
 	"net/http"
 	"strconv"
-	"strings"
 
 	"github.com/gofiber/fiber/v2"
 
@@ -82,7 +81,7 @@ func (s *Server) handlePlaceTrade(c *fiber.Ctx) (err error) {
 		return err
 	}
 	req := portfolio.TradeRequest{
-		Symbol:   strings.ToUpper(strings.TrimSpace(body.Symbol)),
+		Symbol:   portfolio.NormalizeSymbol(body.Symbol),
 		Side:     portfolio.Side(body.Side),
 		Quantity: qty,
 	}

@@ -33,6 +33,7 @@ const (
 	codeTooManySymbols       = stream.CodeTooManySymbols
 	codeTooManyConnections   = stream.CodeTooManyConnections // 429: a per-IP or per-account connection cap
 	codeServerBusy           = "server_busy"                 // 503: the server holds Config.MaxConns connections
+	codeStorageUnavailable   = "storage_unavailable"         // 503: the database cannot take writes (disk full, read-only, deleted)
 )
 
 // codeStatus is the one table from problem codes to HTTP status.
@@ -67,6 +68,7 @@ var codeStatus = map[string]int{
 	codeTooManySymbols:       http.StatusUnprocessableEntity,
 	codeTooManyConnections:   http.StatusTooManyRequests,
 	codeServerBusy:           http.StatusServiceUnavailable,
+	codeStorageUnavailable:   http.StatusServiceUnavailable,
 }
 
 // statusOf returns the HTTP status of a problem code; unknown codes are 500.
@@ -143,7 +145,9 @@ func problemf(code, field, format string, args ...any) *apiError {
 }
 
 // writeError answers err as a problem: an *apiError or a *portfolio.Error
-// as itself, anything else as a generic 500 (logged, never shown).
+// as itself, a write the database cannot take (portfolio.StorageUnavailable)
+// as 503 storage_unavailable, anything else as a generic 500 (all logged,
+// never shown).
 func (s *Server) writeError(c *fiber.Ctx, err error) error {
 	var ae *apiError
 	if errors.As(err, &ae) {
@@ -156,6 +160,12 @@ func (s *Server) writeError(c *fiber.Ctx, err error) error {
 	var fe *fiber.Error
 	if errors.As(err, &fe) {
 		return s.writeFiberError(c, fe)
+	}
+	if portfolio.StorageUnavailable(err) {
+		s.log.ErrorContext(c.UserContext(), "database cannot be written",
+			"request_id", requestID(c), "method", c.Method(), "path", c.Path(), "err", err)
+		c.Set(fiber.HeaderRetryAfter, "5")
+		return writeProblem(c, codeStorageUnavailable, "the database cannot take writes now; try again later")
 	}
 	s.log.ErrorContext(c.UserContext(), "request failed",
 		"request_id", requestID(c), "method", c.Method(), "path", c.Path(), "err", err)
@@ -188,6 +198,15 @@ func (s *Server) writeFiberError(c *fiber.Ctx, fe *fiber.Error) error {
 // handleError is Fiber's ErrorHandler: every error that reaches it, from a
 // handler, the router or the HTTP parser, leaves as a problem.
 func (s *Server) handleError(c *fiber.Ctx, err error) error {
+	var fe *fiber.Error
+	if requestID(c) == "" && errors.As(err, &fe) && fe.Code == http.StatusBadGateway {
+		// Fiber's name for a network error while fasthttp read a request:
+		// the client reset or dropped its connection (often an idle one).
+		// Nobody is left to answer and nothing failed here.
+		s.log.DebugContext(c.UserContext(), "connection closed by the client while reading a request",
+			"remote", c.Context().RemoteAddr().String())
+		return nil
+	}
 	if requestID(c) == "" {
 		// Raised by fasthttp before the middleware ran (e.g. body too
 		// large): give it an id and log it here, since the request log

@@ -58,7 +58,7 @@ func (s *Server) requestedSymbols(c *fiber.Ctx) ([]string, error) {
 	out := make([]string, 0, len(parts))
 	seen := make(map[string]bool, len(parts))
 	for _, p := range parts {
-		sym := strings.ToUpper(strings.TrimSpace(p))
+		sym := portfolio.NormalizeSymbol(p)
 		if sym == "" {
 			return nil, newProblem(codeInvalidParameter, "symbols",
 				"symbols must be a comma-separated list of tickers without empty entries")
@@ -131,7 +131,7 @@ type candleJSON struct {
 }
 
 func (s *Server) handleCandles(c *fiber.Ctx) error {
-	sym := strings.ToUpper(c.Params("symbol"))
+	sym := portfolio.NormalizeSymbol(c.Params("symbol"))
 	if _, ok := s.market.Lookup(sym); !ok {
 		return unknownSymbol("symbol", sym)
 	}

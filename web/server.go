@@ -32,8 +32,9 @@ type Config struct {
 	MaxConns      int // open connections of every kind; 0 means DefaultMaxConns(), from the open-file limit
 	MaxConnsPerIP int // open connections from one client IP; 0 means DefaultMaxConnsPerIP
 
-	LoginPerIPPerMin   int // login attempts per client IP per minute
-	LoginPerUserPerMin int // login attempts per username per minute
+	LoginPerIPPerMin    int // login attempts per client IP per minute
+	LoginPerUserPerMin  int // login attempts per username per minute
+	RegisterPerIPPerMin int // registrations per client IP per minute
 
 	// Stream holds the WebSocket and SSE limits (announced in the welcome
 	// frame); its defaults are the stream package's.
@@ -42,10 +43,11 @@ type Config struct {
 
 // Defaults of the REST part of Config.
 const (
-	DefaultBodyLimit          = 64 << 10
-	DefaultShutdownGrace      = 10 * time.Second
-	DefaultLoginPerIPPerMin   = 20
-	DefaultLoginPerUserPerMin = 10
+	DefaultBodyLimit           = 64 << 10
+	DefaultShutdownGrace       = 10 * time.Second
+	DefaultLoginPerIPPerMin    = 20
+	DefaultLoginPerUserPerMin  = 10
+	DefaultRegisterPerIPPerMin = 10
 )
 
 // withDefaults returns c with every field left at zero set to its default.
@@ -67,6 +69,9 @@ func (c Config) withDefaults() Config {
 	}
 	if c.LoginPerUserPerMin <= 0 {
 		c.LoginPerUserPerMin = DefaultLoginPerUserPerMin
+	}
+	if c.RegisterPerIPPerMin <= 0 {
+		c.RegisterPerIPPerMin = DefaultRegisterPerIPPerMin
 	}
 	c.Stream = c.Stream.WithDefaults()
 	return c
@@ -100,9 +105,10 @@ type Server struct {
 	// a fill revalues the account's, Shutdown closes them all with 1001.
 	streams *stream.Registry
 
-	loginPerIP   *limiter // login attempts by client IP
-	loginPerUser *limiter // login attempts by username
-	etagSalt     [8]byte  // distinguishes ETags of different server runs
+	loginPerIP    *limiter // login attempts by client IP
+	loginPerUser  *limiter // login attempts by username
+	registerPerIP *limiter // registrations by client IP
+	etagSalt      [8]byte  // distinguishes ETags of different server runs
 
 	// extraRoutes, when set (tests only), registers routes before the
 	// catch-all ones, e.g. a handler that panics.
@@ -128,15 +134,16 @@ func newServer(cfg Config, deps Deps, extra func(api fiber.Router)) *Server {
 		logger = slog.New(slog.DiscardHandler)
 	}
 	s := &Server{
-		cfg:          cfg,
-		store:        deps.Store,
-		market:       deps.Market,
-		hub:          deps.Hub,
-		log:          logger,
-		loginPerIP:   newLimiter(cfg.LoginPerIPPerMin, time.Minute),
-		loginPerUser: newLimiter(cfg.LoginPerUserPerMin, time.Minute),
-		extraRoutes:  extra,
-		conns:        newConns(cfg.MaxConns, cfg.MaxConnsPerIP),
+		cfg:           cfg,
+		store:         deps.Store,
+		market:        deps.Market,
+		hub:           deps.Hub,
+		log:           logger,
+		loginPerIP:    newLimiter(cfg.LoginPerIPPerMin, time.Minute),
+		loginPerUser:  newLimiter(cfg.LoginPerUserPerMin, time.Minute),
+		registerPerIP: newLimiter(cfg.RegisterPerIPPerMin, time.Minute),
+		extraRoutes:   extra,
+		conns:         newConns(cfg.MaxConns, cfg.MaxConnsPerIP),
 	}
 	_, _ = rand.Read(s.etagSalt[:])
 	s.app = fiber.New(fiber.Config{
@@ -160,7 +167,7 @@ func newServer(cfg Config, deps Deps, extra func(api fiber.Router)) *Server {
 
 // routes is the route table. Handlers live in one file per area.
 func (s *Server) routes() {
-	s.app.Use(s.observe, s.recoverPanic)
+	s.app.Use(s.observe, s.recoverPanic, s.refuseAmbiguousLength)
 	s.registerHealthRoutes(s.app)
 	s.registerMetricsRoute(s.app)
 

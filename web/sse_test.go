@@ -200,6 +200,11 @@ func TestSSEStalledClientIsReleased(t *testing.T) {
 
 	waitFor(t, "the stream to start", func() bool { return ts.Hub.Stats().Subscribers == 1 })
 	waitFor(t, "the stalled stream to end", func() bool { return ts.Hub.Stats().Subscribers == 0 })
+	// It ended as a slow client (1013), not as one that went away (1006).
+	waitFor(t, "the slow client counted", func() bool {
+		v, _ := scrape(t, ts).value("tickerd_stream_slow_client_closes_total", "transport", "sse")
+		return v == 1
+	})
 }
 
 // TestSSEKeepAliveOnlyWhenQuiet: the keep-alive comment is sent when nothing

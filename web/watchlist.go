@@ -1,8 +1,6 @@
 package web
 
 import (
-	"strings"
-
 	"github.com/gofiber/fiber/v2"
 
 	"github.com/tickerd/tickerd/portfolio"
@@ -43,7 +41,7 @@ func (s *Server) handleSetWatchlist(c *fiber.Ctx) error {
 	}
 	syms := make([]string, 0, len(*body.Symbols))
 	for _, sym := range *body.Symbols {
-		sym = strings.ToUpper(strings.TrimSpace(sym))
+		sym = portfolio.NormalizeSymbol(sym)
 		if _, ok := s.market.Lookup(sym); !ok {
 			return unknownSymbol("symbols", sym)
 		}

@@ -31,6 +31,9 @@ func TestWSBadInputKeepsConnection(t *testing.T) {
 		{"too many symbols", `{"type":"subscribe","id":7,"symbols":["AAPL","MSFT","NVDA","AVGO"]}`, "too_many_symbols", "7"},
 		{"bad max_rate_ms", `{"type":"subscribe","id":8,"symbols":["AAPL"],"max_rate_ms":-1}`, "invalid_field", "8"},
 		{"bad id", `{"type":"ping","id":{"a":1}}`, "invalid_field", ""},
+		{"key in another case", `{"type":"subscribe","id":11,"symbols":["MSFT"],"SYMBOLS":["AAPL"]}`, "invalid_json", ""},
+		{"key folded by Unicode", `{"type":"subscribe","id":12,"ſymbols":["AAPL"]}`, "invalid_json", ""},
+		{"duplicate key", `{"type":"subscribe","id":13,"symbols":["MSFT"],"symbols":["AAPL"]}`, "invalid_json", ""},
 		{"auth again", `{"type":"auth","id":9,"token":"x"}`, "already_authenticated", "9"},
 	}
 	for _, tt := range tests {
@@ -223,4 +226,54 @@ func TestWSLogoutCloses4001(t *testing.T) {
 	if f := readUntil(t, survivor, "pong"); string(f.ID) != "1" {
 		t.Fatalf("other session's socket: %s", f.Raw)
 	}
+}
+
+// TestWSInvalidUTF8Closes1007: a text message that is not UTF-8 is closed
+// with 1007 as RFC 6455 requires (it was answered as unknown_type), before
+// and after authentication, and counted under that code.
+func TestWSInvalidUTF8Closes1007(t *testing.T) {
+	ts := startTestServer(t, Config{})
+	token := ts.register(t, "utf", "correct horse battery")
+	conn := mustDialWS(t, ts, token)
+	if err := conn.WriteMessage(websocket.TextMessage, []byte("{\"type\":\"p\xffng\"}")); err != nil {
+		t.Fatal(err)
+	}
+	expectClose(t, conn, stream.CloseInvalidPayload, "UTF-8")
+
+	unauthed, _, err := dialWS(t, ts, wsDialOpts{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := unauthed.WriteMessage(websocket.TextMessage, []byte("{\"type\":\"auth\",\"token\":\"\xc3\x28\"}")); err != nil {
+		t.Fatal(err)
+	}
+	expectClose(t, unauthed, stream.CloseInvalidPayload, "UTF-8")
+
+	waitFor(t, "two 1007 closes counted", func() bool {
+		v, _ := scrape(t, ts).value("tickerd_stream_closes_total", "transport", "ws", "code", "1007")
+		return v == 2
+	})
+}
+
+// TestWSPingFloodCloses1008: ping control frames count against the message
+// rate like messages, so a client flooding pings is closed with 1008 (they
+// were answered without limit).
+func TestWSPingFloodCloses1008(t *testing.T) {
+	ts := startTestServer(t, Config{Stream: stream.Config{MaxMessagesPerS: 5}})
+	conn := mustDialWS(t, ts, ts.register(t, "pinger", "correct horse battery"))
+	pongs := 0
+	conn.SetPongHandler(func(string) error { pongs++; return nil })
+	for range 200 {
+		if err := conn.WriteControl(websocket.PingMessage, []byte("x"), time.Now().Add(5*time.Second)); err != nil {
+			break // the server may already have closed
+		}
+	}
+	expectClose(t, conn, websocket.ClosePolicyViolation, "rate")
+	if pongs > 10 {
+		t.Errorf("%d pongs for pings over a rate of 5 a second", pongs)
+	}
+	waitFor(t, "the 1008 close counted", func() bool {
+		v, _ := scrape(t, ts).value("tickerd_stream_closes_total", "transport", "ws", "code", "1008")
+		return v == 1
+	})
 }

@@ -2,6 +2,7 @@ package web
 
 import (
 	"encoding/json"
+	"errors"
 	"net/http"
 	"runtime"
 	"slices"
@@ -70,10 +71,12 @@ func TestWSSlowClientIsolated(t *testing.T) {
 		}
 	}()
 
+	// Either the hub marks it lagging, or its writer's write gets stuck
+	// for the window: both end it as too slow.
 	deadline := time.Now().Add(60 * time.Second)
-	for ts.Hub.Stats().Lagged == 0 {
+	for ts.Hub.Stats().Lagged == 0 && ts.Server.streams.Stats().OpenWS > 1 {
 		if time.Now().After(deadline) {
-			t.Fatal("the client that never reads was not marked lagging within 60s")
+			t.Fatal("the client that never reads was not given up on within 60s")
 		}
 		time.Sleep(10 * time.Millisecond)
 	}
@@ -98,8 +101,24 @@ func TestWSSlowClientIsolated(t *testing.T) {
 		t.Fatalf("good client delayed: p50 %v max %v", p50, worst)
 	}
 
-	// Once it reads again the slow client finds the 1013 after its backlog.
-	expectClose(t, slow, websocket.CloseTryAgainLater, "too slow")
+	// Once it reads again the slow client finds the 1013 after its backlog
+	// if the hub gave up on it first. If its writer was stuck in a write
+	// for the window, nothing more could be written: the connection just
+	// ended. Either way the server counts a slow client.
+	_ = slow.SetReadDeadline(time.Now().Add(15 * time.Second))
+	for {
+		if _, _, err := slow.ReadMessage(); err != nil {
+			var ce *websocket.CloseError
+			if errors.As(err, &ce) && (ce.Code != websocket.CloseTryAgainLater && ce.Code != websocket.CloseAbnormalClosure) {
+				t.Fatalf("slow client closed with %v, want 1013 or the connection dropped", err)
+			}
+			break
+		}
+	}
+	waitFor(t, "the slow client counted", func() bool {
+		v, _ := scrape(t, ts).value("tickerd_stream_slow_client_closes_total", "transport", "ws")
+		return v == 1
+	})
 }
 
 func TestWSPortfolioChannel(t *testing.T) {
@@ -226,5 +245,60 @@ func waitFor(t *testing.T, what string, cond func() bool) {
 			t.Fatalf("timed out waiting for %s", what)
 		}
 		time.Sleep(10 * time.Millisecond)
+	}
+}
+
+// TestWSStuckWriteClosedAsSlow: a client whose socket takes nothing (it
+// never reads, with a small receive buffer) blocks the stream's writer in a
+// write, where it cannot see the hub mark it lagging. The write is failed
+// once it has taken the slow-client window (not the 10 s write wait), and
+// the stream ends as too slow: 1013, counted in
+// tickerd_stream_slow_client_closes_total, not 1006. (It ended after the
+// write wait plus a second, counted 1006.)
+func TestWSStuckWriteClosedAsSlow(t *testing.T) {
+	const window = 500 * time.Millisecond
+	ts := startTestServerWith(t, Config{Stream: stream.Config{SlowClientWindow: window}},
+		testServerOptions{TickRate: 200})
+	token := ts.register(t, "stuck", "correct horse battery")
+	var all []string
+	for _, s := range ts.Market.Symbols() {
+		all = append(all, s.Ticker)
+	}
+	allJSON, _ := json.Marshal(all)
+	conn, _, err := dialWS(t, ts, wsDialOpts{token: token, rcvBuf: 4096})
+	if err != nil {
+		t.Fatal(err)
+	}
+	readUntil(t, conn, "welcome")
+	send(t, conn, `{"type":"subscribe","symbols":`+string(allJSON)+`}`)
+	// The client reads nothing from here on.
+
+	// The writer counts each frame as it starts writing it: once the
+	// count stops moving, the writer is stuck in a write.
+	var lastChange time.Time
+	last := -1.0
+	deadline := time.Now().Add(60 * time.Second)
+	for ts.Server.streams.Stats().OpenWS > 0 {
+		if time.Now().After(deadline) {
+			t.Fatal("the client that never reads was not closed within 60s")
+		}
+		if v, _ := scrape(t, ts).value("tickerd_stream_frames_written_total", "transport", "ws"); v != last {
+			last, lastChange = v, time.Now()
+		}
+		time.Sleep(20 * time.Millisecond)
+	}
+	// The stuck write is failed one window after it began (the slack is
+	// for the polling and a shared machine; the write wait is 10 s).
+	if took := time.Since(lastChange); took > window+1500*time.Millisecond {
+		t.Fatalf("stream ended %v after its writer got stuck; want within the window (%v)", took, window)
+	} else {
+		t.Logf("stream ended %v after its writer got stuck", took)
+	}
+	f := scrape(t, ts)
+	if v, _ := f.value("tickerd_stream_slow_client_closes_total", "transport", "ws"); v != 1 {
+		t.Errorf("slow client closes = %v, want 1", v)
+	}
+	if v, _ := f.value("tickerd_stream_closes_total", "transport", "ws", "code", "1006"); v != 0 {
+		t.Errorf("1006 closes = %v, want 0", v)
 	}
 }

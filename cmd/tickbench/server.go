@@ -37,6 +37,7 @@ func baseServerArgs(tickRate float64) []string {
 		"-ws-max-conns-per-user", "1000",
 		"-login-per-ip-per-min", "1000000",
 		"-login-per-user-per-min", "1000000",
+		"-register-per-ip-per-min", "1000000",
 	}
 }
 

@@ -77,6 +77,7 @@ func newFlagSet(cfg *config, out io.Writer) *flag.FlagSet {
 	fs.IntVar(&w.MaxConnsPerIP, "max-conns-per-ip", web.DefaultMaxConnsPerIP, "open connections from one client IP; more are refused with 429")
 	fs.IntVar(&w.LoginPerIPPerMin, "login-per-ip-per-min", web.DefaultLoginPerIPPerMin, "login attempts per client IP per minute")
 	fs.IntVar(&w.LoginPerUserPerMin, "login-per-user-per-min", web.DefaultLoginPerUserPerMin, "login attempts per username per minute")
+	fs.IntVar(&w.RegisterPerIPPerMin, "register-per-ip-per-min", web.DefaultRegisterPerIPPerMin, "account registrations per client IP per minute")
 	st := &w.Stream
 	fs.DurationVar(&st.Heartbeat, "ws-heartbeat", stream.DefaultHeartbeat, "WebSocket ping (SSE keep-alive) interval")
 	fs.IntVar(&st.MaxSymbols, "ws-max-symbols", stream.DefaultMaxSymbols, "symbols one stream may subscribe to")

@@ -74,6 +74,7 @@ const (
 	CloseNormal           = 1000
 	CloseGoingAway        = 1001 // server shutting down
 	closeAbnormal         = 1006 // counted for a stream that ended without a close frame
+	CloseInvalidPayload   = 1007 // a text message that is not valid UTF-8 (RFC 6455 section 8.1)
 	ClosePolicyViolation  = 1008 // connection caps, message rate
 	CloseMessageTooBig    = 1009
 	CloseInternal         = 1011

@@ -80,7 +80,8 @@ func (fp *framePool) put(b *[]byte) {
 }
 
 // clientMessage is any client → server message; which fields matter
-// depends on Type. Unknown fields are ignored.
+// depends on Type. Unknown fields are ignored; keys are case-sensitive
+// (decodeClientMessage).
 type clientMessage struct {
 	Type      string          `json:"type"`
 	ID        json.RawMessage `json:"id"`

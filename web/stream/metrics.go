@@ -25,7 +25,7 @@ func (t transport) String() string {
 
 // trackedCloseCodes are the close codes tickerd sends or commonly
 // receives; any other code is counted as "other".
-var trackedCloseCodes = [...]int{CloseNormal, CloseGoingAway, closeAbnormal, ClosePolicyViolation,
+var trackedCloseCodes = [...]int{CloseNormal, CloseGoingAway, closeAbnormal, CloseInvalidPayload, ClosePolicyViolation,
 	CloseMessageTooBig, CloseInternal, CloseTooSlow, CloseUnauthorized, CloseHeartbeatTimeout}
 
 // closeIndex returns the slot of code in trackedCloseCodes, or the

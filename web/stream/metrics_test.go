@@ -15,7 +15,7 @@ func BenchmarkCountFrame(b *testing.B) {
 
 func TestCloseIndex(t *testing.T) {
 	tests := []struct{ code, want int }{
-		{1000, 0}, {1001, 1}, {1006, 2}, {1013, 6}, {4001, 7}, {4002, 8}, {4999, 9}, {0, 9},
+		{1000, 0}, {1001, 1}, {1006, 2}, {1007, 3}, {1013, 7}, {4001, 8}, {4002, 9}, {4999, 10}, {0, 10},
 	}
 	for _, tt := range tests {
 		if got := closeIndex(tt.code); got != tt.want {

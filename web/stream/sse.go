@@ -123,10 +123,16 @@ func (f *sseFramer) heartbeat(time.Time) error {
 }
 
 // flush implements framer: it sets the socket's write deadline, then
-// flushes.
+// flushes. A flush that failed after blocking for the whole window failed
+// because the client took nothing for that long: errStalled.
 func (f *sseFramer) flush() error {
-	_ = f.conn.SetWriteDeadline(time.Now().Add(f.wait))
-	return f.Flush()
+	start := time.Now()
+	_ = f.conn.SetWriteDeadline(start.Add(f.wait))
+	err := f.Flush()
+	if err != nil && time.Since(start) >= f.wait {
+		return errStalled
+	}
+	return err
 }
 
 // close implements framer: a close event with the WebSocket close code of

@@ -6,6 +6,8 @@ import (
 	"strconv"
 	"strings"
 	"time"
+
+	"github.com/tickerd/tickerd/portfolio"
 )
 
 // Request is a subscription change as a client asks for it: the fields of
@@ -111,12 +113,13 @@ func (r *Registry) parse(req Request) (Subscription, *Error) {
 	return sub, nil
 }
 
-// checkSymbols upper-cases and de-duplicates symbols, failing on the first
+// checkSymbols normalizes (portfolio.NormalizeSymbol: ASCII only) and
+// de-duplicates symbols, failing on the first
 // empty or unknown one.
 func (r *Registry) checkSymbols(symbols []string) ([]string, *Error) {
 	out := make([]string, 0, len(symbols))
 	for _, raw := range symbols {
-		sym := strings.ToUpper(strings.TrimSpace(raw))
+		sym := portfolio.NormalizeSymbol(raw)
 		if sym == "" {
 			return nil, refuse(CodeInvalidField, "symbols", "symbols must not contain empty entries")
 		}

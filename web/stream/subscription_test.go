@@ -26,6 +26,7 @@ func TestCheck(t *testing.T) {
 		{"rate too long", Request{Symbols: []string{"KO"}, MaxRateMS: ms(MaxRateMSLimit + 1)}, nil, CodeInvalidField, Subscription{}},
 		{"empty symbol", Request{Symbols: []string{"AAPL", " "}}, nil, CodeInvalidField, Subscription{}},
 		{"unknown symbol", Request{Symbols: []string{"AAPL", "XYZ"}}, nil, CodeUnknownSymbol, Subscription{}},
+		{"non-ASCII folding to a ticker", Request{Symbols: []string{"m\u017fft"}}, nil, CodeUnknownSymbol, Subscription{}},
 		{"unknown channel", Request{Channels: []string{"news"}}, nil, CodeUnknownChannel, Subscription{}},
 		{"too many with current", Request{Symbols: []string{"KO", "MSFT"}}, []string{"AAPL", "NVDA"}, CodeTooManySymbols, Subscription{}},
 		{"current ones not counted twice", Request{Symbols: []string{"AAPL", "KO"}}, []string{"AAPL", "MSFT"}, "",

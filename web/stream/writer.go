@@ -30,6 +30,10 @@ type framer interface {
 // answering pings.
 var errSilent = errors.New("client silent")
 
+// errStalled is a framer's answer when a write failed because the client's
+// socket accepted nothing for the slow-client window.
+var errStalled = errors.New("client took no data for the slow-client window")
+
 // writer is the transport-neutral half of a connection's writer: in one
 // pass it decides what to write, in which order, why to close and when to
 // wake next, and has its framer write it. One pass does the duties in
@@ -75,22 +79,25 @@ func (w *writer) pass(now time.Time) (time.Time, bool) {
 	}
 	*frame = quotes
 
-	if w.writeReplies(replies) != nil || w.f.control() != nil {
-		return w.failed()
+	if err := w.writeReplies(replies); err != nil {
+		return w.failed(err)
+	}
+	if err := w.f.control(); err != nil {
+		return w.failed(err)
 	}
 	if batch.Lagging {
 		return w.end(CloseTooSlow, "client too slow")
 	}
 	wrote := false
 	if batch.Quotes > 0 {
-		if w.f.message(eventQuotes, quotes) != nil {
-			return w.failed()
+		if err := w.f.message(eventQuotes, quotes); err != nil {
+			return w.failed(err)
 		}
 		wrote = true
 	}
 	wait, pushed, err := w.pushPortfolio(now, batch.Dirty)
 	if err != nil {
-		return w.failed()
+		return w.failed(err)
 	}
 	if (wrote || pushed) && w.quietHeartbeat {
 		w.nextBeat = now.Add(w.reg.cfg.Heartbeat)
@@ -99,12 +106,12 @@ func (w *writer) pass(now time.Time) (time.Time, bool) {
 		if err := w.f.heartbeat(now); errors.Is(err, errSilent) {
 			return w.end(CloseHeartbeatTimeout, "heartbeat timeout")
 		} else if err != nil {
-			return w.failed()
+			return w.failed(err)
 		}
 		w.nextBeat = now.Add(w.reg.cfg.Heartbeat)
 	}
-	if w.f.flush() != nil {
-		return w.failed()
+	if err := w.f.flush(); err != nil {
+		return w.failed(err)
 	}
 	return w.wake(now, batch.Wait, wait)
 }
@@ -163,9 +170,16 @@ func (w *writer) end(code int, reason string) (time.Time, bool) {
 	return time.Time{}, false
 }
 
-// failed ends the stream after a write failed: the client is gone.
-func (w *writer) failed() (time.Time, bool) {
+// failed ends the stream after a write failed: the client is gone (1006),
+// or its socket took nothing for the slow-client window (errStalled), which
+// ends as too slow (1013) like a client the hub found lagging. No close
+// frame is sent then: the socket takes nothing, and after a frame cut short
+// the client would read one as the rest of that frame.
+func (w *writer) failed(err error) (time.Time, bool) {
 	w.st.endCode = closeAbnormal
+	if errors.Is(err, errStalled) {
+		w.st.endCode = CloseTooSlow
+	}
 	w.f.abort()
 	return time.Time{}, false
 }

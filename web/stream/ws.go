@@ -1,6 +1,7 @@
 package stream
 
 import (
+	"errors"
 	"fmt"
 	"runtime/debug"
 	"sync"
@@ -34,6 +35,7 @@ type wsConn struct {
 	sentData bool         // this pass wrote a text frame
 
 	writeSince atomic.Int64 // UnixNano when the frame being written started; 0 if none
+	stalled    atomic.Bool  // the timer failed a write that took longer than stuckWait
 
 	pongMu  sync.Mutex
 	pong    []byte // payload of a client ping to answer
@@ -79,8 +81,14 @@ func (r *Registry) ServeWS(conn *websocket.Conn, sess *portfolio.Session) {
 	c.run(sess)
 }
 
+// errControlFlood ends the reader of a client whose control frames kept
+// above the message rate.
+var errControlFlood = errors.New("control frames over the message rate")
+
 // setHandlers answers the client's control frames: its close is echoed by
 // the writer, its ping answered with a pong, and any frame shows it alive.
+// Pings and pongs count against the inbound message rate like messages
+// (admitControl).
 func (c *wsConn) setHandlers() {
 	c.conn.SetCloseHandler(func(code int, _ string) error {
 		if code == websocket.CloseNoStatusReceived {
@@ -91,6 +99,9 @@ func (c *wsConn) setHandlers() {
 	})
 	c.conn.SetPingHandler(func(data string) error {
 		c.lastSeen.Store(time.Now().UnixNano())
+		if ok, err := c.admitControl(); !ok {
+			return err // nil: dropped, no pong
+		}
 		c.pongMu.Lock()
 		c.pong, c.hasPong = append(c.pong[:0], data...), true
 		c.pongMu.Unlock()
@@ -99,8 +110,26 @@ func (c *wsConn) setHandlers() {
 	})
 	c.conn.SetPongHandler(func(string) error {
 		c.lastSeen.Store(time.Now().UnixNano())
-		return nil
+		_, err := c.admitControl()
+		return err
 	})
+}
+
+// admitControl counts an inbound ping or pong against the message rate
+// (the control handlers run on the reader, so they share its bucket). Over
+// the rate the frame is dropped (false; a ping gets no pong); a client
+// that keeps it up is closed with 1008 like one that floods messages, and
+// errControlFlood, returned from the handler, ends the read at once so the
+// flood costs nothing more.
+func (c *wsConn) admitControl() (bool, error) {
+	if c.allow() {
+		return true, nil
+	}
+	if c.strikes > float64(c.cfg.MaxMessagesPerS) {
+		c.st.requestClose(ClosePolicyViolation, "message rate limit exceeded")
+		return false, errControlFlood
+	}
+	return false, nil
 }
 
 // run authenticates (if the upgrade did not) and then reads until the

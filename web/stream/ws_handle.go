@@ -5,13 +5,15 @@ import (
 	"errors"
 	"fmt"
 	"slices"
+
+	"github.com/tickerd/tickerd/web/wire"
 )
 
 // handle answers one client message. Every failure is an error frame; the
 // connection stays up.
 func (c *wsConn) handle(raw []byte) {
 	var m clientMessage
-	if err := json.Unmarshal(raw, &m); err != nil {
+	if err := decodeClientMessage(raw, &m); err != nil {
 		c.fail(nil, CodeInvalidJSON, jsonErrorText(err))
 		return
 	}
@@ -35,11 +37,27 @@ func (c *wsConn) handle(raw []byte) {
 	}
 }
 
+// decodeClientMessage decodes one client message into m. Keys are matched
+// exactly: a key repeated, or a known field's name spelt in another case
+// ("SYMBOLS", "ſymbols"), is an error rather than a second value; other
+// unknown keys are ignored.
+func decodeClientMessage(raw []byte, m *clientMessage) error {
+	if err := wire.CheckKeys(raw, m, true); err != nil {
+		return err
+	}
+	return json.Unmarshal(raw, m)
+}
+
 // jsonErrorText explains why a message did not decode.
 func jsonErrorText(err error) string {
 	var syn *json.SyntaxError
 	var typ *json.UnmarshalTypeError
+	var key *wire.KeyError
 	switch {
+	case errors.As(err, &key) && key.Duplicate:
+		return fmt.Sprintf("field %q appears more than once", key.Key)
+	case errors.As(err, &key):
+		return fmt.Sprintf("unknown field %q (field names are case-sensitive)", key.Key)
 	case errors.As(err, &syn):
 		return fmt.Sprintf("malformed JSON at byte %d", syn.Offset)
 	case errors.As(err, &typ) && typ.Field == "":

@@ -2,11 +2,11 @@ package stream
 
 import (
 	"context"
-	"encoding/json"
 	"errors"
 	"io"
 	"net"
 	"time"
+	"unicode/utf8"
 
 	"github.com/gofiber/contrib/websocket"
 
@@ -16,10 +16,12 @@ import (
 var (
 	errTooBig  = errors.New("message too big")
 	errNotText = errors.New("binary message")
+	errNotUTF8 = errors.New("text message is not valid UTF-8")
 )
 
 // readMessage reads one whole message into a pooled buffer (the caller
-// puts it back), refusing messages over the limit without buffering them.
+// puts it back), refusing messages over the limit without buffering them
+// and text messages that are not valid UTF-8.
 func (c *wsConn) readMessage() (*[]byte, error) {
 	mt, r, err := c.conn.NextReader()
 	if err != nil {
@@ -52,6 +54,10 @@ func (c *wsConn) readMessage() (*[]byte, error) {
 	if mt != websocket.TextMessage {
 		return buf, errNotText
 	}
+	if !utf8.Valid(b) {
+		c.reg.frames.put(buf)
+		return nil, errNotUTF8
+	}
 	return buf, nil
 }
 
@@ -59,6 +65,10 @@ func (c *wsConn) readMessage() (*[]byte, error) {
 func (c *wsConn) readFailed(err error) {
 	if errors.Is(err, errTooBig) {
 		c.st.requestClose(CloseMessageTooBig, "message exceeds max_message_bytes")
+		return
+	}
+	if errors.Is(err, errNotUTF8) {
+		c.st.requestClose(CloseInvalidPayload, "text message is not valid UTF-8")
 		return
 	}
 	// The peer closed (the close handler already asked to answer its close
@@ -74,7 +84,7 @@ func (c *wsConn) discard() {
 		if buf != nil {
 			c.reg.frames.put(buf)
 		}
-		if err != nil && !errors.Is(err, errNotText) {
+		if err != nil && !errors.Is(err, errNotText) && !errors.Is(err, errNotUTF8) {
 			return
 		}
 	}
@@ -94,7 +104,7 @@ func (c *wsConn) awaitAuth() (*portfolio.Session, bool) {
 		return nil, false
 	}
 	var m clientMessage
-	jerr := json.Unmarshal(*buf, &m)
+	jerr := decodeClientMessage(*buf, &m)
 	c.reg.frames.put(buf)
 	if err != nil || jerr != nil || m.Type != "auth" || m.Token == "" {
 		c.st.requestClose(CloseUnauthorized, `authentication required: send {"type":"auth","token":"..."} first`)
@@ -118,7 +128,7 @@ func (c *wsConn) readLoop() {
 		buf, err := c.readMessage()
 		if err != nil && !errors.Is(err, errNotText) {
 			c.readFailed(err)
-			if errors.Is(err, errTooBig) {
+			if errors.Is(err, errTooBig) || errors.Is(err, errNotUTF8) {
 				c.discard()
 			}
 			return

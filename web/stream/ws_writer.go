@@ -19,8 +19,12 @@ const (
 	writerDone             // the connection is finished; no writer will start
 )
 
-// watchGrace is how late after the write wait a stuck write may be failed.
-const watchGrace = time.Second
+// stuckWait is how long one write may block before the connection's timer
+// fails it: the write wait, or the slow-client window when that is
+// shorter. A socket that accepts nothing for the window is the same slow
+// client the hub would mark lagging after that long without a Take, which
+// it cannot notice while the writer is blocked.
+func (c *wsConn) stuckWait() time.Duration { return min(c.cfg.WriteWait, c.cfg.SlowClientWindow) }
 
 // startWriter arms the heartbeat once the connection is set up; the first
 // writer starts now if something was already signalled (a shutdown may ask
@@ -106,15 +110,16 @@ func (c *wsConn) finishWriter() {
 }
 
 // onTimer runs when the connection's timer fires: it fails a write stuck
-// for longer than the write wait, then makes the writer look at its timed
+// for longer than stuckWait, then makes the writer look at its timed
 // duties. A write under way but not yet overdue re-arms the timer for when
 // it will be (the writer, blocked, cannot; it re-arms for its duties
 // afterwards).
 func (c *wsConn) onTimer() {
 	if since := c.writeSince.Load(); since != 0 {
-		if left := c.cfg.WriteWait - time.Since(time.Unix(0, since)); left > 0 {
+		if left := c.stuckWait() - time.Since(time.Unix(0, since)); left > 0 {
 			c.timer.Reset(left + time.Millisecond)
 		} else {
+			c.stalled.Store(true)
 			_ = c.conn.NetConn().SetWriteDeadline(time.Now())
 		}
 	}
@@ -156,10 +161,16 @@ func (c *wsConn) heartbeat(now time.Time) error {
 func (c *wsConn) flush() error { return nil }
 
 // close implements framer: a close frame (code -1: none), after which the
-// client has closeGrace to answer before the reader gives up.
+// client has closeGrace to answer before the reader gives up. A close frame
+// that cannot be written within closeGrace (a client that takes nothing)
+// ends the connection at once: no answer will come.
 func (c *wsConn) close(code int, reason string) {
 	if code > 0 {
-		_ = c.conn.WriteControl(websocket.CloseMessage, websocket.FormatCloseMessage(code, reason), time.Now().Add(closeGrace))
+		msg := websocket.FormatCloseMessage(code, reason)
+		if err := c.conn.WriteControl(websocket.CloseMessage, msg, time.Now().Add(closeGrace)); err != nil {
+			c.abort()
+			return
+		}
 	}
 	_ = c.conn.SetReadDeadline(time.Now().Add(closeGrace))
 }
@@ -168,8 +179,9 @@ func (c *wsConn) close(code int, reason string) {
 func (c *wsConn) abort() { _ = c.conn.SetReadDeadline(time.Now()) }
 
 // writeFramed sends b[frameHeadroom:] as one final, unmasked frame with
-// opcode op (text, ping or pong) within the write wait (give or take a
-// second), writing the header into the headroom; text frames are counted.
+// opcode op (text, ping or pong) within stuckWait, writing the header
+// into the headroom; text frames are counted. A write failed for taking
+// longer returns errStalled.
 //
 // Frames are framed here and written to the socket in one Write, not through
 // the library: its WriteMessage takes a lock and resets the socket's write
@@ -183,9 +195,9 @@ func (c *wsConn) abort() { _ = c.conn.SetReadDeadline(time.Now()) }
 //
 // So the socket has no write deadline of its own (setting one per frame
 // costs a runtime timer update per frame). Instead the write's start is
-// recorded, the connection's timer is due at most WriteWait+watchGrace
-// later, and when it fires on a write still under way it sets a deadline in
-// the past on the socket, which fails the write.
+// recorded, the connection's timer is due at most stuckWait later, and
+// when it fires on a write still under way it sets a deadline in the past
+// on the socket, which fails the write.
 func (c *wsConn) writeFramed(op int, b []byte) error {
 	n := len(b) - frameHeadroom
 	if op == websocket.TextMessage {
@@ -197,13 +209,16 @@ func (c *wsConn) writeFramed(op int, b []byte) error {
 	start := frameHeadroom - len(hdr)
 	copy(b[start:], hdr)
 	now := time.Now()
-	if latest := now.Add(c.cfg.WriteWait + watchGrace); c.armed.IsZero() || c.armed.After(latest) {
+	if latest := now.Add(c.stuckWait()); c.armed.IsZero() || c.armed.After(latest) {
 		c.timer.Reset(latest.Sub(now))
 		c.armed, c.watching = latest, true
 	}
 	c.writeSince.Store(now.UnixNano())
 	_, err := c.conn.NetConn().Write(b[start:])
 	c.writeSince.Store(0)
+	if err != nil && c.stalled.Load() {
+		return errStalled
+	}
 	return err
 }
 

@@ -1,6 +1,7 @@
 // Package wire is the JSON that tickerd's REST API and its streams both
 // write: exact money, the portfolio valuation, and the string appenders the
-// hand-written encoders share. It knows nothing of HTTP or sockets.
+// hand-written encoders share; and the exact-key check both read client
+// JSON with. It knows nothing of HTTP or sockets.
 package wire
 
 import "github.com/tickerd/tickerd/feed"

@@ -72,6 +72,21 @@ func New(t testing.TB, args ...string) *Process {
 // is appended to the server log, across restarts.
 func (p *Process) Start(t testing.TB) {
 	t.Helper()
+	p.start(t, "/readyz")
+}
+
+// StartAlive is Start waiting only for /healthz: for a server expected not
+// to be ready.
+func (p *Process) StartAlive(t testing.TB) {
+	t.Helper()
+	p.start(t, "/healthz")
+}
+
+// DBPath is the database file the process runs on.
+func (p *Process) DBPath() string { return p.db }
+
+func (p *Process) start(t testing.TB, probe string) {
+	t.Helper()
 	logf, err := os.OpenFile(p.logPath, os.O_CREATE|os.O_APPEND|os.O_WRONLY, 0o644)
 	if err != nil {
 		t.Fatal(err)
@@ -89,7 +104,7 @@ func (p *Process) Start(t testing.TB) {
 	client := &http.Client{Timeout: time.Second}
 	deadline := time.Now().Add(30 * time.Second)
 	for {
-		res, err := client.Get(p.URL + "/readyz")
+		res, err := client.Get(p.URL + probe)
 		if err == nil {
 			_ = res.Body.Close()
 			if res.StatusCode == http.StatusOK {
@@ -102,7 +117,7 @@ func (p *Process) Start(t testing.TB) {
 		case <-time.After(50 * time.Millisecond):
 		}
 		if time.Now().After(deadline) {
-			t.Fatalf("tickerd not ready on %s after 30s: %v", p.Addr, err)
+			t.Fatalf("tickerd: no 200 from %s on %s after 30s: %v", probe, p.Addr, err)
 		}
 	}
 }
