@@ -1,11 +1,12 @@
 # tickerd: `make run` starts the server with a demo account, `make test`
-# runs vet and the whole test suite under the race detector.
+# runs vet, the whole test suite under the race detector, then every fuzz
+# target for a few seconds.
 
 GO ?= go
 CHART_JS := web/dashboard/node_modules/lightweight-charts/dist/lightweight-charts.standalone.production.js
 CHART_VENDOR ?= web/dashboard/static/vendor/lightweight-charts.js
 
-.PHONY: run test assets build vet bench
+.PHONY: run test fuzz assets build vet bench
 
 run: assets
 	$(GO) run ./cmd/tickerd -demo
@@ -17,6 +18,21 @@ test: assets
 	elif [ -x "$$($(GO) env GOPATH)/bin/staticcheck" ]; then "$$($(GO) env GOPATH)/bin/staticcheck" ./...; \
 	else echo "staticcheck not installed: skipped"; fi
 	$(GO) test -race -count=1 -timeout 20m ./...
+	@$(MAKE) --no-print-directory fuzz
+
+# Every decoder a client (or an operator's file) can reach has a fuzz target
+# with a seed corpus; inputs that once failed are kept under the package's
+# testdata/fuzz/<Target>/ and run by plain `go test`. `go test -fuzz` takes one
+# package and one target at a time. FUZZTIME=1m fuzzes longer.
+FUZZTIME ?= 2s
+FUZZ_TARGETS := ./web:FuzzDecodeJSON ./web/stream:FuzzWSClientMessages ./web/stream:FuzzSSEQuery \
+	./portfolio:FuzzCursor ./feed:FuzzLoadUniverse
+
+fuzz:
+	@set -e; for t in $(FUZZ_TARGETS); do \
+		echo "fuzz $$t for $(FUZZTIME)"; \
+		$(GO) test -run '^$$' -fuzz "^$${t##*:}\$$" -fuzztime $(FUZZTIME) "$${t%%:*}"; \
+	done
 
 build: assets
 	$(GO) build -o bin/tickerd ./cmd/tickerd
