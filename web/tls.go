@@ -16,8 +16,8 @@ const hstsValue = "max-age=31536000"
 
 // LoadTLSConfig reads a PEM certificate chain and its private key and
 // returns the server's TLS settings for them: TLS 1.2 at least, crypto/tls's
-// default cipher suites and curves (forward-secret AEAD suites only for TLS
-// 1.2 as of Go 1.22), HTTP/1.1 only. A file that cannot be read, a key that
+// default cipher suites and curves (for TLS 1.2: ECDHE key exchange only,
+// AEAD suites preferred, no RSA key exchange, RC4 or 3DES), HTTP/1.1 only. A file that cannot be read, a key that
 // does not match, or a leaf certificate outside its validity period is an
 // error naming the problem.
 func LoadTLSConfig(certFile, keyFile string) (*tls.Config, error) {

@@ -1,6 +1,7 @@
 package web
 
 import (
+	"bufio"
 	"crypto/tls"
 	"net/http"
 	"strings"
@@ -80,6 +81,21 @@ func TestTLSServesHTTPSAndWSS(t *testing.T) {
 		t.Fatalf("quotes over wss: %+v", qs)
 	}
 
+	// SSE over https.
+	req := ts.newRequest(t, http.MethodGet, "/api/v1/stream?symbols=MSFT", nil)
+	req.Header.Set("Authorization", "Bearer "+token)
+	sseResp, err := ts.Client.Do(req)
+	if err != nil {
+		t.Fatalf("sse over https: %v", err)
+	}
+	sc := bufio.NewScanner(sseResp.Body)
+	for sc.Scan() && !strings.HasPrefix(sc.Text(), "event: quotes") {
+	}
+	sseResp.Body.Close()
+	if sc.Err() != nil || sseResp.StatusCode != http.StatusOK {
+		t.Fatalf("sse over https: %d, %v", sseResp.StatusCode, sc.Err())
+	}
+
 	// The cookie from a page of this https origin upgrades; the same host
 	// over plain http is another origin and is refused.
 	for _, tc := range []struct {
@@ -106,7 +122,7 @@ func TestTLSServesHTTPSAndWSS(t *testing.T) {
 	}
 
 	// A cookie-authenticated write from the https origin passes the CSRF check.
-	req := ts.newRequest(t, http.MethodPost, "/api/v1/auth/logout", nil)
+	req = ts.newRequest(t, http.MethodPost, "/api/v1/auth/logout", nil)
 	req.Header.Set("Cookie", sessionCookie+"="+cookie.Value)
 	req.Header.Set("Origin", "https://"+ts.Addr)
 	if resp, body := ts.send(t, req); resp.StatusCode != http.StatusNoContent {
