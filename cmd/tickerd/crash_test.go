@@ -137,8 +137,8 @@ func TestBooksSurviveKillMidLoad(t *testing.T) {
 	const (
 		accounts    = 4
 		startCash   = int64(1_000_000_00)
-		minAcked    = 200             // before the kill, at least
-		loadFor     = 1 * time.Second // of load before the kill, at least
+		minAcked    = 200                    // before the kill, at least
+		loadFor     = 500 * time.Millisecond // of load before the kill, at least
 		loadTimeout = 10 * time.Second
 	)
 	symbols := []string{"AAPL", "MSFT", "KO"}
