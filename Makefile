@@ -1,11 +1,12 @@
 # tickerd: `make run` starts the server with a demo account, `make test`
-# runs vet and the whole test suite under the race detector.
+# runs vet, the whole test suite under the race detector, then every fuzz
+# target for a few seconds.
 
 GO ?= go
 CHART_JS := web/dashboard/node_modules/lightweight-charts/dist/lightweight-charts.standalone.production.js
 CHART_VENDOR ?= web/dashboard/static/vendor/lightweight-charts.js
 
-.PHONY: run test assets build vet bench
+.PHONY: run test fuzz assets build vet bench
 
 run: assets
 	$(GO) run ./cmd/tickerd -demo
@@ -17,6 +18,25 @@ test: assets
 	elif [ -x "$$($(GO) env GOPATH)/bin/staticcheck" ]; then "$$($(GO) env GOPATH)/bin/staticcheck" ./...; \
 	else echo "staticcheck not installed: skipped"; fi
 	$(GO) test -race -count=1 -timeout 20m ./...
+	@$(MAKE) --no-print-directory fuzz
+
+# Every decoder a client (or an operator's file) can reach has a fuzz target
+# with a seed corpus; inputs that once failed are kept under the package's
+# testdata/fuzz/<Target>/ and run by plain `go test`. `go test -fuzz` takes one
+# package and one target at a time. Each runs for a number of inputs (about
+# two seconds' worth here) rather than a duration: Go 1.26's fuzz coordinator
+# can fail a timed run with a spurious "context deadline exceeded"
+# (golang/go#75804, fixed in Go 1.27). FUZZTIME=1m fuzzes each for a minute.
+FUZZ_TARGETS := ./web:FuzzDecodeJSON:10000 ./web/stream:FuzzWSClientMessages:40000 \
+	./web/stream:FuzzSSEQuery:30000 ./portfolio:FuzzCursor:100000 ./feed:FuzzLoadUniverse:60000
+
+fuzz:
+	@set -e; for t in $(FUZZ_TARGETS); do \
+		pkg=$${t%%:*}; rest=$${t#*:}; name=$${rest%%:*}; n=$${rest#*:}; \
+		budget=$(if $(FUZZTIME),$(FUZZTIME),$${n}x); \
+		echo "fuzz $$pkg $$name: $$budget"; \
+		$(GO) test -run '^$$' -fuzz "^$$name\$$" -fuzztime "$$budget" "$$pkg"; \
+	done
 
 build: assets
 	$(GO) build -o bin/tickerd ./cmd/tickerd

@@ -2,6 +2,7 @@ package web
 
 import (
 	"container/list"
+	"crypto/tls"
 	"io"
 	"net"
 	"net/netip"
@@ -239,8 +240,12 @@ func (t *conns) unlinkLocked(c *trackedConn) {
 // setState is fasthttp's ConnState hook: it keeps the list of keep-alive
 // connections between requests that evictLocked closes first. O(1).
 // fasthttp reports a new connection active before it has read anything, so
-// silent connections are tracked by Read instead.
+// silent connections are tracked by Read instead. A TLS connection is
+// tracked by the connection under it.
 func (t *conns) setState(nc net.Conn, state fasthttp.ConnState) {
+	if tc, ok := nc.(*tls.Conn); ok {
+		nc = tc.NetConn()
+	}
 	c, ok := nc.(*trackedConn)
 	if !ok || state == fasthttp.StateNew {
 		return

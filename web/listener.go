@@ -33,6 +33,9 @@ type listener struct {
 	net.Listener
 	conns *conns
 	log   *slog.Logger
+	// quietRefusals closes refused connections without the canned
+	// plain-text answer (set when connections are TLS).
+	quietRefusals bool
 
 	done      chan struct{} // closed by Close: ends a backoff sleep
 	closeOnce sync.Once
@@ -70,7 +73,11 @@ func (l *listener) Accept() (net.Conn, error) {
 		if c != nil {
 			return c, nil
 		}
-		refuse(nc, reason)
+		if l.quietRefusals {
+			_ = nc.Close()
+		} else {
+			refuse(nc, reason)
+		}
 		if reason == reasonClosing {
 			continue
 		}

@@ -5,6 +5,7 @@ package web
 import (
 	"context"
 	"crypto/rand"
+	"crypto/tls"
 	"errors"
 	"fmt"
 	"log/slog"
@@ -25,8 +26,13 @@ type Config struct {
 	AllowedOrigins []string      // extra origins allowed for WebSocket upgrades and cookie-authenticated writes
 	BodyLimit      int           // max request body bytes
 	ShutdownGrace  time.Duration // how long in-flight requests may take on shutdown
-	SecureCookies  bool          // set the Secure attribute on the session cookie (behind TLS)
+	SecureCookies  bool          // set the Secure attribute on the session cookie (behind TLS); implied by TLS
 	MetricsOff     bool          // don't serve GET /metrics on this listener (Server.Metrics still works)
+
+	// TLS, when set, makes Serve speak HTTPS and WSS only (LoadTLSConfig
+	// builds it): session cookies are Secure and every response carries
+	// Strict-Transport-Security.
+	TLS *tls.Config
 
 	// Connection caps, enforced when a connection is accepted (listener.go).
 	MaxConns      int // open connections of every kind; 0 means DefaultMaxConns(), from the open-file limit
@@ -72,6 +78,9 @@ func (c Config) withDefaults() Config {
 	}
 	if c.RegisterPerIPPerMin <= 0 {
 		c.RegisterPerIPPerMin = DefaultRegisterPerIPPerMin
+	}
+	if c.TLS != nil {
+		c.SecureCookies = true
 	}
 	c.Stream = c.Stream.WithDefaults()
 	return c
@@ -167,6 +176,9 @@ func newServer(cfg Config, deps Deps, extra func(api fiber.Router)) *Server {
 
 // routes is the route table. Handlers live in one file per area.
 func (s *Server) routes() {
+	if s.cfg.TLS != nil {
+		s.app.Use(setHSTS)
+	}
 	s.app.Use(s.observe, s.recoverPanic, s.refuseAmbiguousLength)
 	s.registerHealthRoutes(s.app)
 	s.registerMetricsRoute(s.app)
@@ -204,9 +216,14 @@ func (s *Server) Handler() *fiber.App { return s.app }
 
 // Serve accepts connections on ln until Shutdown, within the connection
 // caps of Config; running out of descriptors delays accepting but never
-// ends Serve.
+// ends Serve. With Config.TLS every connection is TLS (HTTPS and WSS).
 func (s *Server) Serve(ln net.Listener) error {
-	return s.app.Listener(newListener(ln, s.conns, s.log))
+	capped := newListener(ln, s.conns, s.log)
+	if s.cfg.TLS == nil {
+		return s.app.Listener(capped)
+	}
+	capped.quietRefusals = true // a plain-text answer means nothing to a TLS client
+	return s.app.Listener(tls.NewListener(capped, s.cfg.TLS))
 }
 
 // Shutdown stops accepting connections, closes WebSockets with 1001 and

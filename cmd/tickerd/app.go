@@ -85,6 +85,13 @@ func (m *Main) Run(ctx context.Context) error {
 	level, _ := parseLevel(cfg.LogLevel)
 	m.log = newLogger(m.Stderr, cfg.LogFormat, level)
 	raiseFileLimit(m.log)
+	if cfg.TLSCert != "" {
+		tlsCfg, err := web.LoadTLSConfig(cfg.TLSCert, cfg.TLSKey)
+		if err != nil {
+			return err
+		}
+		cfg.Web.TLS = tlsCfg
+	}
 
 	if dir := filepath.Dir(cfg.DB); dir != "" {
 		if err := os.MkdirAll(dir, 0o755); err != nil {
@@ -149,8 +156,12 @@ func (m *Main) Run(ctx context.Context) error {
 		return err
 	}
 
-	url := "http://" + m.ln.Addr().String() + "/"
-	m.log.Info("listening", "addr", m.ln.Addr().String(), "db", cfg.DB)
+	scheme := "http"
+	if cfg.Web.TLS != nil {
+		scheme = "https"
+	}
+	url := scheme + "://" + m.ln.Addr().String() + "/"
+	m.log.Info("listening", "addr", m.ln.Addr().String(), "db", cfg.DB, "tls", cfg.Web.TLS != nil)
 	fmt.Fprintf(m.Stdout, "tickerd is running at %s\n", url)
 	if cfg.Demo {
 		fmt.Fprintln(m.Stdout, dm.message())

@@ -34,7 +34,9 @@ type config struct {
 	Demo         bool
 	DemoPassword string
 	DebugAddr    string
-	Metrics      bool // serve /metrics on Addr (the debug listener always does)
+	Metrics      bool   // serve /metrics on Addr (the debug listener always does)
+	TLSCert      string // PEM certificate chain; with TLSKey, serve HTTPS and WSS
+	TLSKey       string // PEM private key of TLSCert
 	Web          web.Config
 }
 
@@ -66,6 +68,8 @@ func newFlagSet(cfg *config, out io.Writer) *flag.FlagSet {
 	fs.StringVar(&cfg.DemoPassword, "demo-password", "", "with -demo, the demo account's password instead of a generated one (nothing is written to disk)")
 	fs.StringVar(&cfg.DebugAddr, "debug-addr", "", "loopback address for net/http/pprof and /metrics (e.g. 127.0.0.1:6060); empty means off")
 	fs.BoolVar(&cfg.Metrics, "metrics", true, "serve Prometheus metrics at /metrics on -addr too; false keeps them on -debug-addr only")
+	fs.StringVar(&cfg.TLSCert, "tls-cert", "", "PEM certificate chain file: serve HTTPS and WSS on -addr (TLS 1.2 or later, Secure cookies, HSTS); needs -tls-key")
+	fs.StringVar(&cfg.TLSKey, "tls-key", "", "PEM private key file of -tls-cert; needs -tls-cert")
 
 	w := &cfg.Web
 	fs.Func("allowed-origins", "comma-separated extra origins allowed for WebSocket upgrades and cookie-authenticated writes (e.g. https://app.example.com)",
@@ -142,6 +146,10 @@ func (c config) validate() error {
 		return errors.New("-max-conns-per-ip must be positive")
 	case c.Web.BodyLimit <= 0:
 		return errors.New("-body-limit must be positive")
+	case c.TLSCert != "" && c.TLSKey == "":
+		return errors.New("-tls-cert needs -tls-key (the certificate's private key)")
+	case c.TLSKey != "" && c.TLSCert == "":
+		return errors.New("-tls-key needs -tls-cert (the certificate chain)")
 	case c.LogFormat != "text" && c.LogFormat != "json":
 		return fmt.Errorf("-log-format must be text or json, not %q", c.LogFormat)
 	}

@@ -93,7 +93,10 @@ var hostPattern = regexp.MustCompile(`^[A-Za-z0-9.\-]+(:[0-9]{1,5})?$|^\[[0-9A-F
 func setPageSecurityHeaders(c *fiber.Ctx) {
 	connect := "'self'"
 	if host := c.Hostname(); hostPattern.MatchString(host) {
-		connect += " ws://" + host + " wss://" + host
+		if c.Protocol() != "https" { // a page served over TLS connects over TLS only
+			connect += " ws://" + host
+		}
+		connect += " wss://" + host
 	}
 	c.Set(fiber.HeaderContentSecurityPolicy, "default-src 'self'; script-src 'self'; style-src 'self'; "+
 		"img-src 'self'; font-src 'self'; connect-src "+connect+"; object-src 'none'; base-uri 'none'; "+

@@ -86,7 +86,7 @@ func (r *Registry) Check(req Request, current map[string]struct{}) (Subscription
 }
 
 // parse applies every rule of Check but the symbol count (an unsubscribe
-// has none).
+// has none). A refused request gives the zero Subscription.
 func (r *Registry) parse(req Request) (Subscription, *Error) {
 	var sub Subscription
 	if len(req.Symbols) == 0 && len(req.Channels) == 0 {
@@ -101,11 +101,11 @@ func (r *Registry) parse(req Request) (Subscription, *Error) {
 	}
 	syms, err := r.checkSymbols(req.Symbols)
 	if err != nil {
-		return sub, err
+		return Subscription{}, err
 	}
 	for _, ch := range req.Channels {
 		if ch != ChannelPortfolio {
-			return sub, refuse(CodeUnknownChannel, "channels", "unknown channel %q (known: %q)", ch, ChannelPortfolio)
+			return Subscription{}, refuse(CodeUnknownChannel, "channels", "unknown channel %q (known: %q)", ch, ChannelPortfolio)
 		}
 		sub.Portfolio = true
 	}
