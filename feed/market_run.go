@@ -81,34 +81,50 @@ func (m *Market) Advance(d time.Duration) []Quote {
 	return out
 }
 
-// step advances the simulated clock by d, applies every tick due by then
-// and appends them to batch. It returns the batch and the real time until the
+// step advances the simulated clock by d, applies every tick and status
+// change due by then and appends their quotes to batch. It returns the batch and the real time until the
 // next tick is due.
 func (m *Market) step(d time.Duration, wallMS int64, batch []Quote) ([]Quote, time.Duration) {
 	m.simMu.Lock()
 	defer m.simMu.Unlock()
 	s := m.sim
 	until := s.now + d
+	var ticks uint64
 	for {
 		tk, ok := s.next(until)
 		if !ok {
 			break
 		}
+		if !tk.change {
+			ticks++
+		}
 		batch = append(batch, m.apply(tk, wallMS))
 	}
-	m.ticks.Add(uint64(len(batch)))
+	m.ticks.Add(ticks)
 	m.simNowNS.Store(m.startNS + int64(s.now))
 	return batch, time.Duration(float64(s.nextAt()-s.now) / m.speed)
 }
 
 // apply records a tick in its symbol's tape: the quote (rolling the
-// session over on a new simulated UTC day) and the minute candle.
+// session over on a new simulated UTC day) and the minute candle; or a
+// status change, which only sets the quote's status (and seq and ts).
 func (m *Market) apply(tk simTick, wallMS int64) Quote {
 	simMS := (m.startNS + int64(tk.at)) / int64(time.Millisecond)
 	day := unixDay(simMS)
 	t := &m.tapes[tk.sym]
 	t.mu.Lock()
 	q := &t.quote
+	if tk.change {
+		// A halt or a reopening: a new quote of the same prices, so
+		// subscribers learn of it without waiting for a tick.
+		q.Status = tk.status
+		q.TS = wallMS
+		q.Seq++
+		out := *q
+		t.mu.Unlock()
+		return out
+	}
+	q.Status = StatusTrading
 	if day != t.day {
 		t.day = day
 		q.PrevClose = q.Price
