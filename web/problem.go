@@ -33,6 +33,7 @@ const (
 	codeTooManySymbols       = stream.CodeTooManySymbols
 	codeTooManyConnections   = stream.CodeTooManyConnections // 429: a per-IP or per-account connection cap
 	codeServerBusy           = "server_busy"                 // 503: the server holds Config.MaxConns connections
+	codeMarketHalted         = "market_halted"               // 422: a trade in a symbol a scenario has halted
 )
 
 // codeStatus is the one table from problem codes to HTTP status.
@@ -67,6 +68,7 @@ var codeStatus = map[string]int{
 	codeTooManySymbols:       http.StatusUnprocessableEntity,
 	codeTooManyConnections:   http.StatusTooManyRequests,
 	codeServerBusy:           http.StatusServiceUnavailable,
+	codeMarketHalted:         http.StatusUnprocessableEntity,
 }
 
 // statusOf returns the HTTP status of a problem code; unknown codes are 500.
