@@ -3,6 +3,7 @@
 import { api } from './api.js';
 import { AuthView } from './auth.js';
 import { ChartView } from './chart.js';
+import { MarketView } from './market.js';
 import { PortfolioView } from './portfolio.js';
 import { ProtocolView } from './protocol.js';
 import { Stream } from './stream.js';
@@ -29,6 +30,7 @@ class App {
     this.chart = new ChartView();
     this.trade = new TradeForm(() => this.refreshPortfolio());
     this.protocol = new ProtocolView(document.getElementById('protocol'));
+    this.market = new MarketView(document.getElementById('market-banner'));
     this.stream = new Stream({
       state: (state, info) => this.setState(state, info),
       connected: (info) => this.connected(info),
@@ -36,6 +38,7 @@ class App {
         this.watch.quotes(list);
         this.chart.quotes(list);
         this.protocol.quotes(list);
+        this.market.quotes(list);
       },
       portfolio: (p) => this.portfolio.render(p),
       error: (f) => this.serverError(f),
@@ -75,10 +78,12 @@ class App {
     this.watch.load(symbols);
     if (symbols.length && !this.chart.symbol) this.select(symbols[0]);
     this.stream.start();
+    this.market.start();
   }
 
   leave(message) {
     this.stream.stop();
+    this.market.stop();
     this.appEl.hidden = true;
     this.userEl.hidden = true;
     this.watch.clear();
