@@ -68,10 +68,11 @@ func (m *Market) Run(ctx context.Context) error {
 func (m *Market) Running() bool { return m.running.Load() }
 
 // Advance steps the simulation by d of simulated time at once, without
-// sleeping, and returns every tick it produced in order (TS is the current
-// wall-clock time). It publishes nothing. It is meant for tests and tools:
-// with the same seed and universe, two markets advanced by the same amounts
-// produce the same ticks. It returns nil, doing nothing, while Run is in
+// sleeping, and returns every quote it produced in order: ticks and, with a
+// scenario, status changes (TS is the current wall-clock time). It
+// publishes nothing. It is meant for tests and tools: with the same seed,
+// universe and scenario, two markets advanced by the same total produce the
+// same quotes, however the total is cut into steps. It returns nil, doing nothing, while Run is in
 // progress.
 func (m *Market) Advance(d time.Duration) []Quote {
 	if m.running.Load() || d <= 0 {
