@@ -23,6 +23,7 @@ type scenarioRun struct {
 	rateMult []float64 // per symbol: product of the active rate factors
 	gap      []float64 // per symbol: log move waiting for the next tick
 	shocks   []shockRun
+	active   []int  // volatility and rate events in force, by the order they began
 	mark     []bool // scratch: symbols a transition touches
 }
 
@@ -32,7 +33,6 @@ type plannedEvent struct {
 	ScenarioEvent
 	start, end time.Duration // offsets from the market's start; end == start for a gap
 	members    []int
-	active     bool
 }
 
 // transition is an event beginning (begin) or ending at a simulated time.
@@ -176,7 +176,13 @@ func (r *scenarioRun) applyNext(s *marketSim) {
 	r.next++
 	s.now = max(s.now, tr.at)
 	e := &r.events[tr.ev]
-	e.active = tr.begin
+	if e.Type == EventVolatility || e.Type == EventRate {
+		if tr.begin {
+			r.active = append(r.active, tr.ev)
+		} else {
+			r.active = slices.DeleteFunc(r.active, func(k int) bool { return k == tr.ev })
+		}
+	}
 	switch e.Type {
 	case EventGap:
 		for _, i := range e.members {
@@ -211,14 +217,14 @@ func (r *scenarioRun) applyNext(s *marketSim) {
 }
 
 // recompute sets mult of each member to the product of the factors of the
-// active events of type t that apply to it.
+// events of type t in force that apply to it.
 func (r *scenarioRun) recompute(mult []float64, t EventType, members []int) {
 	for _, i := range members {
 		mult[i] = 1
 	}
-	for k := range r.events {
+	for _, k := range r.active {
 		e := &r.events[k]
-		if e.Type != t || !e.active {
+		if e.Type != t {
 			continue
 		}
 		for _, i := range e.members {
