@@ -3,6 +3,7 @@ package web
 import (
 	"encoding/json"
 	"net/http"
+	"path/filepath"
 	"testing"
 	"time"
 
@@ -59,11 +60,18 @@ events:
 // TestWSHaltStatus: a halt and its end reach a subscriber at once as
 // quotes with the new status, though the symbol does not tick.
 func TestWSHaltStatus(t *testing.T) {
-	ts := startTestServerWith(t, Config{}, testServerOptions{TickRate: 0.0001, Scenario: testScenario(t, `
+	// The account is made on a first server (password hashing is slow on
+	// a busy machine); its session still holds on the second, whose
+	// scenario clock starts when it does, so the client subscribes well
+	// before the halt.
+	db := filepath.Join(t.TempDir(), "tickerd.db")
+	first := startTestServerWith(t, Config{}, testServerOptions{DBPath: db})
+	token := first.register(t, "halts", "correct horse battery")
+	first.Stop()
+	ts := startTestServerWith(t, Config{}, testServerOptions{DBPath: db, TickRate: 0.0001, Scenario: testScenario(t, `
 events:
-  - {at: 3s, type: halt, symbol: KO, duration: 1s}
+  - {at: 2s, type: halt, symbol: KO, duration: 1s}
 `)})
-	token := ts.register(t, "halts", "correct horse battery")
 	conn := mustDialWS(t, ts, token)
 	defer conn.Close()
 	send(t, conn, `{"type":"subscribe","symbols":["KO"]}`)
