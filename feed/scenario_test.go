@@ -326,3 +326,18 @@ func TestMarketRejectsForeignScenario(t *testing.T) {
 		t.Fatalf("err = %v", err)
 	}
 }
+
+// TestNoScenarioNoStatus: without a scenario no quote carries a status, so
+// the wire of such a server is what it was before scenarios existed.
+func TestNoScenarioNoStatus(t *testing.T) {
+	m := mustMarket(t, MarketConfig{Seed: 9, TicksPerSecond: 5})
+	qs := m.Advance(time.Minute)
+	if len(qs) == 0 || m.Scenario() != nil || m.Upcoming() != nil {
+		t.Fatalf("%d quotes, scenario %v, upcoming %v", len(qs), m.Scenario(), m.Upcoming())
+	}
+	for _, q := range qs {
+		if q.Status != StatusTrading || strings.Contains(string(q.AppendJSON(nil, true)), "status") {
+			t.Fatalf("quote with a status: %+v", q)
+		}
+	}
+}
