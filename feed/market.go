@@ -50,8 +50,13 @@ type MarketConfig struct {
 
 	// Start is the simulated clock's reading at NewMarket; the zero value
 	// means time.Now(). The price path does not depend on it; day boundaries
-	// and candle times do.
+	// and candle times do (and, for events given as times of day, when a
+	// scenario's events happen).
 	Start time.Time
+
+	// Scenario, when not nil, is applied in simulated time from Start; it
+	// must name only symbols and sectors of Symbols (see Scenario.Check).
+	Scenario *Scenario
 }
 
 // Defaults and bounds of MarketConfig.
@@ -73,7 +78,11 @@ type Market struct {
 	tapes   []symbolTape   // parallel to symbols
 	pub     Publisher
 	speed   float64
+	rate    float64
 	startNS int64 // simulated clock at NewMarket, Unix nanoseconds
+
+	scenario *Scenario        // nil without one; never modified
+	plan     []ScheduledEvent // the scenario's events on the clock, by start; never modified
 
 	simMu sync.Mutex // serialises Run's steps and Advance
 	sim   *marketSim // guarded by simMu
@@ -133,14 +142,26 @@ func NewMarket(cfg MarketConfig) (*Market, error) {
 	if start.IsZero() {
 		start = time.Now()
 	}
+	var run *scenarioRun
+	if cfg.Scenario != nil {
+		if err := cfg.Scenario.Check(syms); err != nil {
+			return nil, fmt.Errorf("new market: %w", err)
+		}
+		run = newScenarioRun(cfg.Scenario, syms, start.UnixNano())
+	}
 	m := &Market{
-		symbols: syms,
-		index:   index,
-		tapes:   make([]symbolTape, len(syms)),
-		pub:     cfg.Publisher,
-		speed:   speed,
-		startNS: start.UnixNano(),
-		sim:     newMarketSim(syms, cfg.Seed, rate),
+		symbols:  syms,
+		index:    index,
+		tapes:    make([]symbolTape, len(syms)),
+		pub:      cfg.Publisher,
+		speed:    speed,
+		rate:     rate,
+		startNS:  start.UnixNano(),
+		sim:      newMarketSim(syms, cfg.Seed, rate, run),
+		scenario: cfg.Scenario,
+	}
+	if run != nil {
+		m.plan = planOf(run, start)
 	}
 	m.simNowNS.Store(m.startNS)
 	nowMS := time.Now().UnixMilli()

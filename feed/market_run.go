@@ -68,10 +68,11 @@ func (m *Market) Run(ctx context.Context) error {
 func (m *Market) Running() bool { return m.running.Load() }
 
 // Advance steps the simulation by d of simulated time at once, without
-// sleeping, and returns every tick it produced in order (TS is the current
-// wall-clock time). It publishes nothing. It is meant for tests and tools:
-// with the same seed and universe, two markets advanced by the same amounts
-// produce the same ticks. It returns nil, doing nothing, while Run is in
+// sleeping, and returns every quote it produced in order: ticks and, with a
+// scenario, status changes (TS is the current wall-clock time). It
+// publishes nothing. It is meant for tests and tools: with the same seed,
+// universe and scenario, two markets advanced by the same total produce the
+// same quotes, however the total is cut into steps. It returns nil, doing nothing, while Run is in
 // progress.
 func (m *Market) Advance(d time.Duration) []Quote {
 	if m.running.Load() || d <= 0 {
@@ -81,34 +82,50 @@ func (m *Market) Advance(d time.Duration) []Quote {
 	return out
 }
 
-// step advances the simulated clock by d, applies every tick due by then
-// and appends them to batch. It returns the batch and the real time until the
+// step advances the simulated clock by d, applies every tick and status
+// change due by then and appends their quotes to batch. It returns the batch and the real time until the
 // next tick is due.
 func (m *Market) step(d time.Duration, wallMS int64, batch []Quote) ([]Quote, time.Duration) {
 	m.simMu.Lock()
 	defer m.simMu.Unlock()
 	s := m.sim
 	until := s.now + d
+	var ticks uint64
 	for {
 		tk, ok := s.next(until)
 		if !ok {
 			break
 		}
+		if !tk.change {
+			ticks++
+		}
 		batch = append(batch, m.apply(tk, wallMS))
 	}
-	m.ticks.Add(uint64(len(batch)))
+	m.ticks.Add(ticks)
 	m.simNowNS.Store(m.startNS + int64(s.now))
 	return batch, time.Duration(float64(s.nextAt()-s.now) / m.speed)
 }
 
 // apply records a tick in its symbol's tape: the quote (rolling the
-// session over on a new simulated UTC day) and the minute candle.
+// session over on a new simulated UTC day) and the minute candle; or a
+// status change, which only sets the quote's status (and seq and ts).
 func (m *Market) apply(tk simTick, wallMS int64) Quote {
 	simMS := (m.startNS + int64(tk.at)) / int64(time.Millisecond)
 	day := unixDay(simMS)
 	t := &m.tapes[tk.sym]
 	t.mu.Lock()
 	q := &t.quote
+	if tk.change {
+		// A halt or a reopening: a new quote of the same prices, so
+		// subscribers learn of it without waiting for a tick.
+		q.Status = tk.status
+		q.TS = wallMS
+		q.Seq++
+		out := *q
+		t.mu.Unlock()
+		return out
+	}
+	q.Status = StatusTrading
 	if day != t.day {
 		t.day = day
 		q.PrevClose = q.Price

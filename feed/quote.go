@@ -17,8 +17,45 @@ type Quote struct {
 	Low       int64  `json:"low"`        // this session's low, cents
 	Volume    int64  `json:"volume"`     // shares traded this session
 	TS        int64  `json:"ts"`         // wall-clock publish time, Unix ms; latency is measured from it
-	Seq       uint64 `json:"seq"`        // per-symbol tick counter, +1 on every tick
+	Seq       uint64 `json:"seq"`        // per-symbol counter, +1 on every tick and every status change
+
+	// Status is the symbol's trading status. It is StatusTrading, and left
+	// out of the JSON, except while a scenario halts the symbol and on the
+	// one quote that announces its reopening.
+	Status QuoteStatus `json:"status,omitempty"`
 }
+
+// QuoteStatus is a symbol's trading status as quotes carry it.
+type QuoteStatus uint8
+
+// Trading statuses. Only scenarios halt symbols, so a market without one
+// only ever has StatusTrading and its quotes never carry "status".
+const (
+	// StatusTrading: trading normally, nothing to announce; the JSON has no
+	// "status" field.
+	StatusTrading QuoteStatus = iota
+	// StatusHalted: "status":"halted"; the symbol does not tick and trades
+	// in it are refused until it reopens.
+	StatusHalted
+	// StatusOpen: "status":"open"; the symbol trades again. It marks the
+	// quote that announces the reopening, and gives way to StatusTrading
+	// on the next tick.
+	StatusOpen
+)
+
+// String returns the status as the wire spells it ("" for StatusTrading).
+func (s QuoteStatus) String() string {
+	switch s {
+	case StatusHalted:
+		return "halted"
+	case StatusOpen:
+		return "open"
+	}
+	return ""
+}
+
+// MarshalText encodes the status as String does, for encoding/json.
+func (s QuoteStatus) MarshalText() ([]byte, error) { return []byte(s.String()), nil }
 
 // Change is the move since the previous close, in cents.
 func (q Quote) Change() int64 { return q.Price - q.PrevClose }
@@ -48,8 +85,9 @@ func RatioBP(num, den int64) int64 {
 }
 
 // AppendJSON appends q as the JSON object of the wire protocol, with prices
-// as exact decimal numbers (18712 cents → 187.12). snapshot adds
-// "snapshot":true. It allocates nothing when dst has room.
+// as exact decimal numbers (18712 cents → 187.12). A status other than
+// StatusTrading adds "status"; snapshot adds "snapshot":true. It allocates
+// nothing when dst has room.
 func (q *Quote) AppendJSON(dst []byte, snapshot bool) []byte {
 	dst = append(dst, `{"symbol":`...)
 	dst = strconv.AppendQuote(dst, q.Symbol)
@@ -73,6 +111,12 @@ func (q *Quote) AppendJSON(dst []byte, snapshot bool) []byte {
 	dst = strconv.AppendInt(dst, q.TS, 10)
 	dst = append(dst, `,"seq":`...)
 	dst = strconv.AppendUint(dst, q.Seq, 10)
+	switch q.Status {
+	case StatusHalted:
+		dst = append(dst, `,"status":"halted"`...)
+	case StatusOpen:
+		dst = append(dst, `,"status":"open"`...)
+	}
 	if snapshot {
 		dst = append(dst, `,"snapshot":true`...)
 	}

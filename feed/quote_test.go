@@ -47,6 +47,21 @@ func TestQuoteAppendJSON(t *testing.T) {
 			want: `{"symbol":"BRK.B","price":412.00,"change":0.00,"change_pct":0.00,"open":412.00,` +
 				`"high":412.00,"low":412.00,"prev_close":412.00,"volume":0,"ts":1764000000000,"seq":0,"snapshot":true}`,
 		},
+		{
+			name: "halted snapshot",
+			q: Quote{Symbol: "AAPL", Price: 18712, PrevClose: 18712, Open: 18712, High: 18712,
+				Low: 18712, Volume: 7, TS: 5, Seq: 9, Status: StatusHalted},
+			snapshot: true,
+			want: `{"symbol":"AAPL","price":187.12,"change":0.00,"change_pct":0.00,"open":187.12,` +
+				`"high":187.12,"low":187.12,"prev_close":187.12,"volume":7,"ts":5,"seq":9,"status":"halted","snapshot":true}`,
+		},
+		{
+			name: "reopened",
+			q: Quote{Symbol: "AAPL", Price: 18712, PrevClose: 18712, Open: 18712, High: 18712,
+				Low: 18712, Volume: 7, TS: 6, Seq: 10, Status: StatusOpen},
+			want: `{"symbol":"AAPL","price":187.12,"change":0.00,"change_pct":0.00,"open":187.12,` +
+				`"high":187.12,"low":187.12,"prev_close":187.12,"volume":7,"ts":6,"seq":10,"status":"open"}`,
+		},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
@@ -67,6 +82,9 @@ func TestQuoteAppendJSON(t *testing.T) {
 			}
 			if _, ok := m["snapshot"]; ok != tt.snapshot {
 				t.Errorf("snapshot field present = %v, want %v", ok, tt.snapshot)
+			}
+			if st, _ := m["status"].(string); st != tt.q.Status.String() {
+				t.Errorf("status %q, want %q", st, tt.q.Status)
 			}
 		})
 	}
@@ -116,6 +134,16 @@ func TestRatioBP(t *testing.T) {
 	for _, tt := range tests {
 		if got := RatioBP(tt.num, tt.den); got != tt.want {
 			t.Errorf("RatioBP(%d, %d) = %d, want %d", tt.num, tt.den, got, tt.want)
+		}
+	}
+}
+
+func TestQuoteAppendJSONAllocs(t *testing.T) {
+	buf := make([]byte, 0, 256)
+	for _, st := range []QuoteStatus{StatusTrading, StatusHalted, StatusOpen} {
+		q := Quote{Symbol: "AAPL", Price: 18712, PrevClose: 18659, Seq: 1, Status: st}
+		if n := testing.AllocsPerRun(100, func() { buf = q.AppendJSON(buf[:0], true) }); n != 0 {
+			t.Errorf("status %q: %v allocations, want 0", st, n)
 		}
 	}
 }

@@ -94,63 +94,118 @@ type marketSim struct {
 	factorAt time.Duration
 	walks    []symbolWalk
 	events   tickHeap
+
+	sc     *scenarioRun // nil without a scenario
+	status []simTick    // status changes due before the next tick, in order
 }
 
-// simTick is one tick as the walk produced it.
+// simTick is one tick as the walk produced it, or (change) a change of
+// the symbol's trading status.
 type simTick struct {
 	sym    int
 	at     time.Duration // simulated time since the market's start
 	price  int64         // cents
 	volume int64         // shares
+	status QuoteStatus   // with change: the new status
+	change bool
 }
 
-func newMarketSim(syms []Symbol, seed int64, rate float64) *marketSim {
+// newMarketSim starts the walk of syms; sc, when not nil, is the planned
+// scenario.
+func newMarketSim(syms []Symbol, seed int64, rate float64, sc *scenarioRun) *marketSim {
 	s := &marketSim{
 		rng:    rand.New(rand.NewPCG(uint64(seed), pcgStreamLive)),
 		rate:   rate,
 		walks:  make([]symbolWalk, len(syms)),
 		events: make(tickHeap, 0, len(syms)),
+		sc:     sc,
 	}
 	for i, sym := range syms {
 		s.walks[i] = symbolWalk{walkParams: newWalkParams(sym), logPrice: math.Log(float64(sym.Price))}
-		s.events = append(s.events, tickEvent{at: s.interarrival(), sym: i})
+		s.events = append(s.events, tickEvent{at: s.interarrival(i), sym: i})
 	}
 	heap.Init(&s.events)
 	return s
 }
 
-// interarrival draws the simulated time until a symbol's next tick.
-func (s *marketSim) interarrival() time.Duration {
-	d := time.Duration(s.rng.ExpFloat64() / s.rate * float64(time.Second))
+// interarrival draws the simulated time until symbol i's next tick.
+func (s *marketSim) interarrival(i int) time.Duration {
+	rate := s.rate
+	if s.sc != nil {
+		rate = min(rate*s.sc.rateMult[i], MaxTicksPerSecond)
+	}
+	d := time.Duration(s.rng.ExpFloat64() / rate * float64(time.Second))
 	return max(d, 1)
 }
 
-// nextAt returns the simulated time of the next scheduled tick.
-func (s *marketSim) nextAt() time.Duration { return s.events[0].at }
-
-// next produces the earliest tick due at or before until and reports whether
-// there was one. When there is none it moves the clock to until.
-func (s *marketSim) next(until time.Duration) (simTick, bool) {
-	ev := s.events[0]
-	if ev.at > until {
-		s.now = max(s.now, until)
-		return simTick{}, false
+// nextAt returns the simulated time of the next scheduled tick, scenario
+// transition or status change.
+func (s *marketSim) nextAt() time.Duration {
+	if len(s.status) > 0 {
+		return s.now
 	}
+	at := s.events[0].at
+	if s.sc != nil {
+		if t, ok := s.sc.nextAt(); ok {
+			at = min(at, t)
+		}
+	}
+	return at
+}
+
+// next produces the earliest tick or status change due at or before until
+// and reports whether there was one. When there is none it moves the clock
+// to until. Scenario transitions due at the same time as a tick come first.
+func (s *marketSim) next(until time.Duration) (simTick, bool) {
+	for {
+		if len(s.status) > 0 {
+			tk := s.status[0]
+			s.status = s.status[1:]
+			if len(s.status) == 0 {
+				s.status = nil
+			}
+			return tk, true
+		}
+		ev := s.events[0]
+		if s.sc != nil {
+			if at, ok := s.sc.nextAt(); ok && at <= ev.at && at <= until {
+				s.sc.applyNext(s)
+				continue
+			}
+		}
+		if ev.at > until {
+			s.now = max(s.now, until)
+			return simTick{}, false
+		}
+		return s.tick(ev), true
+	}
+}
+
+// tick moves ev's symbol one step and schedules its next tick.
+func (s *marketSim) tick(ev tickEvent) simTick {
 	s.now = ev.at
 	s.advanceFactor(ev.at)
 
 	w := &s.walks[ev.sym]
 	dt := float64(ev.at-w.lastAt) / tradingYear
 	dWm := s.factor - w.lastFactor
-	r := w.drift*dt + w.sigma*(w.beta*dWm+w.idio*s.rng.NormFloat64()*math.Sqrt(dt))
+	drift, sigma, extra := w.drift, w.sigma, 0.0
+	if s.sc != nil {
+		if m := s.sc.volMult[ev.sym]; m != 1 {
+			drift += sigma * sigma * (1 - m*m) / 2 // keep the mean: mu - (m·sigma)²/2
+			sigma *= m
+		}
+		extra = s.sc.shockMove(ev.sym, w.lastAt, ev.at) + s.sc.takeGap(ev.sym)
+	}
+	r := drift*dt + sigma*(w.beta*dWm+w.idio*s.rng.NormFloat64()*math.Sqrt(dt)) + extra
 	w.logPrice += r
 	w.lastAt, w.lastFactor = ev.at, s.factor
 	price := snapCents(math.Exp(w.logPrice))
 	volume := 1 + int64(s.rng.ExpFloat64()*meanTickShares)
 
-	s.events[0].at = ev.at + s.interarrival()
+	s.events[0].at = ev.at + s.interarrival(ev.sym)
 	heap.Fix(&s.events, 0)
-	return simTick{sym: ev.sym, at: ev.at, price: price, volume: volume}, true
+	return simTick{sym: ev.sym, at: ev.at, price: price, volume: volume}
 }
 
 // advanceFactor moves the market factor's Brownian path forward to at.

@@ -49,7 +49,18 @@ func TestOpenAPIDocumentValid(t *testing.T) {
 // types all fail.
 func TestOpenAPIResponses(t *testing.T) {
 	doc := loadOpenAPI(t)
-	ts := startTestServer(t, Config{BodyLimit: 2048, LoginPerUserPerMin: 2})
+	// A scenario halts KO from the start, so the quotes carry a status and
+	// the market has events to show.
+	ts := startTestServerWith(t, Config{BodyLimit: 2048, LoginPerUserPerMin: 2},
+		testServerOptions{Scenario: testScenario(t, `
+name: contract
+description: KO halted for an hour, then the market falls
+events:
+  - {at: 0s, type: halt, symbol: KO, duration: 1h}
+  - {at: 2h, type: shock, percent: -5, duration: 10m}
+  - {at: 3h, type: gap, sector: Energy, percent: 4}
+`)})
+	waitFor(t, "KO halted", func() bool { return ts.Market.Halted("KO") })
 	doc.Servers = openapi3.Servers{{URL: ts.URL}}
 	router, err := legacy.NewRouter(doc)
 	if err != nil {
@@ -130,6 +141,7 @@ func TestOpenAPIResponses(t *testing.T) {
 	check("me", "GET", "/api/v1/me", tok, nil, nil, http.StatusOK, "")
 	check("me anonymous", "GET", "/api/v1/me", "", nil, nil, http.StatusUnauthorized, "unauthorized")
 	check("buy", "POST", "/api/v1/portfolio/trades", tok, trade("buy", 3), nil, http.StatusCreated, "")
+	check("trade halted", "POST", "/api/v1/portfolio/trades", tok, map[string]any{"symbol": "ko", "side": "buy", "quantity": 1}, nil, http.StatusUnprocessableEntity, "market_halted")
 	check("sell too many", "POST", "/api/v1/portfolio/trades", tok, trade("sell", 300), nil, http.StatusUnprocessableEntity, "insufficient_shares")
 	check("trade bad json", "POST", "/api/v1/portfolio/trades", tok, `{"symbol":`, nil, http.StatusBadRequest, "invalid_json")
 	check("trade foreign origin", "POST", "/api/v1/portfolio/trades", "", trade("buy", 1), foreign, http.StatusForbidden, "origin_forbidden")
@@ -154,6 +166,7 @@ func TestOpenAPIResponses(t *testing.T) {
 	check("candles", "GET", "/api/v1/quotes/AAPL/candles", "", nil, nil, http.StatusOK, "")
 	check("candles bad from", "GET", "/api/v1/quotes/AAPL/candles?from=soon", "", nil, nil, http.StatusBadRequest, "invalid_parameter")
 	check("candles unknown", "GET", "/api/v1/quotes/ZZZZ/candles", "", nil, nil, http.StatusUnprocessableEntity, "unknown_symbol")
+	check("market", "GET", "/api/v1/market", "", nil, nil, http.StatusOK, "")
 	check("openapi", "GET", "/api/v1/openapi.yaml", "", nil, nil, http.StatusOK, "")
 	check("asyncapi", "GET", "/api/v1/asyncapi.yaml", "", nil, nil, http.StatusOK, "")
 	check("healthz", "GET", "/healthz", "", nil, nil, http.StatusOK, "")

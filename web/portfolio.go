@@ -85,6 +85,9 @@ func (s *Server) handlePlaceTrade(c *fiber.Ctx) (err error) {
 		Side:     portfolio.Side(body.Side),
 		Quantity: qty,
 	}
+	if s.market.Halted(req.Symbol) {
+		return problemf(codeMarketHalted, "symbol", "trading in %s is halted", req.Symbol)
+	}
 	t, err := s.store.PlaceTrade(c.UserContext(), sess.AccountID, req, s.market)
 	if err != nil {
 		return err

@@ -34,6 +34,7 @@ const (
 	codeTooManyConnections   = stream.CodeTooManyConnections // 429: a per-IP or per-account connection cap
 	codeServerBusy           = "server_busy"                 // 503: the server holds Config.MaxConns connections
 	codeStorageUnavailable   = "storage_unavailable"         // 503: the database cannot take writes (disk full, read-only, deleted)
+	codeMarketHalted         = "market_halted"               // 422: a trade in a symbol a scenario has halted
 )
 
 // codeStatus is the one table from problem codes to HTTP status.
@@ -69,6 +70,7 @@ var codeStatus = map[string]int{
 	codeTooManyConnections:   http.StatusTooManyRequests,
 	codeServerBusy:           http.StatusServiceUnavailable,
 	codeStorageUnavailable:   http.StatusServiceUnavailable,
+	codeMarketHalted:         http.StatusUnprocessableEntity,
 }
 
 // statusOf returns the HTTP status of a problem code; unknown codes are 500.

@@ -184,7 +184,9 @@ func TestHealth(t *testing.T) {
 // newest minute.
 func TestCandlesDefaultWindowFollowsMarketClock(t *testing.T) {
 	ts := startTestServerWith(t, Config{}, testServerOptions{Speed: 3600, TickRate: 2})
-	deadline := time.Now().Add(10 * time.Second)
+	// Half an hour of simulated time takes half a second of wall time with
+	// the CPU to spare, but several seconds under -race on a loaded machine.
+	deadline := time.Now().Add(30 * time.Second)
 	for time.Until(ts.Market.Now()) < 30*time.Minute {
 		if time.Now().After(deadline) {
 			t.Fatalf("market clock %v did not run ahead of the wall clock", ts.Market.Now())

@@ -189,6 +189,7 @@ func (s *Server) routes() {
 	s.registerPortfolioRoutes(api)
 	s.registerWatchlistRoutes(api)
 	s.registerQuoteRoutes(api)
+	s.registerMarketRoutes(api)
 	s.registerStreamRoutes(api)
 	if s.extraRoutes != nil {
 		s.extraRoutes(api)

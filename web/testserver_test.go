@@ -45,6 +45,7 @@ type testServerOptions struct {
 	Seed        int64                  // 0 means 1
 	TickRate    float64                // ticks per symbol per second; 0 means 20
 	Speed       float64                // simulated seconds per real second; 0 means 1
+	Scenario    *feed.Scenario         // a scenario for the market; nil means none
 }
 
 // startTestServer starts a server with cfg on 127.0.0.1:0. Cleanup shuts
@@ -77,6 +78,7 @@ func startTestServerWith(tb testing.TB, cfg Config, opts testServerOptions) *tes
 	hub := feed.NewHub(feed.HubConfig{})
 	market, err := feed.NewMarket(feed.MarketConfig{
 		Symbols: syms, Seed: opts.Seed, TicksPerSecond: opts.TickRate, Speed: opts.Speed, Publisher: hub,
+		Scenario: opts.Scenario,
 	})
 	if err != nil {
 		tb.Fatalf("new market: %v", err)

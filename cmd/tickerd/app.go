@@ -115,14 +115,24 @@ func (m *Main) Run(ctx context.Context) error {
 	if seed == 0 {
 		seed = randomSeed()
 	}
+	var scenario *feed.Scenario
+	if cfg.Scenario != "" {
+		if scenario, err = feed.LoadScenario(cfg.Scenario, syms); err != nil {
+			return err
+		}
+	}
 	hub := feed.NewHub(feed.HubConfig{})
 	m.market, err = feed.NewMarket(feed.MarketConfig{
 		Symbols: syms, Seed: seed, Speed: cfg.Speed, TicksPerSecond: cfg.TickRate, Publisher: hub,
+		Scenario: scenario,
 	})
 	if err != nil {
 		return fmt.Errorf("create market: %w", err)
 	}
 	m.log.Info("market", "symbols", len(syms), "seed", seed, "speed", cfg.Speed, "tick_rate", cfg.TickRate)
+	if scenario != nil {
+		m.log.Info("scenario", "file", cfg.Scenario, "name", scenario.Name, "events", len(scenario.Events))
+	}
 
 	var dm demo
 	if cfg.Demo {

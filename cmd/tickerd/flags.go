@@ -26,6 +26,7 @@ type config struct {
 	TickRate     float64
 	SymbolsFile  string // CSV universe replacing the embedded one; "" means data/symbols.csv
 	UniverseSize int    // serve only the first N symbols of the universe; 0 means all
+	Scenario     string // scenario file (YAML or JSON) the market plays; "" means none
 	StartingCash cents
 	SessionTTL   time.Duration
 	HashConc     int
@@ -59,6 +60,7 @@ func newFlagSet(cfg *config, out io.Writer) *flag.FlagSet {
 	fs.Float64Var(&cfg.TickRate, "tick-rate", feed.DefaultTicksPerSecond, "mean ticks per symbol per simulated second")
 	fs.StringVar(&cfg.SymbolsFile, "symbols-file", "", "CSV file of the symbol universe (ticker,name,sector,price,volatility,drift); empty means the built-in one")
 	fs.IntVar(&cfg.UniverseSize, "universe-size", 0, "serve only the first N symbols of the universe file; 0 means all")
+	fs.StringVar(&cfg.Scenario, "scenario", "", "scenario file (YAML or JSON) of market events to play from the start, e.g. data/scenarios/flash-crash.yaml (see docs/SCENARIOS.md); empty means none")
 	fs.Var(&cfg.StartingCash, "starting-cash", "cash of a new account in dollars, e.g. 100000.00")
 	fs.DurationVar(&cfg.SessionTTL, "session-ttl", portfolio.DefaultSessionTTL, "how long a login session lasts")
 	fs.IntVar(&cfg.HashConc, "hash-concurrency", 0, "password hashes computed at once, each on a low-priority thread, with one more Go processor per hash while hashing runs (unless GOMAXPROCS is set); 0 means one per 2 CPUs")

@@ -55,4 +55,5 @@ export const api = {
   symbols: () => request('GET', '/symbols'),
   quotes: (symbols) => request('GET', '/quotes?symbols=' + symbols.map(enc).join(',')),
   candles: (symbol) => request('GET', `/quotes/${enc(symbol)}/candles`),
+  market: () => request('GET', '/market'),
 };

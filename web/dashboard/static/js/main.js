@@ -5,6 +5,7 @@ import { AuthView } from './auth.js';
 import { ChartView } from './chart.js';
 import { TradeHistory } from './history.js';
 import { PausedBar } from './paused.js';
+import { MarketView } from './market.js';
 import { PortfolioView } from './portfolio.js';
 import { ProtocolView } from './protocol.js';
 import { Stream } from './stream.js';
@@ -33,6 +34,7 @@ class App {
     this.paused = new PausedBar(() => this.stream.retryNow());
     this.trade = new TradeForm(() => { this.refreshPortfolio(); this.history.filled(); });
     this.protocol = new ProtocolView(document.getElementById('protocol'));
+    this.market = new MarketView(document.getElementById('market-banner'));
     this.stream = new Stream({
       state: (state, info) => this.setState(state, info),
       connected: (info) => this.connected(info),
@@ -40,6 +42,7 @@ class App {
         this.watch.quotes(list);
         this.chart.quotes(list);
         this.protocol.quotes(list);
+        this.market.quotes(list);
       },
       portfolio: (p) => { this.portfolio.render(p); this.history.valuation(p); },
       error: (f) => this.serverError(f),
@@ -81,10 +84,12 @@ class App {
     this.watch.load(symbols);
     if (symbols.length && !this.chart.symbol) this.select(symbols[0]);
     this.stream.start();
+    this.market.start();
   }
 
   leave(message) {
     this.stream.stop();
+    this.market.stop();
     this.appEl.hidden = true;
     this.userEl.hidden = true;
     this.watch.clear();

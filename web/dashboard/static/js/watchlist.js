@@ -100,7 +100,12 @@ export class WatchlistView {
     btn.title = this.names.get(symbol) || symbol;
     btn.setAttribute('aria-label', `Show chart for ${symbol}`);
     btn.addEventListener('click', () => this.onSelect(symbol));
-    symTd.append(btn);
+    const halted = document.createElement('span');
+    halted.className = 'badge-halted';
+    halted.textContent = 'Halted';
+    halted.title = 'Trading in this symbol is halted';
+    halted.hidden = true;
+    symTd.append(btn, halted);
     const num = (extra = '') => { const td = document.createElement('td'); td.className = 'num ' + extra; return td; };
     const price = num('price');
     const tick = document.createElement('span');
@@ -128,7 +133,7 @@ export class WatchlistView {
     tr.append(symTd, price, change, pct, sparkTd, rmTd);
     tr.classList.toggle('selected', symbol === this.selected);
     price.addEventListener('animationend', () => price.classList.remove('flash-up', 'flash-down'));
-    const row = { tr, price, priceText, tick, change, pct, canvas, series: new Series(), last: NaN };
+    const row = { tr, price, priceText, tick, change, pct, canvas, halted, series: new Series(), last: NaN };
     this.rows.set(symbol, row);
     return row;
   }
@@ -142,6 +147,8 @@ export class WatchlistView {
       row.last = q.price;
       row.priceText.textContent = money(q.price);
       row.price.dataset.seq = q.seq;
+      row.halted.hidden = q.status !== 'halted'; // absent means open
+      row.tr.classList.toggle('halted', q.status === 'halted');
       if (dir && !q.snapshot) {
         row.tick.textContent = arrow(dir === 'up' ? 1 : -1);
         row.tick.className = 'tick ' + dir;
