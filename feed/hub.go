@@ -6,27 +6,21 @@ import (
 	"time"
 )
 
-// HubConfig configures a Hub. The zero value is ready to use; per-subscriber
-// limits (slow-client window, conflation limit) are SubscriberOptions so each
-// transport can announce its own.
-type HubConfig struct {
-	// MaxWriteDelay bounds how long, under load, a subscriber's first
-	// pending quote waits before the subscriber is signalled, so that
-	// quotes arriving meanwhile share its frame. The delay is 0 while the
-	// hub delivers fewer than 2,000 quotes a second and grows with the rate
-	// to this bound at 50,000 a second. 0 means DefaultMaxWriteDelay;
-	// negative means never delay.
-	MaxWriteDelay time.Duration
-}
+// HubConfig configures a Hub. It has no options today: the zero value is
+// what every caller passes. Per-subscriber limits (slow-client window,
+// conflation limit) are SubscriberOptions so each transport can announce its
+// own.
+type HubConfig struct{}
 
 // Hub fans ticks out to subscribers without ever blocking on one.
 //
 // Publish encodes every quote once into an immutable buffer shared by all
-// subscribers of its symbol and offers it to each of them: per subscriber and
-// symbol only the latest undelivered quote waits (conflation), so a slow
-// subscriber costs a fixed amount of memory and never slows the publisher or
-// anyone else. A transport owns one Subscriber per connection and drains it
-// with Take from a single writer goroutine.
+// subscribers of its symbol, offers it to each of them and signals them at
+// once: per subscriber and symbol only the latest undelivered quote waits
+// (conflation), so a slow subscriber costs a fixed amount of memory and never
+// slows the publisher or anyone else. A transport owns one Subscriber per
+// connection and drains it with Take from a single writer goroutine; the
+// quotes that arrive while it writes are taken together by its next Take.
 type Hub struct {
 	epoch time.Time
 	now   func() time.Duration // monotonic time since epoch; replaced in tests
@@ -34,8 +28,7 @@ type Hub struct {
 	mu     sync.Mutex                        // serialises topic creation
 	topics atomic.Pointer[map[string]*topic] // copy-on-write: read without locks
 
-	pubMu sync.Mutex // serialises Publish; guards delay's Publish-side state
-	delay writeDelay
+	pubMu sync.Mutex // serialises Publish, so each topic's quotes are offered in seq order
 
 	published   atomic.Uint64
 	delivered   atomic.Uint64
@@ -72,14 +65,8 @@ type encoded struct {
 }
 
 // NewHub returns an empty hub.
-func NewHub(cfg HubConfig) *Hub {
+func NewHub(HubConfig) *Hub {
 	h := &Hub{epoch: time.Now()}
-	switch {
-	case cfg.MaxWriteDelay == 0:
-		h.delay.max = DefaultMaxWriteDelay
-	case cfg.MaxWriteDelay > 0:
-		h.delay.max = cfg.MaxWriteDelay
-	}
 	h.now = func() time.Duration { return time.Since(h.epoch) }
 	empty := map[string]*topic{}
 	h.topics.Store(&empty)
@@ -87,10 +74,9 @@ func NewHub(cfg HubConfig) *Hub {
 }
 
 // Publish encodes each quote once and offers it to every subscriber of its
-// symbol. It never blocks on a subscriber and does not retain batch; the
-// quotes of one symbol must arrive in seq order (older ones are dropped).
-// It allocates per batch, never per delivery. Under load, subscribers are
-// signalled after the write delay (see HubConfig.MaxWriteDelay).
+// symbol, signalling each at once. It never blocks on a subscriber and does
+// not retain batch; the quotes of one symbol must arrive in seq order (older
+// ones are dropped). It allocates per batch, never per delivery.
 func (h *Hub) Publish(batch []Quote) {
 	if len(batch) == 0 {
 		return
@@ -100,9 +86,7 @@ func (h *Hub) Publish(batch []Quote) {
 	h.pubMu.Lock()
 	defer h.pubMu.Unlock()
 	now := h.now()
-	delay := h.delay.cur > 0
 	var conflated uint64
-	offered := 0
 	for i := range batch {
 		q := &batch[i]
 		start := len(buf)
@@ -118,13 +102,10 @@ func (h *Hub) Publish(batch []Quote) {
 		}
 		t.mu.RLock()
 		for _, sl := range t.slots {
-			conflated += sl.sub.offer(sl, e, now, delay)
+			conflated += sl.sub.offer(sl, e, now)
 		}
-		offered += len(t.slots)
 		t.mu.RUnlock()
 	}
-	h.delay.schedule(h, now)
-	h.delay.adapt(now, offered)
 	h.published.Add(uint64(len(batch)))
 	if conflated > 0 {
 		h.conflated.Add(conflated)

@@ -344,55 +344,17 @@ func TestHubConcurrentSubscribePublish(t *testing.T) {
 	}
 }
 
-func TestHubWriteDelayAdapts(t *testing.T) {
-	tests := []struct {
-		name   string
-		max    time.Duration
-		perSec int
-		want   time.Duration
-	}{
-		{"idle", 20 * time.Millisecond, 1_000, 0},
-		{"half way", 20 * time.Millisecond, (delayIdleRate + delayFullRate) / 2, 10 * time.Millisecond},
-		{"full", 20 * time.Millisecond, 400_000, 20 * time.Millisecond},
-		{"off", -1, 400_000, 0},
-	}
-	for _, tt := range tests {
-		t.Run(tt.name, func(t *testing.T) {
-			h := NewHub(HubConfig{MaxWriteDelay: tt.max})
-			h.delay.adapt(0, 0)
-			h.delay.adapt(rateWindow, tt.perSec/int(time.Second/rateWindow))
-			if got := h.delay.cur; got < tt.want-time.Millisecond || got > tt.want+time.Millisecond {
-				t.Fatalf("delay at %d/s = %v, want %v", tt.perSec, got, tt.want)
-			}
-		})
-	}
-}
-
-func TestHubWriteDelayPacksQuotes(t *testing.T) {
-	h := NewHub(HubConfig{MaxWriteDelay: 40 * time.Millisecond})
-	h.delay.cur = 40 * time.Millisecond // as under load
+// TestHubSignalsAtOnce: a tick signals its subscriber in the Publish that
+// carries it, whatever the load; nothing waits for a timer.
+func TestHubSignalsAtOnce(t *testing.T) {
+	h, _ := newTestHub()
 	s := h.NewSubscriber(SubscriberOptions{})
-	defer s.Close()
-	s.Subscribe([]string{"AAPL", "MSFT"}, 0, nil)
-	start := time.Now()
-	h.Publish([]Quote{tick("AAPL", 1, 10100)})
-	if signalled(s) {
-		t.Fatal("signalled at once under load; want after the write delay")
-	}
-	h.Publish([]Quote{tick("MSFT", 1, 20100)})
-	select {
-	case <-s.Notify():
-	case <-time.After(5 * time.Second):
-		t.Fatal("never signalled after the write delay")
-	}
-	if el := time.Since(start); el < 30*time.Millisecond {
-		t.Fatalf("signalled after %v, before the write delay", el)
-	}
-	qs, _ := take(t, s)
-	if len(qs) != 2 {
-		t.Fatalf("one Take got %d quotes, want both delayed ones: %+v", len(qs), qs)
-	}
-	if h.WriteDelay() != 40*time.Millisecond {
-		t.Fatalf("WriteDelay = %v", h.WriteDelay())
+	s.Subscribe([]string{"AAPL"}, 0, nil)
+	for seq := uint64(1); seq <= 1000; seq++ {
+		h.Publish([]Quote{tick("AAPL", seq, 10000)})
+		if !signalled(s) {
+			t.Fatalf("tick %d did not signal at once", seq)
+		}
+		take(t, s)
 	}
 }

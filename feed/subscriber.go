@@ -44,7 +44,6 @@ type Subscriber struct {
 	conflated int           // conflations since the last Take
 	dirty     bool          // a watched symbol ticked, or MarkDirty was called
 	signalled bool          // notify holds a token not yet consumed by Take
-	delayed   bool          // queued in the hub's write delay, to be signalled
 	closed    bool
 }
 
@@ -141,10 +140,9 @@ func (s *Subscriber) signal() {
 }
 
 // offer leaves e in sl, replacing an undelivered older quote, and returns 1
-// if it did replace one (conflation). With delay, a subscriber that is not
-// yet signalled joins the hub's write delay instead of being signalled now.
-// Called by Publish under Hub.pubMu and topic.mu.
-func (s *Subscriber) offer(sl *slot, e *encoded, now time.Duration, delay bool) uint64 {
+// if it did replace one (conflation), and signals the subscriber. Called by
+// Publish under Hub.pubMu and topic.mu.
+func (s *Subscriber) offer(sl *slot, e *encoded, now time.Duration) uint64 {
 	var conflated uint64
 	s.mu.Lock()
 	if s.closed || s.lagged.Load() {
@@ -167,13 +165,7 @@ func (s *Subscriber) offer(sl *slot, e *encoded, now time.Duration, delay bool) 
 		if s.waitSince < 0 {
 			s.waitSince = max(now, sl.due)
 		}
-		switch {
-		case !delay:
-			s.signal()
-		case !s.signalled && !s.delayed:
-			s.delayed = true
-			s.hub.delay.batch = append(s.hub.delay.batch, s)
-		}
+		s.signal()
 	}
 	if (s.waitSince >= 0 && now-s.waitSince > s.window) || (s.maxCfl > 0 && s.conflated > s.maxCfl) {
 		s.lagged.Store(true)
