@@ -16,11 +16,14 @@ type HubConfig struct{}
 //
 // Publish encodes every quote once into an immutable buffer shared by all
 // subscribers of its symbol, offers it to each of them and signals them at
-// once: per subscriber and symbol only the latest undelivered quote waits
-// (conflation), so a slow subscriber costs a fixed amount of memory and never
-// slows the publisher or anyone else. A transport owns one Subscriber per
-// connection and drains it with Take from a single writer goroutine; the
-// quotes that arrive while it writes are taken together by its next Take.
+// once. Per subscriber and symbol up to pendingCap undelivered ticks wait in
+// order, so a subscriber that keeps up receives every tick; only one that
+// falls further behind (or asked for max_rate_ms) is conflated, its oldest
+// pending ticks giving way to newer ones. A slow subscriber therefore costs a
+// bounded amount of memory and never slows the publisher or anyone else. A
+// transport owns one Subscriber per connection and drains it with Take from a
+// single writer goroutine; the quotes that arrive while it writes are taken
+// together by its next Take.
 type Hub struct {
 	epoch time.Time
 	now   func() time.Duration // monotonic time since epoch; replaced in tests
@@ -42,7 +45,7 @@ type Hub struct {
 type HubStats struct {
 	Published   uint64 // quotes received through Publish
 	Delivered   uint64 // quotes handed to transports by Take
-	Conflated   uint64 // undelivered quotes replaced by a newer one of the same symbol
+	Conflated   uint64 // undelivered ticks dropped: a subscriber's queue for the symbol was full, or max_rate_ms
 	Lagged      uint64 // subscribers marked lagging (the transport closes them as too slow)
 	Subscribers int64  // subscribers registered now
 }

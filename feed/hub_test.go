@@ -28,6 +28,7 @@ type wireQuote struct {
 	Price    float64 `json:"price"`
 	Seq      uint64  `json:"seq"`
 	Snapshot bool    `json:"snapshot"`
+	Dropped  uint64  `json:"dropped"`
 }
 
 // take drains s and decodes what it returned.
@@ -132,23 +133,6 @@ func TestHubSnapshotOnSubscribe(t *testing.T) {
 	}
 }
 
-func TestHubConflationLatestWins(t *testing.T) {
-	h, _ := newTestHub()
-	s := h.NewSubscriber(SubscriberOptions{})
-	s.Subscribe([]string{"AAPL", "MSFT"}, 0, nil)
-	for seq := uint64(1); seq <= 5; seq++ {
-		h.Publish([]Quote{tick("AAPL", seq, 10000+int64(seq))})
-	}
-	h.Publish([]Quote{tick("MSFT", 1, 5000)})
-	qs, _ := take(t, s)
-	if len(qs) != 2 || qs[0].Symbol != "AAPL" || qs[0].Seq != 5 || qs[1].Symbol != "MSFT" {
-		t.Fatalf("got %+v, want AAPL seq 5 then MSFT", qs)
-	}
-	if got := h.Stats().Conflated; got != 4 {
-		t.Fatalf("conflated = %d, want 4", got)
-	}
-}
-
 func TestHubUnsubscribeStopsDelivery(t *testing.T) {
 	h, _ := newTestHub()
 	s := h.NewSubscriber(SubscriberOptions{})
@@ -201,8 +185,8 @@ func TestHubWatchMarksDirtyOnly(t *testing.T) {
 	s.SetWatch([]string{"MSFT"})
 	h.Publish([]Quote{tick("AAPL", 2, 1)})
 	qs, b = take(t, s)
-	if len(qs) != 1 || b.Dirty {
-		t.Fatalf("got %+v %+v, want the AAPL quote and no dirty after unwatching", qs, b)
+	if len(qs) != 2 || !qs[0].Snapshot || qs[0].Seq != 1 || qs[1].Seq != 2 || b.Dirty {
+		t.Fatalf("got %+v %+v, want the AAPL snapshot and tick and no dirty after unwatching", qs, b)
 	}
 	s.SetWatch(nil)
 	h.Publish([]Quote{tick("MSFT", 2, 1)})
@@ -226,13 +210,19 @@ func TestHubMaxRate(t *testing.T) {
 	clk.advance(10 * time.Millisecond)
 	h.Publish([]Quote{tick("AAPL", 2, 1)})
 	h.Publish([]Quote{tick("AAPL", 3, 1)})
+	if n, c := s.slots["AAPL"].pending.n, h.Stats().Conflated; n != 1 || c != 1 {
+		t.Fatalf("while held back: %d pending, %d conflated; want only the latest kept, 1 conflated", n, c)
+	}
 	qs, b := take(t, s)
 	if len(qs) != 0 || b.Wait != 90*time.Millisecond {
 		t.Fatalf("got %+v wait %v, want nothing and a wait of 90ms", qs, b.Wait)
 	}
 	clk.advance(90 * time.Millisecond)
-	if qs, _ := take(t, s); len(qs) != 1 || qs[0].Seq != 3 {
-		t.Fatalf("got %+v, want the latest (seq 3) once due", qs)
+	if qs, _ := take(t, s); len(qs) != 1 || qs[0].Seq != 3 || qs[0].Dropped != 1 {
+		t.Fatalf("got %+v, want the latest (seq 3) once due, announcing 1 dropped", qs)
+	}
+	if got := h.Stats().Conflated; got != 1 {
+		t.Fatalf("conflated = %d after delivery, want still 1", got)
 	}
 }
 
@@ -248,7 +238,7 @@ func TestHubLagDetection(t *testing.T) {
 			publish(tick("AAPL", 2, 1))
 		}},
 		{"conflations", SubscriberOptions{MaxConflated: 3}, func(publish func(Quote), clk *fakeClock) {
-			for seq := uint64(1); seq <= 5; seq++ {
+			for seq := uint64(1); seq <= pendingCap+4; seq++ {
 				publish(tick("AAPL", seq, 1))
 			}
 		}},
