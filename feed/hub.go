@@ -31,7 +31,8 @@ type Hub struct {
 	mu     sync.Mutex                        // serialises topic creation
 	topics atomic.Pointer[map[string]*topic] // copy-on-write: read without locks
 
-	pubMu sync.Mutex // serialises Publish, so each topic's quotes are offered in seq order
+	pubMu sync.Mutex    // serialises Publish, so each topic's quotes are offered in seq order
+	wake  []*Subscriber // Publish's subscribers to notify; guarded by pubMu
 
 	published   atomic.Uint64
 	delivered   atomic.Uint64
@@ -77,9 +78,11 @@ func NewHub(HubConfig) *Hub {
 }
 
 // Publish encodes each quote once and offers it to every subscriber of its
-// symbol, signalling each at once. It never blocks on a subscriber and does
-// not retain batch; the quotes of one symbol must arrive in seq order (older
-// ones are dropped). It allocates per batch, never per delivery.
+// symbol, then signals the subscribers that were not signalled yet: itself
+// for a few, through a goroutine it starts for many (see maxInlineSignals).
+// It never blocks on a subscriber and does not retain batch; the quotes of
+// one symbol must arrive in seq order (older ones are dropped). It allocates
+// per batch, never per delivery.
 func (h *Hub) Publish(batch []Quote) {
 	if len(batch) == 0 {
 		return
@@ -105,14 +108,45 @@ func (h *Hub) Publish(batch []Quote) {
 		}
 		t.mu.RLock()
 		for _, sl := range t.slots {
-			conflated += sl.sub.offer(sl, e, now)
+			conflated += sl.sub.offer(sl, e, now, &h.wake)
 		}
 		t.mu.RUnlock()
 	}
+	h.notify()
 	h.published.Add(uint64(len(batch)))
 	if conflated > 0 {
 		h.conflated.Add(conflated)
 	}
+}
+
+// maxInlineSignals is how many subscribers Publish notifies itself; more are
+// notified by a goroutine of their own. A notification may cost the
+// transport a goroutine start (about a microsecond), and the publisher is a
+// single goroutine: notifying thousands of subscribers per tick itself would
+// make every Publish long, and under load a long Publish is preempted and
+// waits behind every runnable writer, so the market's clock falls behind and
+// ticks are lost before they reach the hub. Handed off, the notifications
+// wait instead, and the quotes arriving meanwhile share frames.
+const maxInlineSignals = 64
+
+// notify notifies the subscribers Publish collected in h.wake. Caller
+// holds h.pubMu.
+func (h *Hub) notify() {
+	if len(h.wake) <= maxInlineSignals {
+		for _, s := range h.wake {
+			s.notifyNow()
+		}
+		clear(h.wake)
+		h.wake = h.wake[:0]
+		return
+	}
+	wake := h.wake
+	h.wake = make([]*Subscriber, 0, cap(wake))
+	go func() {
+		for _, s := range wake {
+			s.notifyNow()
+		}
+	}()
 }
 
 // Stats returns the hub's counters. It is safe to call at any time.

@@ -348,3 +348,26 @@ func TestHubSignalsAtOnce(t *testing.T) {
 		take(t, s)
 	}
 }
+
+// TestHubSignalsManyOffThePublisher: a tick for more subscribers than
+// Publish notifies itself still signals every one of them, from a goroutine
+// Publish starts.
+func TestHubSignalsManyOffThePublisher(t *testing.T) {
+	h, _ := newTestHub()
+	subs := make([]*Subscriber, 4*maxInlineSignals)
+	for i := range subs {
+		subs[i] = h.NewSubscriber(SubscriberOptions{})
+		subs[i].Subscribe([]string{"AAPL"}, 0, nil)
+	}
+	h.Publish([]Quote{tick("AAPL", 1, 10000)})
+	for i, s := range subs {
+		select {
+		case <-s.Notify():
+		case <-time.After(5 * time.Second):
+			t.Fatalf("subscriber %d never signalled", i)
+		}
+		if qs, _ := take(t, s); len(qs) != 1 || qs[0].Seq != 1 {
+			t.Fatalf("subscriber %d took %+v", i, qs)
+		}
+	}
+}

@@ -15,9 +15,11 @@ type SubscriberOptions struct {
 	// were dropped (conflated) between two Takes. 0 means no limit.
 	MaxConflated int
 	// OnSignal, if set, replaces the Notify channel: it is called, at most
-	// once between two Takes, when Take has something new. It runs on the
-	// signalling goroutine (often the hub's) with the subscriber locked, so
-	// it must return at once and must not call the subscriber's methods;
+	// once between two Takes, when Take has something new (and now and then
+	// once more just after a Take, which then finds nothing new). It runs on
+	// the signalling goroutine (the publisher's, one Publish starts, or the
+	// caller of a Subscriber method), possibly with the subscriber locked,
+	// so it must return at once and must not call the subscriber's methods;
 	// typically it starts the transport's writer if none is running.
 	OnSignal func()
 }
@@ -129,6 +131,24 @@ func (s *Subscriber) signal() {
 		return
 	}
 	s.signalled = true
+	s.notifyNow()
+}
+
+// signalLater is signal for Publish: it marks the subscriber signalled and
+// adds it to wake, for Publish to notify once it has made its offers.
+// Caller holds s.mu.
+func (s *Subscriber) signalLater(wake *[]*Subscriber) {
+	if s.signalled {
+		return
+	}
+	s.signalled = true
+	*wake = append(*wake, s)
+}
+
+// notifyNow calls OnSignal or makes Notify ready. A notification that comes
+// after the Take it was meant for only costs the transport a pass that finds
+// nothing new.
+func (s *Subscriber) notifyNow() {
 	if s.onSig != nil {
 		s.onSig()
 		return
@@ -139,11 +159,12 @@ func (s *Subscriber) signal() {
 	}
 }
 
-// offer queues e in sl and signals the subscriber. It returns how many
-// undelivered older ticks it dropped (conflation): the oldest one when the
-// queue is full, or every one when the symbol has a max_rate_ms interval
-// (latest wins). Called by Publish under Hub.pubMu and topic.mu.
-func (s *Subscriber) offer(sl *slot, e *encoded, now time.Duration) uint64 {
+// offer queues e in sl and adds the subscriber to wake unless it is already
+// signalled. It returns how many undelivered older ticks it dropped
+// (conflation): the oldest one when the queue is full, or every one when the
+// symbol has a max_rate_ms interval (latest wins). Called by Publish under
+// Hub.pubMu and topic.mu.
+func (s *Subscriber) offer(sl *slot, e *encoded, now time.Duration, wake *[]*Subscriber) uint64 {
 	var conflated uint64
 	s.mu.Lock()
 	if s.closed || s.lagged.Load() {
@@ -152,7 +173,7 @@ func (s *Subscriber) offer(sl *slot, e *encoded, now time.Duration) uint64 {
 	}
 	if sl.watch && !s.dirty {
 		s.dirty = true
-		s.signal()
+		s.signalLater(wake)
 	}
 	if sl.quotes && (!sl.seen || e.seq > sl.seq) {
 		if !sl.queued {
@@ -170,12 +191,12 @@ func (s *Subscriber) offer(sl *slot, e *encoded, now time.Duration) uint64 {
 		if s.waitSince < 0 {
 			s.waitSince = max(now, sl.due)
 		}
-		s.signal()
+		s.signalLater(wake)
 	}
 	if (s.waitSince >= 0 && now-s.waitSince > s.window) || (s.maxCfl > 0 && s.conflated > s.maxCfl) {
 		s.lagged.Store(true)
 		s.hub.lagged.Add(1)
-		s.signal()
+		s.signalLater(wake)
 	}
 	s.mu.Unlock()
 	return conflated
