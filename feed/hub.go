@@ -6,27 +6,24 @@ import (
 	"time"
 )
 
-// HubConfig configures a Hub. The zero value is ready to use; per-subscriber
-// limits (slow-client window, conflation limit) are SubscriberOptions so each
-// transport can announce its own.
-type HubConfig struct {
-	// MaxWriteDelay bounds how long, under load, a subscriber's first
-	// pending quote waits before the subscriber is signalled, so that
-	// quotes arriving meanwhile share its frame. The delay is 0 while the
-	// hub delivers fewer than 2,000 quotes a second and grows with the rate
-	// to this bound at 50,000 a second. 0 means DefaultMaxWriteDelay;
-	// negative means never delay.
-	MaxWriteDelay time.Duration
-}
+// HubConfig configures a Hub. It has no options today: the zero value is
+// what every caller passes. Per-subscriber limits (slow-client window,
+// conflation limit) are SubscriberOptions so each transport can announce its
+// own.
+type HubConfig struct{}
 
 // Hub fans ticks out to subscribers without ever blocking on one.
 //
 // Publish encodes every quote once into an immutable buffer shared by all
-// subscribers of its symbol and offers it to each of them: per subscriber and
-// symbol only the latest undelivered quote waits (conflation), so a slow
-// subscriber costs a fixed amount of memory and never slows the publisher or
-// anyone else. A transport owns one Subscriber per connection and drains it
-// with Take from a single writer goroutine.
+// subscribers of its symbol, offers it to each of them and signals them at
+// once. Per subscriber and symbol up to pendingCap undelivered ticks wait in
+// order, so a subscriber that keeps up receives every tick; only one that
+// falls further behind (or asked for max_rate_ms) is conflated, its oldest
+// pending ticks giving way to newer ones. A slow subscriber therefore costs a
+// bounded amount of memory and never slows the publisher or anyone else. A
+// transport owns one Subscriber per connection and drains it with Take from a
+// single writer goroutine; the quotes that arrive while it writes are taken
+// together by its next Take.
 type Hub struct {
 	epoch time.Time
 	now   func() time.Duration // monotonic time since epoch; replaced in tests
@@ -34,8 +31,8 @@ type Hub struct {
 	mu     sync.Mutex                        // serialises topic creation
 	topics atomic.Pointer[map[string]*topic] // copy-on-write: read without locks
 
-	pubMu sync.Mutex // serialises Publish; guards delay's Publish-side state
-	delay writeDelay
+	pubMu sync.Mutex    // serialises Publish, so each topic's quotes are offered in seq order
+	wake  []*Subscriber // Publish's subscribers to notify; guarded by pubMu
 
 	published   atomic.Uint64
 	delivered   atomic.Uint64
@@ -49,7 +46,7 @@ type Hub struct {
 type HubStats struct {
 	Published   uint64 // quotes received through Publish
 	Delivered   uint64 // quotes handed to transports by Take
-	Conflated   uint64 // undelivered quotes replaced by a newer one of the same symbol
+	Conflated   uint64 // undelivered ticks dropped: a subscriber's queue for the symbol was full, or max_rate_ms
 	Lagged      uint64 // subscribers marked lagging (the transport closes them as too slow)
 	Subscribers int64  // subscribers registered now
 }
@@ -72,14 +69,8 @@ type encoded struct {
 }
 
 // NewHub returns an empty hub.
-func NewHub(cfg HubConfig) *Hub {
+func NewHub(HubConfig) *Hub {
 	h := &Hub{epoch: time.Now()}
-	switch {
-	case cfg.MaxWriteDelay == 0:
-		h.delay.max = DefaultMaxWriteDelay
-	case cfg.MaxWriteDelay > 0:
-		h.delay.max = cfg.MaxWriteDelay
-	}
 	h.now = func() time.Duration { return time.Since(h.epoch) }
 	empty := map[string]*topic{}
 	h.topics.Store(&empty)
@@ -87,10 +78,11 @@ func NewHub(cfg HubConfig) *Hub {
 }
 
 // Publish encodes each quote once and offers it to every subscriber of its
-// symbol. It never blocks on a subscriber and does not retain batch; the
-// quotes of one symbol must arrive in seq order (older ones are dropped).
-// It allocates per batch, never per delivery. Under load, subscribers are
-// signalled after the write delay (see HubConfig.MaxWriteDelay).
+// symbol, then signals the subscribers that were not signalled yet: itself
+// for a few, through a goroutine it starts for many (see maxInlineSignals).
+// It never blocks on a subscriber and does not retain batch; the quotes of
+// one symbol must arrive in seq order (older ones are dropped). It allocates
+// per batch, never per delivery.
 func (h *Hub) Publish(batch []Quote) {
 	if len(batch) == 0 {
 		return
@@ -100,9 +92,7 @@ func (h *Hub) Publish(batch []Quote) {
 	h.pubMu.Lock()
 	defer h.pubMu.Unlock()
 	now := h.now()
-	delay := h.delay.cur > 0
 	var conflated uint64
-	offered := 0
 	for i := range batch {
 		q := &batch[i]
 		start := len(buf)
@@ -118,17 +108,45 @@ func (h *Hub) Publish(batch []Quote) {
 		}
 		t.mu.RLock()
 		for _, sl := range t.slots {
-			conflated += sl.sub.offer(sl, e, now, delay)
+			conflated += sl.sub.offer(sl, e, now, &h.wake)
 		}
-		offered += len(t.slots)
 		t.mu.RUnlock()
 	}
-	h.delay.schedule(h, now)
-	h.delay.adapt(now, offered)
+	h.notify()
 	h.published.Add(uint64(len(batch)))
 	if conflated > 0 {
 		h.conflated.Add(conflated)
 	}
+}
+
+// maxInlineSignals is how many subscribers Publish notifies itself; more are
+// notified by a goroutine of their own. A notification may cost the
+// transport a goroutine start (about a microsecond), and the publisher is a
+// single goroutine: notifying thousands of subscribers per tick itself would
+// make every Publish long, and under load a long Publish is preempted and
+// waits behind every runnable writer, so the market's clock falls behind and
+// ticks are lost before they reach the hub. Handed off, the notifications
+// wait instead, and the quotes arriving meanwhile share frames.
+const maxInlineSignals = 64
+
+// notify notifies the subscribers Publish collected in h.wake. Caller
+// holds h.pubMu.
+func (h *Hub) notify() {
+	if len(h.wake) <= maxInlineSignals {
+		for _, s := range h.wake {
+			s.notifyNow()
+		}
+		clear(h.wake)
+		h.wake = h.wake[:0]
+		return
+	}
+	wake := h.wake
+	h.wake = make([]*Subscriber, 0, cap(wake))
+	go func() {
+		for _, s := range wake {
+			s.notifyNow()
+		}
+	}()
 }
 
 // Stats returns the hub's counters. It is safe to call at any time.

@@ -20,19 +20,12 @@ func benchUniverse(n int) []string {
 // of 50) to N subscribers holding 10 symbols each, spread evenly. Between
 // batches every subscriber is drained with the timer stopped, as writers
 // would. It reports the cost per delivered quote and allocations per
-// delivery (which must stay 0: the hub allocates per batch only). With
-// delay=on the publish rate keeps the write delay engaged, so subscribers
-// are queued for the shared timer instead of being signalled one by one.
+// delivery (which must stay 0: the hub allocates per batch only).
 func BenchmarkHubPublish(b *testing.B) {
-	for _, bc := range []struct {
-		n     int
-		delay time.Duration
-	}{{1_000, -1}, {1_000, 0}, {10_000, -1}, {10_000, 0}} {
-		mode := map[bool]string{true: "on", false: "off"}[bc.delay == 0]
-		n := bc.n
-		b.Run(fmt.Sprintf("subs=%d/delay=%s", n, mode), func(b *testing.B) {
+	for _, n := range []int{1_000, 10_000} {
+		b.Run(fmt.Sprintf("subs=%d", n), func(b *testing.B) {
 			syms := benchUniverse(50)
-			h := NewHub(HubConfig{MaxWriteDelay: bc.delay})
+			h := NewHub(HubConfig{})
 			subs := make([]*Subscriber, n)
 			for i := range subs {
 				subs[i] = h.NewSubscriber(SubscriberOptions{SlowWindow: time.Hour})

@@ -28,6 +28,7 @@ type wireQuote struct {
 	Price    float64 `json:"price"`
 	Seq      uint64  `json:"seq"`
 	Snapshot bool    `json:"snapshot"`
+	Dropped  uint64  `json:"dropped"`
 }
 
 // take drains s and decodes what it returned.
@@ -132,23 +133,6 @@ func TestHubSnapshotOnSubscribe(t *testing.T) {
 	}
 }
 
-func TestHubConflationLatestWins(t *testing.T) {
-	h, _ := newTestHub()
-	s := h.NewSubscriber(SubscriberOptions{})
-	s.Subscribe([]string{"AAPL", "MSFT"}, 0, nil)
-	for seq := uint64(1); seq <= 5; seq++ {
-		h.Publish([]Quote{tick("AAPL", seq, 10000+int64(seq))})
-	}
-	h.Publish([]Quote{tick("MSFT", 1, 5000)})
-	qs, _ := take(t, s)
-	if len(qs) != 2 || qs[0].Symbol != "AAPL" || qs[0].Seq != 5 || qs[1].Symbol != "MSFT" {
-		t.Fatalf("got %+v, want AAPL seq 5 then MSFT", qs)
-	}
-	if got := h.Stats().Conflated; got != 4 {
-		t.Fatalf("conflated = %d, want 4", got)
-	}
-}
-
 func TestHubUnsubscribeStopsDelivery(t *testing.T) {
 	h, _ := newTestHub()
 	s := h.NewSubscriber(SubscriberOptions{})
@@ -201,8 +185,8 @@ func TestHubWatchMarksDirtyOnly(t *testing.T) {
 	s.SetWatch([]string{"MSFT"})
 	h.Publish([]Quote{tick("AAPL", 2, 1)})
 	qs, b = take(t, s)
-	if len(qs) != 1 || b.Dirty {
-		t.Fatalf("got %+v %+v, want the AAPL quote and no dirty after unwatching", qs, b)
+	if len(qs) != 2 || !qs[0].Snapshot || qs[0].Seq != 1 || qs[1].Seq != 2 || b.Dirty {
+		t.Fatalf("got %+v %+v, want the AAPL snapshot and tick and no dirty after unwatching", qs, b)
 	}
 	s.SetWatch(nil)
 	h.Publish([]Quote{tick("MSFT", 2, 1)})
@@ -226,13 +210,19 @@ func TestHubMaxRate(t *testing.T) {
 	clk.advance(10 * time.Millisecond)
 	h.Publish([]Quote{tick("AAPL", 2, 1)})
 	h.Publish([]Quote{tick("AAPL", 3, 1)})
+	if n, c := s.slots["AAPL"].pending.n, h.Stats().Conflated; n != 1 || c != 1 {
+		t.Fatalf("while held back: %d pending, %d conflated; want only the latest kept, 1 conflated", n, c)
+	}
 	qs, b := take(t, s)
 	if len(qs) != 0 || b.Wait != 90*time.Millisecond {
 		t.Fatalf("got %+v wait %v, want nothing and a wait of 90ms", qs, b.Wait)
 	}
 	clk.advance(90 * time.Millisecond)
-	if qs, _ := take(t, s); len(qs) != 1 || qs[0].Seq != 3 {
-		t.Fatalf("got %+v, want the latest (seq 3) once due", qs)
+	if qs, _ := take(t, s); len(qs) != 1 || qs[0].Seq != 3 || qs[0].Dropped != 1 {
+		t.Fatalf("got %+v, want the latest (seq 3) once due, announcing 1 dropped", qs)
+	}
+	if got := h.Stats().Conflated; got != 1 {
+		t.Fatalf("conflated = %d after delivery, want still 1", got)
 	}
 }
 
@@ -248,7 +238,7 @@ func TestHubLagDetection(t *testing.T) {
 			publish(tick("AAPL", 2, 1))
 		}},
 		{"conflations", SubscriberOptions{MaxConflated: 3}, func(publish func(Quote), clk *fakeClock) {
-			for seq := uint64(1); seq <= 5; seq++ {
+			for seq := uint64(1); seq <= pendingCap+4; seq++ {
 				publish(tick("AAPL", seq, 1))
 			}
 		}},
@@ -344,95 +334,40 @@ func TestHubConcurrentSubscribePublish(t *testing.T) {
 	}
 }
 
-func TestHubWriteDelayAdapts(t *testing.T) {
-	tests := []struct {
-		name   string
-		max    time.Duration
-		perSec int
-		want   time.Duration
-	}{
-		{"idle", 20 * time.Millisecond, 1_000, 0},
-		{"half way", 20 * time.Millisecond, (delayIdleRate + delayFullRate) / 2, 10 * time.Millisecond},
-		{"full", 20 * time.Millisecond, 400_000, 20 * time.Millisecond},
-		{"off", -1, 400_000, 0},
-	}
-	for _, tt := range tests {
-		t.Run(tt.name, func(t *testing.T) {
-			h := NewHub(HubConfig{MaxWriteDelay: tt.max})
-			h.delay.adapt(0, 0)
-			h.delay.adapt(rateWindow, tt.perSec/int(time.Second/rateWindow))
-			if got := h.delay.cur; got < tt.want-time.Millisecond || got > tt.want+time.Millisecond {
-				t.Fatalf("delay at %d/s = %v, want %v", tt.perSec, got, tt.want)
-			}
-		})
+// TestHubSignalsAtOnce: a tick signals its subscriber in the Publish that
+// carries it, whatever the load; nothing waits for a timer.
+func TestHubSignalsAtOnce(t *testing.T) {
+	h, _ := newTestHub()
+	s := h.NewSubscriber(SubscriberOptions{})
+	s.Subscribe([]string{"AAPL"}, 0, nil)
+	for seq := uint64(1); seq <= 1000; seq++ {
+		h.Publish([]Quote{tick("AAPL", seq, 10000)})
+		if !signalled(s) {
+			t.Fatalf("tick %d did not signal at once", seq)
+		}
+		take(t, s)
 	}
 }
 
-// TestHubWriteDelayPacksQuotes: once the hub delivers at the full rate it
-// reports and applies its maximum write delay, so a subscriber's first
-// pending quote waits and the next one leaves in the same Take; when the
-// load stops the delay falls back to 0 and quotes are signalled at once.
-func TestHubWriteDelayPacksQuotes(t *testing.T) {
-	const maxDelay = 40 * time.Millisecond
-	h := NewHub(HubConfig{MaxWriteDelay: maxDelay})
-	s := h.NewSubscriber(SubscriberOptions{})
-	defer s.Close()
-	s.Subscribe([]string{"AAPL", "MSFT"}, 0, nil)
-	if d := h.WriteDelay(); d != 0 {
-		t.Fatalf("WriteDelay of a new hub = %v, want 0", d)
+// TestHubSignalsManyOffThePublisher: a tick for more subscribers than
+// Publish notifies itself still signals every one of them, from a goroutine
+// Publish starts.
+func TestHubSignalsManyOffThePublisher(t *testing.T) {
+	h, _ := newTestHub()
+	subs := make([]*Subscriber, 4*maxInlineSignals)
+	for i := range subs {
+		subs[i] = h.NewSubscriber(SubscriberOptions{})
+		subs[i].Subscribe([]string{"AAPL"}, 0, nil)
 	}
-
-	// Load: 100,000 deliveries offered in one rate window, far above
-	// delayFullRate as long as the window lasts less than 2 s.
-	for range 100 {
-		l := h.NewSubscriber(SubscriberOptions{})
-		defer l.Close()
-		l.Subscribe([]string{"LOAD"}, 0, nil)
-	}
-	batch := make([]Quote, 1000)
-	for i := range batch {
-		batch[i] = tick("LOAD", uint64(i+1), 10000)
-	}
-	h.Publish(batch)
-	time.Sleep(rateWindow)
-	h.Publish([]Quote{tick("LOAD", 1001, 10000)}) // ends the window
-	if d := h.WriteDelay(); d != maxDelay {
-		t.Fatalf("WriteDelay under load = %v, want the maximum %v", d, maxDelay)
-	}
-
-	start := time.Now()
-	h.Publish([]Quote{tick("AAPL", 1, 10100)})
-	if signalled(s) {
-		t.Fatal("signalled at once under load; want after the write delay")
-	}
-	h.Publish([]Quote{tick("MSFT", 1, 20100)})
-	select {
-	case <-s.Notify():
-	case <-time.After(5 * time.Second):
-		t.Fatal("never signalled after the write delay")
-	}
-	if el := time.Since(start); el < maxDelay-10*time.Millisecond {
-		t.Fatalf("signalled after %v, before the write delay", el)
-	}
-	qs, _ := take(t, s)
-	if len(qs) != 2 {
-		t.Fatalf("one Take got %d quotes, want both delayed ones: %+v", len(qs), qs)
-	}
-
-	// Idle again: the next window re-evaluates the rate and drops the delay.
-	time.Sleep(rateWindow)
-	h.Publish([]Quote{tick("AAPL", 2, 10200)}) // ends the window
-	select {
-	case <-s.Notify():
-	case <-time.After(5 * time.Second):
-		t.Fatal("never signalled about the quote that ended the busy window")
-	}
-	take(t, s)
-	if d := h.WriteDelay(); d != 0 {
-		t.Fatalf("WriteDelay after the load stopped = %v, want 0", d)
-	}
-	h.Publish([]Quote{tick("AAPL", 3, 10300)})
-	if !signalled(s) {
-		t.Fatal("an idle hub did not signal at once")
+	h.Publish([]Quote{tick("AAPL", 1, 10000)})
+	for i, s := range subs {
+		select {
+		case <-s.Notify():
+		case <-time.After(5 * time.Second):
+			t.Fatalf("subscriber %d never signalled", i)
+		}
+		if qs, _ := take(t, s); len(qs) != 1 || qs[0].Seq != 1 {
+			t.Fatalf("subscriber %d took %+v", i, qs)
+		}
 	}
 }

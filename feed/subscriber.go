@@ -11,21 +11,23 @@ type SubscriberOptions struct {
 	// SlowWindow is how long deliverable quotes may wait without a Take
 	// before the subscriber is marked lagging. 0 means 10s.
 	SlowWindow time.Duration
-	// MaxConflated marks the subscriber lagging when more quotes than this
-	// were conflated between two Takes. 0 means no limit.
+	// MaxConflated marks the subscriber lagging when more ticks than this
+	// were dropped (conflated) between two Takes. 0 means no limit.
 	MaxConflated int
 	// OnSignal, if set, replaces the Notify channel: it is called, at most
-	// once between two Takes, when Take has something new. It runs on the
-	// signalling goroutine (often the hub's) with the subscriber locked, so
-	// it must return at once and must not call the subscriber's methods;
+	// once between two Takes, when Take has something new (and now and then
+	// once more just after a Take, which then finds nothing new). It runs on
+	// the signalling goroutine (the publisher's, one Publish starts, or the
+	// caller of a Subscriber method), possibly with the subscriber locked,
+	// so it must return at once and must not call the subscriber's methods;
 	// typically it starts the transport's writer if none is running.
 	OnSignal func()
 }
 
 // Subscriber is one consumer of the hub (usually one connection). The hub
-// knows subscribers, not sockets: it leaves quotes in the subscriber's
-// per-symbol slots and signals Notify; the transport's single writer
-// goroutine calls Take and writes what it returns.
+// knows subscribers, not sockets: it queues quotes in the subscriber's
+// per-symbol slots (up to pendingCap each) and signals Notify at once; the
+// transport's single writer goroutine calls Take and writes what it returns.
 //
 // Subscribe, Unsubscribe, SetWatch and Close may be called from any one
 // goroutine concurrently with Take and with the hub's Publish.
@@ -41,10 +43,9 @@ type Subscriber struct {
 	slots     map[string]*slot
 	ready     []*slot       // slots with a pending quote, in arrival order
 	waitSince time.Duration // when deliverable data started waiting; -1 if none
-	conflated int           // conflations since the last Take
+	conflated int           // ticks dropped since the last Take
 	dirty     bool          // a watched symbol ticked, or MarkDirty was called
 	signalled bool          // notify holds a token not yet consumed by Take
-	delayed   bool          // queued in the hub's write delay, to be signalled
 	closed    bool
 }
 
@@ -63,7 +64,7 @@ type slot struct {
 	fresh  bool          // the next delivery is the symbol's snapshot
 	queued bool          // in sub.ready
 
-	pending *encoded
+	pending pending
 }
 
 // Batch describes what one Take returned.
@@ -130,6 +131,24 @@ func (s *Subscriber) signal() {
 		return
 	}
 	s.signalled = true
+	s.notifyNow()
+}
+
+// signalLater is signal for Publish: it marks the subscriber signalled and
+// adds it to wake, for Publish to notify once it has made its offers.
+// Caller holds s.mu.
+func (s *Subscriber) signalLater(wake *[]*Subscriber) {
+	if s.signalled {
+		return
+	}
+	s.signalled = true
+	*wake = append(*wake, s)
+}
+
+// notifyNow calls OnSignal or makes Notify ready. A notification that comes
+// after the Take it was meant for only costs the transport a pass that finds
+// nothing new.
+func (s *Subscriber) notifyNow() {
 	if s.onSig != nil {
 		s.onSig()
 		return
@@ -140,11 +159,12 @@ func (s *Subscriber) signal() {
 	}
 }
 
-// offer leaves e in sl, replacing an undelivered older quote, and returns 1
-// if it did replace one (conflation). With delay, a subscriber that is not
-// yet signalled joins the hub's write delay instead of being signalled now.
-// Called by Publish under Hub.pubMu and topic.mu.
-func (s *Subscriber) offer(sl *slot, e *encoded, now time.Duration, delay bool) uint64 {
+// offer queues e in sl and adds the subscriber to wake unless it is already
+// signalled. It returns how many undelivered older ticks it dropped
+// (conflation): the oldest one when the queue is full, or every one when the
+// symbol has a max_rate_ms interval (latest wins). Called by Publish under
+// Hub.pubMu and topic.mu.
+func (s *Subscriber) offer(sl *slot, e *encoded, now time.Duration, wake *[]*Subscriber) uint64 {
 	var conflated uint64
 	s.mu.Lock()
 	if s.closed || s.lagged.Load() {
@@ -153,32 +173,30 @@ func (s *Subscriber) offer(sl *slot, e *encoded, now time.Duration, delay bool) 
 	}
 	if sl.watch && !s.dirty {
 		s.dirty = true
-		s.signal()
+		s.signalLater(wake)
 	}
 	if sl.quotes && (!sl.seen || e.seq > sl.seq) {
-		if sl.pending != nil {
-			conflated = 1
-			s.conflated++
-		} else if !sl.queued {
+		if !sl.queued {
 			sl.queued = true
 			s.ready = append(s.ready, sl)
 		}
-		sl.pending, sl.seq, sl.seen = e, e.seq, true
+		if sl.every > 0 {
+			conflated = sl.pending.keepNewest(0)
+		}
+		if sl.pending.push(e) {
+			conflated++
+		}
+		s.conflated += int(conflated)
+		sl.seq, sl.seen = e.seq, true
 		if s.waitSince < 0 {
 			s.waitSince = max(now, sl.due)
 		}
-		switch {
-		case !delay:
-			s.signal()
-		case !s.signalled && !s.delayed:
-			s.delayed = true
-			s.hub.delay.batch = append(s.hub.delay.batch, s)
-		}
+		s.signalLater(wake)
 	}
 	if (s.waitSince >= 0 && now-s.waitSince > s.window) || (s.maxCfl > 0 && s.conflated > s.maxCfl) {
 		s.lagged.Store(true)
 		s.hub.lagged.Add(1)
-		s.signal()
+		s.signalLater(wake)
 	}
 	s.mu.Unlock()
 	return conflated
@@ -186,9 +204,12 @@ func (s *Subscriber) offer(sl *slot, e *encoded, now time.Duration, delay bool) 
 
 // Take appends every deliverable pending quote to dst as JSON objects
 // separated by commas (the caller adds the enclosing array) and clears them.
-// The first quote delivered for a newly subscribed symbol carries
-// "snapshot":true. Quotes held back by a per-symbol interval stay pending;
-// Batch.Wait says when they become due. Take is meant for one goroutine.
+// A symbol's quotes come oldest first. The first quote delivered for a newly
+// subscribed symbol carries "snapshot":true; any other quote that follows
+// dropped ticks of its symbol carries "dropped":N, the number of ticks
+// dropped since the symbol's previous delivery. Quotes held back by a
+// per-symbol interval stay pending, only the latest kept; Batch.Wait says
+// when they become due. Take is meant for one goroutine.
 func (s *Subscriber) Take(dst []byte) ([]byte, Batch) {
 	var b Batch
 	s.mu.Lock()
@@ -205,34 +226,36 @@ func (s *Subscriber) Take(dst []byte) ([]byte, Batch) {
 	b.Dirty, s.dirty = s.dirty, false
 	next := time.Duration(-1)
 	keep := s.ready[:0]
+	var conflated uint64
 	for _, sl := range s.ready {
-		if sl.pending == nil || !sl.quotes {
-			sl.queued, sl.pending = false, nil
+		p := &sl.pending
+		if p.n == 0 || !sl.quotes {
+			sl.queued = false
+			p.reset()
 			continue
 		}
-		if sl.every > 0 && sl.due > now {
-			keep = append(keep, sl)
-			if next < 0 || sl.due < next {
-				next = sl.due
-			}
-			continue
-		}
-		if b.Quotes > 0 {
-			dst = append(dst, ',')
-		}
-		j := sl.pending.json
-		if sl.fresh {
-			dst = append(dst, j[:len(j)-1]...)
-			dst = append(dst, `,"snapshot":true}`...)
-			sl.fresh = false
-		} else {
-			dst = append(dst, j...)
-		}
-		sl.pending, sl.queued = nil, false
 		if sl.every > 0 {
+			// Ticks queued before the interval was set: latest wins.
+			conflated += p.keepNewest(1)
+			if sl.due > now {
+				keep = append(keep, sl)
+				if next < 0 || sl.due < next {
+					next = sl.due
+				}
+				continue
+			}
 			sl.due = now + sl.every
 		}
-		b.Quotes++
+		for i := range int(p.n) {
+			if b.Quotes > 0 {
+				dst = append(dst, ',')
+			}
+			dst = appendQuote(dst, p.at(i), sl.fresh, p.dropped)
+			sl.fresh, p.dropped = false, 0 // a snapshot follows no earlier delivery: nothing to announce
+			b.Quotes++
+		}
+		p.reset()
+		sl.queued = false
 	}
 	clear(s.ready[len(keep):])
 	s.ready = keep
@@ -244,6 +267,9 @@ func (s *Subscriber) Take(dst []byte) ([]byte, Batch) {
 	s.mu.Unlock()
 	if b.Quotes > 0 {
 		s.hub.delivered.Add(uint64(b.Quotes))
+	}
+	if conflated > 0 {
+		s.hub.conflated.Add(conflated)
 	}
 	return dst, b
 }

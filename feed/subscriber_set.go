@@ -9,8 +9,8 @@ type SnapshotFunc func(symbol string) (Quote, bool)
 // Subscribe adds symbols to the subscriber's quote set. Each newly added
 // symbol's first delivery is a snapshot (its latest quote, from the hub or
 // from latest, which may be nil). every > 0 delivers at most one quote per
-// symbol per interval, the latest winning; it also applies to symbols that
-// were already subscribed. It returns how many symbols were newly added.
+// symbol per interval, the latest winning (the others count as dropped); it
+// also applies to symbols that were already subscribed. It returns how many symbols were newly added.
 func (s *Subscriber) Subscribe(symbols []string, every time.Duration, latest SnapshotFunc) int {
 	added := 0
 	for _, sym := range symbols {
@@ -53,10 +53,11 @@ func (s *Subscriber) snapshot(sl *slot, latest SnapshotFunc) {
 	}
 	s.mu.Lock()
 	defer s.mu.Unlock()
-	if s.closed || !sl.quotes || !sl.fresh || sl.pending != nil {
+	if s.closed || !sl.quotes || !sl.fresh || sl.pending.n > 0 {
 		return
 	}
-	sl.pending, sl.seq, sl.seen = e, e.seq, true
+	sl.pending.push(e)
+	sl.seq, sl.seen = e.seq, true
 	if !sl.queued {
 		sl.queued = true
 		s.ready = append(s.ready, sl)
@@ -77,7 +78,8 @@ func (s *Subscriber) Unsubscribe(symbols []string) {
 			s.mu.Unlock()
 			continue
 		}
-		sl.quotes, sl.pending, sl.fresh, sl.every, sl.due = false, nil, false, 0, 0
+		sl.quotes, sl.fresh, sl.every, sl.due = false, false, 0, 0
+		sl.pending.reset()
 		drop := !sl.watch
 		if drop {
 			delete(s.slots, sym)

@@ -17,12 +17,16 @@ import (
 
 // fakeServer speaks just enough of tickerd's protocol (symbols, register,
 // login, WebSocket, SSE, polled quotes) to test the clients' accounting
-// exactly: it ticks every symbol every tickEvery with ts = now.
+// exactly: it ticks every symbol every tickEvery with ts = now, seq one
+// above the last (but for gapEvery), and serves a conflation counter.
 type fakeServer struct {
 	t         *testing.T
 	url       string
 	tickEvery time.Duration
-	closeWith int // when non-zero, every WebSocket is closed with this code after its first tick
+	closeWith int          // when non-zero, every WebSocket is closed with this code after its first tick
+	gapEvery  atomic.Int64 // when non-zero, every gapEvery-th WebSocket tick skips a seq and announces "dropped":1
+
+	scrapes atomic.Int64 // GET /metrics served; the conflation counter is 7 per scrape
 
 	pongs atomic.Int64 // pongs answering the fake's heartbeat pings
 
@@ -64,6 +68,9 @@ func startFake(t *testing.T, tickEvery time.Duration, closeWith int) *fakeServer
 	mux.HandleFunc("GET /api/v1/ws", f.ws)
 	mux.HandleFunc("GET /api/v1/stream", f.sse)
 	mux.HandleFunc("GET /api/v1/quotes", f.quotes)
+	mux.HandleFunc("GET /metrics", func(w http.ResponseWriter, _ *http.Request) {
+		fmt.Fprintf(w, "# TYPE tickerd_quotes_conflated_total counter\ntickerd_quotes_conflated_total %d\n", 7*f.scrapes.Add(1))
+	})
 	srv := &http.Server{Handler: mux}
 	go srv.Serve(ln)
 	t.Cleanup(func() {
@@ -92,16 +99,20 @@ func authorized(r *http.Request) bool {
 	return strings.HasPrefix(r.Header.Get("Authorization"), "Bearer tok-")
 }
 
-// frame is a quotes frame of the given symbols at ts.
-func frame(syms []string, ts int64, snapshot bool) []byte {
+// frame is a quotes frame of the given symbols at ts and seq; dropped > 0
+// announces that many dropped ticks.
+func frame(syms []string, ts, seq, dropped int64, snapshot bool) []byte {
 	b := []byte(`{"type":"quotes","data":[`)
 	for i, s := range syms {
 		if i > 0 {
 			b = append(b, ',')
 		}
-		b = fmt.Appendf(b, `{"symbol":%q,"price":1.00,"ts":%d,"seq":1`, s, ts)
+		b = fmt.Appendf(b, `{"symbol":%q,"price":1.00,"ts":%d,"seq":%d`, s, ts, seq)
 		if snapshot {
 			b = append(b, `,"snapshot":true`...)
+		}
+		if dropped > 0 {
+			b = fmt.Appendf(b, `,"dropped":%d`, dropped)
 		}
 		b = append(b, '}')
 	}
@@ -129,7 +140,8 @@ func (f *fakeServer) ws(w http.ResponseWriter, r *http.Request) {
 	if err := c.ReadJSON(&sub); err != nil {
 		return
 	}
-	_ = c.WriteMessage(websocket.TextMessage, frame(sub.Symbols, time.Now().UnixMilli()-5000, true))
+	seq := int64(1)
+	_ = c.WriteMessage(websocket.TextMessage, frame(sub.Symbols, time.Now().UnixMilli()-5000, seq, 0, true))
 	c.SetPongHandler(func(data string) error {
 		if data == "hb" {
 			f.pongs.Add(1)
@@ -152,7 +164,12 @@ func (f *fakeServer) ws(w http.ResponseWriter, r *http.Request) {
 			return
 		case <-tick.C:
 		}
-		if err := c.WriteMessage(websocket.TextMessage, frame(sub.Symbols, time.Now().UnixMilli(), false)); err != nil {
+		seq++
+		var dropped int64
+		if g := f.gapEvery.Load(); g > 0 && seq%g == 0 {
+			seq, dropped = seq+1, 1
+		}
+		if err := c.WriteMessage(websocket.TextMessage, frame(sub.Symbols, time.Now().UnixMilli(), seq, dropped, false)); err != nil {
 			return
 		}
 		if err := c.WriteControl(websocket.PingMessage, []byte("hb"), time.Now().Add(time.Second)); err != nil {
@@ -174,7 +191,8 @@ func (f *fakeServer) sse(w http.ResponseWriter, r *http.Request) {
 	syms := strings.Split(r.URL.Query().Get("symbols"), ",")
 	w.Header().Set("Content-Type", "text/event-stream")
 	fl := w.(http.Flusher)
-	fmt.Fprintf(w, "event: quotes\ndata: %s\n\n", frame(syms, time.Now().UnixMilli()-5000, true))
+	seq := int64(1)
+	fmt.Fprintf(w, "event: quotes\ndata: %s\n\n", frame(syms, time.Now().UnixMilli()-5000, seq, 0, true))
 	fl.Flush()
 	tick := time.NewTicker(f.tickEvery)
 	defer tick.Stop()
@@ -186,7 +204,8 @@ func (f *fakeServer) sse(w http.ResponseWriter, r *http.Request) {
 			return
 		case <-tick.C:
 		}
-		fmt.Fprintf(w, ": heartbeat\n\nevent: quotes\ndata: %s\n\n", frame(syms, time.Now().UnixMilli(), false))
+		seq++
+		fmt.Fprintf(w, ": heartbeat\n\nevent: quotes\ndata: %s\n\n", frame(syms, time.Now().UnixMilli(), seq, 0, false))
 		fl.Flush()
 	}
 }
@@ -206,5 +225,5 @@ func (f *fakeServer) quotes(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	w.Header().Set("ETag", etag)
-	w.Write(frame(strings.Split(r.URL.Query().Get("symbols"), ","), ts, false))
+	w.Write(frame(strings.Split(r.URL.Query().Get("symbols"), ","), ts, ts/step, 0, false))
 }

@@ -3,7 +3,10 @@
 // over a ramp, and reports delivered quotes per second, end-to-end latency
 // (or polling staleness), bytes per delivered quote at the socket, errors,
 // and, given the server's pid, its CPU per delivered quote and memory per
-// connection.
+// connection. For streams it also reports delivery: ticks delivered against
+// those expected at the server's tick rate, the gaps clients saw in each
+// symbol's seq, the drops the server announced, and the server's own
+// conflation count, so a dropped tick cannot hide inside a throughput figure.
 //
 // It keeps its own cost down because it shares the machine with the server:
 // it scans frames for what it reports instead of decoding them, and in ws
@@ -110,6 +113,7 @@ Flags:
 	fs.IntVar(&cfg.ServerPID, "server-pid", 0, "server process id: sample its CPU and RSS from /proc for CPU-ms per 1,000 quotes and RSS per connection")
 	fs.StringVar(&cfg.WSReader, "ws-reader", wsReaderEpoll, "ws mode: epoll (a few epoll loops read every socket; Linux only, else falls back) or goroutine (one goroutine per client in the WebSocket library)")
 	fs.DurationVar(&cfg.WSBatch, "ws-batch", time.Millisecond, "ws mode, epoll reader: wait for ready sockets at most once per this interval, so the tool wakes per batch rather than per frame; measured latency includes up to this much waiting (0: wake on every frame)")
+	fs.Float64Var(&cfg.TickRate, "tick-rate", 2, "ws/sse: mean ticks per symbol per second the server runs (its -tick-rate, in real time); used only for the expected-ticks figure, an assumption the tool cannot check (the server's ticks are random)")
 	fs.StringVar(&jsonPath, "json", "", "also write the report as JSON to this file")
 	fs.StringVar(&cpuProfile, "cpuprofile", "", "write the load tool's own CPU profile to this file")
 	fs.BoolVar(&quiet, "quiet", false, "no progress lines on stderr (the report is still printed)")

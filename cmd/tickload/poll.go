@@ -124,7 +124,8 @@ func (p *poller) answer(now int64, ph phase) {
 	prev := p.newest
 	h := p.e.lat[p.i%len(p.e.lat)]
 	n := 0
-	scanQuotes(p.body, func(ts int64, _ bool) {
+	scanQuotes(p.body, func(q scannedQuote) {
+		ts := q.ts
 		if ts > p.newest {
 			p.newest = ts
 		}

@@ -21,6 +21,7 @@ type Report struct {
 	Accounts  int              `json:"accounts"`
 	OpenFiles OpenFiles        `json:"open_files"`
 	Quotes    QuoteCounts      `json:"quotes"`
+	Delivery  *Delivery        `json:"delivery,omitempty"`     // ws/sse: delivered against expected, and what went missing
 	Latency   Percentiles      `json:"latency_ms"`             // ws/sse: tick ts to receipt; poll: age of each new quote
 	Staleness *Percentiles     `json:"staleness_ms,omitempty"` // poll: receipt minus newest ts held, per answer
 	Bytes     ByteCounts       `json:"bytes"`
@@ -65,6 +66,26 @@ type QuoteCounts struct {
 	PerS      float64 `json:"per_s"`     // Window / window_s
 	Frames    int64   `json:"frames"`    // frames/events/answers carrying updates, in the window
 	PerFrame  float64 `json:"per_frame"` // updates per frame, in the window
+}
+
+// Delivery says whether clients received every tick, over the window. The
+// seq figures are exact (each tick of a symbol has seq one above the last);
+// Expected rests on the assumed tick rate, and since ticks are random the
+// server's actual number differs from it by a few percent over a short
+// window: DeliveredSeqPct is the figure to judge loss by.
+type Delivery struct {
+	TickRate        float64 `json:"tick_rate_assumed"`          // ticks per symbol per second (-tick-rate), an assumption
+	Subscriptions   int64   `json:"subscriptions"`              // clients open when the window opened × symbols each
+	Expected        float64 `json:"expected"`                   // subscriptions × tick rate × window
+	Delivered       int64   `json:"delivered"`                  // quotes in the window, snapshots excluded
+	DeliveredPct    float64 `json:"delivered_pct"`              // delivered / expected, in percent
+	SeqGaps         int64   `json:"seq_gaps"`                   // quotes whose seq was more than one above the last of their symbol
+	SeqMissing      int64   `json:"seq_missing"`                // ticks skipped in those gaps
+	DeliveredSeqPct float64 `json:"delivered_seq_pct"`          // delivered / (delivered + seq_missing), in percent
+	Dropped         int64   `json:"dropped"`                    // ticks the server announced as dropped ("dropped":N)
+	Unannounced     int64   `json:"unannounced"`                // skipped ticks beyond what "dropped" announced
+	SeqBackwards    int64   `json:"seq_backwards"`              // quotes not above their symbol's last seq (never expected)
+	ServerConflated *int64  `json:"server_conflated,omitempty"` // tickerd_quotes_conflated_total over the window, all clients
 }
 
 // Percentiles of a histogram, in milliseconds.
@@ -139,6 +160,16 @@ func (r *Report) WriteTable(w io.Writer) error {
 	}
 	row("clients", "%d connected, %d failed, %d open at end (%d accounts)", r.Clients.Connected, r.Clients.Failed, r.Clients.OpenAtEnd, r.Accounts)
 	row("quotes", "%.0f/s in window (%d), %d total, %d snapshots, %.1f per frame", r.Quotes.PerS, r.Quotes.Window, r.Quotes.Total, r.Quotes.Snapshots, r.Quotes.PerFrame)
+	if d := r.Delivery; d != nil {
+		row("delivery", "%d of %.0f expected (%.2f%%; assumes %g ticks/symbol/s), %.3f%% of ticks by seq",
+			d.Delivered, d.Expected, d.DeliveredPct, d.TickRate, d.DeliveredSeqPct)
+		conflated := "n/a"
+		if d.ServerConflated != nil {
+			conflated = fmt.Sprint(*d.ServerConflated)
+		}
+		row("missing", "%d seq gaps (%d ticks), %d announced dropped, %d unannounced, %d backwards; server conflated %s",
+			d.SeqGaps, d.SeqMissing, d.Dropped, d.Unannounced, d.SeqBackwards, conflated)
+	}
 	l := r.Latency
 	name := "latency ms"
 	if c.Mode == modePoll {

@@ -49,6 +49,7 @@ type Config struct {
 	ServerPID          int           `json:"server_pid,omitempty"`
 	WSReader           string        `json:"ws_reader,omitempty"`   // ws mode: epoll or goroutine
 	WSBatch            time.Duration `json:"ws_batch_ns,omitempty"` // epoll reader: shortest time between two waits
+	TickRate           float64       `json:"tick_rate"`             // assumed server ticks per symbol per second, for expected ticks
 	Progress           io.Writer     `json:"-"`                     // progress lines; nil for none
 }
 
@@ -120,6 +121,9 @@ func (cfg *Config) validate() (*url.URL, error) {
 	}
 	if cfg.Timeout <= 0 {
 		cfg.Timeout = 10 * time.Second
+	}
+	if cfg.TickRate < 0 {
+		return nil, fmt.Errorf("-tick-rate must not be negative")
 	}
 	if cfg.SourceIPs > 253 {
 		cfg.SourceIPs = 253
@@ -253,7 +257,21 @@ func run(ctx context.Context, cfg Config) (Report, error) {
 	progress("%d connected, %d failed in %s; measuring for %s",
 		e.col.connected.Load(), e.col.failed.Load(), time.Since(t0).Round(time.Millisecond), cfg.Duration)
 
-	// The measurement window.
+	// The measurement window. The server's conflation counter is read
+	// around it (ws/sse), so that drops it decided are reported with what
+	// clients saw.
+	scrape := func() (float64, bool) {
+		if cfg.Mode == modePoll {
+			return 0, false
+		}
+		v, err := rc.counter(ctx, metricConflated)
+		if err != nil { // e.g. a server run with -metrics=false: the figure is left out
+			progress("warning: %v", err)
+			return 0, false
+		}
+		return v, true
+	}
+	conflated0, ok0 := scrape()
 	rep.Clients.OpenAtStart = e.col.open.Load()
 	sample(&srv.Start)
 	w0, cpu0 := time.Now(), selfCPU()
@@ -262,12 +280,17 @@ func run(ctx context.Context, cfg Config) (Report, error) {
 	e.clk.set(phaseDrain)
 	window, windowCPU := time.Since(w0), selfCPU()-cpu0
 	sample(&srv.End)
+	conflated1, ok1 := scrape()
 	rep.Clients.OpenAtEnd = e.col.open.Load()
 	cancel()
 	clients.Wait()
 	e.poll.wait()
 	rep.ToolCPUS = (selfCPU() - tool0).Seconds()
 	e.fill(&rep, window, srv)
+	if d := rep.Delivery; d != nil && ok0 && ok1 {
+		n := int64(conflated1 - conflated0)
+		d.ServerConflated = &n
+	}
 	rep.ToolCPU = ToolCPU{
 		S:          windowCPU.Seconds(),
 		Pct:        100 * ratio(windowCPU.Seconds(), window.Seconds()),

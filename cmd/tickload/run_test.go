@@ -35,6 +35,7 @@ func TestRunModes(t *testing.T) {
 			cfg := fakeConfig(f.url, mode, 12)
 			cfg.WSReader = m.reader
 			cfg.WSBatch = time.Millisecond // the flag's default
+			cfg.TickRate = 50              // the fake's
 			rep, err := run(context.Background(), cfg)
 			if err != nil {
 				t.Fatal(err)
@@ -62,12 +63,48 @@ func TestRunModes(t *testing.T) {
 			if mode == modeWS && f.pongs.Load()-pongs < 12 {
 				t.Fatalf("%d pongs, want one or more per client", f.pongs.Load()-pongs)
 			}
+			if d := rep.Delivery; mode == modePoll && d != nil {
+				t.Fatalf("poll reports delivery %+v; polling skips ticks by nature", d)
+			} else if mode != modePoll {
+				// The fake's ticks are regular: seq says every one arrived.
+				if d == nil || d.Delivered != rep.Quotes.Window || d.SeqGaps != 0 || d.SeqMissing != 0 || d.SeqBackwards != 0 ||
+					d.Dropped != 0 || d.DeliveredSeqPct != 100 || d.Subscriptions != 12*3 || d.TickRate != 50 {
+					t.Fatalf("delivery = %+v", d)
+				}
+				// 36 subscriptions x 50 ticks/s x the window.
+				if want := 36 * 50 * rep.WindowS; d.Expected != want || d.DeliveredPct <= 0 {
+					t.Fatalf("expected = %v, want %v (pct %v)", d.Expected, want, d.DeliveredPct)
+				}
+				if d.ServerConflated == nil || *d.ServerConflated != 7 {
+					t.Fatalf("server conflated = %v, want 7 (the fake's counter between two scrapes)", d.ServerConflated)
+				}
+			}
 			if mode == modePoll {
 				if rep.HTTP == nil || rep.HTTP.Requests == 0 || rep.Staleness == nil || rep.Staleness.Count != uint64(rep.HTTP.Requests) {
 					t.Fatalf("poll http = %+v staleness = %+v", rep.HTTP, rep.Staleness)
 				}
 			}
 		})
+	}
+}
+
+// TestRunReportsSeqGaps: ticks a server skips show up as seq gaps, and
+// those it announces with "dropped" as announced.
+func TestRunReportsSeqGaps(t *testing.T) {
+	f := startFake(t, 10*time.Millisecond, 0)
+	f.gapEvery.Store(4)
+	cfg := fakeConfig(f.url, modeWS, 4)
+	rep, err := run(context.Background(), cfg)
+	if err != nil {
+		t.Fatal(err)
+	}
+	d := rep.Delivery
+	if d == nil || d.SeqGaps == 0 || d.SeqMissing != d.SeqGaps || d.Dropped != d.SeqMissing || d.Unannounced != 0 || d.SeqBackwards != 0 {
+		t.Fatalf("delivery = %+v, want gaps of one tick each, all announced", d)
+	}
+	// One tick in four is skipped: about 75 % of the ticks arrive.
+	if d.DeliveredSeqPct < 70 || d.DeliveredSeqPct > 80 || d.Delivered != rep.Quotes.Window {
+		t.Fatalf("delivered by seq = %.1f%% (%d delivered, %d missing), want about 75%%", d.DeliveredSeqPct, d.Delivered, d.SeqMissing)
 	}
 }
 
@@ -121,11 +158,11 @@ func TestMainWritesTableAndJSON(t *testing.T) {
 	if err != nil {
 		t.Fatalf("%v; stderr: %s", err, errOut.String())
 	}
-	if !strings.Contains(out.String(), "latency ms") || errOut.Len() != 0 {
+	if !strings.Contains(out.String(), "latency ms") || !strings.Contains(out.String(), "expected (") || errOut.Len() != 0 {
 		t.Fatalf("stdout %q stderr %q", out.String(), errOut.String())
 	}
 	data, err := os.ReadFile(path)
-	if err != nil || !strings.Contains(string(data), `"latency_ms"`) || !strings.Contains(string(data), `"us_per_frame"`) || strings.Contains(string(data), "tickload-pass") {
+	if err != nil || !strings.Contains(string(data), `"latency_ms"`) || !strings.Contains(string(data), `"delivered_seq_pct": 100`) || !strings.Contains(string(data), `"us_per_frame"`) || strings.Contains(string(data), "tickload-pass") {
 		t.Fatalf("json report: %v\n%s", err, data)
 	}
 }

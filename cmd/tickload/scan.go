@@ -3,15 +3,28 @@ package main
 import "bytes"
 
 // The load tool never decodes a quotes frame into structs: it only needs the
-// frame's type, each quote's ts and whether the quote is a snapshot. These
+// frame's type and, of each quote, its symbol, ts, seq, whether it is a
+// snapshot and the ticks the server says it dropped before it. These
 // scanners read the server's flat quote objects in place and allocate nothing.
 
 var (
 	keyType     = []byte(`"type":"`)
 	keyTS       = []byte(`"ts":`)
 	keyCode     = []byte(`"code":"`)
+	keySymbol   = []byte(`"symbol":"`)
+	keySeq      = []byte(`"seq":`)
+	keyDropped  = []byte(`"dropped":`)
 	keySnapshot = []byte(`"snapshot":true`)
 )
+
+// scannedQuote is what the tool reads of one quote. symbol aliases the frame.
+type scannedQuote struct {
+	ts       int64  // Unix ms
+	seq      int64  // 0 when absent or malformed
+	dropped  int64  // ticks of the symbol the server dropped before this one; 0 when absent
+	symbol   []byte // nil when absent
+	snapshot bool
+}
 
 // frameType returns the value of the first "type" key in a JSON frame (the
 // top-level one: the server writes it first), or nil if there is none. The
@@ -38,12 +51,13 @@ func stringAfter(b, key []byte) []byte {
 	return b[:j]
 }
 
-// scanQuotes calls fn for every object in b that holds a "ts" key, with its
-// ts (Unix ms) and whether the object also holds "snapshot":true. Objects
-// are delimited by the nearest braces around the key, which is exact for the
-// protocol's flat quote objects (no nested objects, no braces in symbols).
-// It returns how many quotes it found. Malformed numbers are skipped.
-func scanQuotes(b []byte, fn func(ts int64, snapshot bool)) int {
+// scanQuotes calls fn for every object in b that holds a "ts" key, with the
+// fields of scannedQuote read from the same object. Objects are delimited
+// by the nearest braces around the ts key, which is exact for the protocol's
+// flat quote objects (no nested objects, no braces in symbols). It returns
+// how many quotes it found. Objects with a malformed ts are skipped; other
+// malformed numbers read as 0.
+func scanQuotes(b []byte, fn func(q scannedQuote)) int {
 	n := 0
 	off := 0
 	for {
@@ -68,13 +82,29 @@ func scanQuotes(b []byte, fn func(ts int64, snapshot bool)) int {
 		} else {
 			stop += end
 		}
-		snap := bytes.Contains(b[start:stop], keySnapshot)
 		n++
 		if fn != nil {
-			fn(ts, snap)
+			obj := b[start:stop]
+			fn(scannedQuote{
+				ts:       ts,
+				seq:      intAfter(obj, keySeq),
+				dropped:  intAfter(obj, keyDropped),
+				symbol:   stringAfter(obj, keySymbol),
+				snapshot: bytes.Contains(obj, keySnapshot),
+			})
 		}
 		off = stop
 	}
+}
+
+// intAfter returns the integer after the first key in b, or 0.
+func intAfter(b, key []byte) int64 {
+	i := bytes.Index(b, key)
+	if i < 0 {
+		return 0
+	}
+	v, _, _ := parseInt(b, i+len(key))
+	return v
 }
 
 // parseInt parses an optionally space-prefixed, optionally negative decimal

@@ -35,7 +35,7 @@ func TestScanQuotes(t *testing.T) {
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
 			var got []q
-			n := scanQuotes([]byte(tt.frame), func(ts int64, snap bool) { got = append(got, q{ts, snap}) })
+			n := scanQuotes([]byte(tt.frame), func(sq scannedQuote) { got = append(got, q{sq.ts, sq.snapshot}) })
 			if !slices.Equal(got, tt.want) || n != len(tt.want) {
 				t.Fatalf("got %v (n=%d), want %v", got, n, tt.want)
 			}
@@ -62,11 +62,50 @@ func TestFrameTypeAndCode(t *testing.T) {
 	}
 }
 
+// TestScanQuotesFields: symbol, seq and dropped are read from the quote's
+// own object, never from a neighbour's.
+func TestScanQuotesFields(t *testing.T) {
+	type q struct {
+		symbol       string
+		ts, seq, drp int64
+		snap         bool
+	}
+	tests := []struct {
+		name  string
+		frame string
+		want  []q
+	}{
+		{"server order",
+			`{"type":"quotes","data":[{"symbol":"AAPL","price":187.12,"volume":1200,"ts":1764000000123,"seq":4211}]}`,
+			[]q{{"AAPL", 1764000000123, 4211, 0, false}}},
+		{"snapshot then dropped",
+			`{"type":"quotes","data":[{"symbol":"A","ts":1,"seq":7,"snapshot":true},{"symbol":"B","ts":2,"seq":9,"dropped":3}]}`,
+			[]q{{"A", 1, 7, 0, true}, {"B", 2, 9, 3, false}}},
+		{"no dropped leaks from the next quote",
+			`{"data":[{"symbol":"A","ts":1,"seq":2},{"symbol":"A","ts":2,"seq":5,"dropped":2}]}`,
+			[]q{{"A", 1, 2, 0, false}, {"A", 2, 5, 2, false}}},
+		{"keys before ts", `{"data":[{"seq":4,"symbol":"X","dropped":1,"ts":3}]}`, []q{{"X", 3, 4, 1, false}}},
+		{"missing seq and symbol", `{"data":[{"ts":3}]}`, []q{{"", 3, 0, 0, false}}},
+		{"malformed seq reads 0", `{"data":[{"symbol":"A","ts":3,"seq":"x"}]}`, []q{{"A", 3, 0, 0, false}}},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			var got []q
+			scanQuotes([]byte(tt.frame), func(s scannedQuote) {
+				got = append(got, q{string(s.symbol), s.ts, s.seq, s.dropped, s.snapshot})
+			})
+			if !slices.Equal(got, tt.want) {
+				t.Fatalf("got %+v, want %+v", got, tt.want)
+			}
+		})
+	}
+}
+
 func TestScanQuotesAllocatesNothing(t *testing.T) {
-	frame := []byte(`{"type":"quotes","data":[{"symbol":"A","ts":1},{"symbol":"B","ts":2,"snapshot":true}]}`)
+	frame := []byte(`{"type":"quotes","data":[{"symbol":"A","ts":1,"seq":3},{"symbol":"B","ts":2,"seq":5,"snapshot":true},{"symbol":"C","ts":2,"seq":9,"dropped":2}]}`)
 	var sum int64
 	allocs := testing.AllocsPerRun(100, func() {
-		scanQuotes(frame, func(ts int64, _ bool) { sum += ts })
+		scanQuotes(frame, func(q scannedQuote) { sum += q.ts + q.seq + q.dropped + int64(len(q.symbol)) })
 	})
 	if allocs != 0 {
 		t.Fatalf("scanQuotes allocates %v times per frame", allocs)

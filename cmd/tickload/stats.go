@@ -19,6 +19,7 @@ type clientStats struct {
 	errors      map[string]int64 // by kind, e.g. "dial", "http_401", "close_1008"
 	closes      map[int]int64    // WebSocket closes by code while the run was on
 	bytes       [numPhases]int64 // copied from the socket counter(s)
+	seq         seqTracker       // ws/sse: gaps in each symbol's seq
 }
 
 func (s *clientStats) fail(kind string) {
@@ -68,6 +69,7 @@ func (c *collector) add(s *clientStats) {
 		c.sum.notModified[p] += s.notModified[p]
 		c.sum.bytes[p] += s.bytes[p]
 	}
+	c.sum.seq.add(&s.seq)
 	c.sum.snapshots += s.snapshots
 	c.sum.reconnects += s.reconnects
 	for k, v := range s.errors {
@@ -108,6 +110,9 @@ func (e *env) fill(r *Report, window time.Duration, srv ServerUsage) {
 	r.Quotes.PerFrame = ratio(float64(r.Quotes.Window), float64(r.Quotes.Frames))
 	r.Bytes.Window = s.bytes[phaseMeasure]
 	r.Bytes.PerQuote = ratio(float64(r.Bytes.Window), float64(r.Quotes.Window))
+	if e.cfg.Mode != modePoll {
+		r.Delivery = delivery(&s.seq, r.Quotes.Window, r.Clients.OpenAtStart*int64(e.cfg.Symbols), e.cfg.TickRate, window)
+	}
 
 	lat := &Histogram{}
 	for _, h := range e.lat {
@@ -149,6 +154,25 @@ func (e *env) fill(r *Report, window time.Duration, srv ServerUsage) {
 		srv.RSSPerConn = ratio(float64(srv.End.RSSBytes-srv.Baseline.RSSBytes), float64(r.Clients.OpenAtEnd))
 		r.Server = &srv
 	}
+}
+
+// delivery compares the ticks delivered in the window with the ticks
+// expected at the assumed rate and with the gaps clients saw in seq.
+func delivery(t *seqTracker, delivered, subs int64, rate float64, window time.Duration) *Delivery {
+	d := &Delivery{
+		TickRate:      rate,
+		Subscriptions: subs,
+		Expected:      float64(subs) * rate * window.Seconds(),
+		Delivered:     delivered,
+		SeqGaps:       t.gaps[phaseMeasure],
+		SeqMissing:    t.missing[phaseMeasure],
+		Dropped:       t.dropped[phaseMeasure],
+		Unannounced:   t.unannounced[phaseMeasure],
+		SeqBackwards:  t.backwards[phaseMeasure],
+	}
+	d.DeliveredPct = 100 * ratio(float64(delivered), d.Expected)
+	d.DeliveredSeqPct = 100 * ratio(float64(delivered), float64(delivered+d.SeqMissing))
+	return d
 }
 
 func perSecond(n int64, d time.Duration) float64 { return ratio(float64(n), d.Seconds()) }

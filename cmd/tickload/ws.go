@@ -122,22 +122,24 @@ func (e *env) handleFrame(i int, frame []byte, st *clientStats) {
 	}
 }
 
-// countQuotes counts the quotes of a frame and, inside the measurement
-// window, records each tick's end-to-end latency. Snapshots are counted
-// apart and never enter the latency histogram: their ts is old by design.
+// countQuotes counts the quotes of a frame, follows each symbol's seq and,
+// inside the measurement window, records each tick's end-to-end latency.
+// Snapshots are counted apart and never enter the latency histogram: their
+// ts is old by design.
 func (e *env) countQuotes(i int, frame []byte, st *clientStats) {
 	now := time.Now().UnixNano()
 	ph := e.clk.now()
 	h := e.lat[i%len(e.lat)]
 	n := 0
-	scanQuotes(frame, func(ts int64, snap bool) {
-		if snap {
+	scanQuotes(frame, func(q scannedQuote) {
+		st.seq.see(ph, q)
+		if q.snapshot {
 			st.snapshots++
 			return
 		}
 		n++
 		if ph == phaseMeasure {
-			h.Record(time.Duration(now - ts*int64(time.Millisecond)))
+			h.Record(time.Duration(now - q.ts*int64(time.Millisecond)))
 		}
 	})
 	if n > 0 {

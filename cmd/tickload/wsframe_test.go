@@ -214,9 +214,9 @@ func (s *countSink) closed(int)               {}
 // quotesStream is two quotes frames and a ping, as one read might return it.
 func quotesStream() []byte {
 	now := time.Now().UnixMilli()
-	return cat(srvFrame(true, opText, string(frame([]string{"AAA", "BBB", "CCC"}, now, false)), 0),
+	return cat(srvFrame(true, opText, string(frame([]string{"AAA", "BBB", "CCC"}, now, 1, 0, false)), 0),
 		srvFrame(true, opPing, "", 0),
-		srvFrame(true, opText, string(frame([]string{"DDD"}, now, false)), 0))
+		srvFrame(true, opText, string(frame([]string{"DDD"}, now, 1, 0, false)), 0))
 }
 
 func TestFrameReaderAllocatesNothing(t *testing.T) {

@@ -56,7 +56,7 @@ func TestHandoffParsesBytesBufferedInHandshake(t *testing.T) {
 		first := []byte("HTTP/1.1 101 Switching Protocols\r\nUpgrade: websocket\r\nConnection: Upgrade\r\n" +
 			"Sec-WebSocket-Accept: " + base64.StdEncoding.EncodeToString(sum[:]) + "\r\n\r\n")
 		first = append(first, srvFrame(true, opText, `{"type":"welcome","heartbeat_s":20}`, 0)...)
-		first = append(first, srvFrame(true, opText, string(frame([]string{"AAA"}, time.Now().UnixMilli()-5000, true)), 0)...)
+		first = append(first, srvFrame(true, opText, string(frame([]string{"AAA"}, time.Now().UnixMilli()-5000, 1, 0, true)), 0)...)
 		first = append(first, srvFrame(true, opPing, "hb", 0)...)
 		write := func(b []byte) {
 			n, err := c.Write(b)
@@ -74,7 +74,7 @@ func TestHandoffParsesBytesBufferedInHandshake(t *testing.T) {
 			}
 			r.got = append(r.got, strconv.Itoa(int(op))+" "+string(p))
 		}
-		write(srvFrame(true, opText, string(frame([]string{"AAA"}, time.Now().UnixMilli(), false)), 0))
+		write(srvFrame(true, opText, string(frame([]string{"AAA"}, time.Now().UnixMilli(), 2, 0, false)), 0))
 		write(srvFrame(true, opClose, "\x03\xf0policy", 0))
 		op, p, err := readClientFrame(br) // the echoed close
 		r.got = append(r.got, strconv.Itoa(int(op))+" "+string(p))

@@ -60,7 +60,7 @@ func (s fakeSessions) Authenticate(_ context.Context, token string) (portfolio.S
 // newTestRegistry is a registry over a real hub and the fakes above.
 func newTestRegistry(tb testing.TB, cfg Config) (*Registry, *feed.Hub, *fakeHoldings) {
 	tb.Helper()
-	hub := feed.NewHub(feed.HubConfig{MaxWriteDelay: -1})
+	hub := feed.NewHub(feed.HubConfig{})
 	h := &fakeHoldings{cash: 100_000}
 	r := NewRegistry(cfg, Deps{
 		Hub: hub, Market: fakeMarket{"AAPL": 19_000, "MSFT": 41_000, "KO": 6_000},

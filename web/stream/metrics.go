@@ -123,7 +123,7 @@ func (r *Registry) Collector() prometheus.Collector {
 		hubSubscribers: d("tickerd_hub_subscribers", "Subscribers registered with the hub (one per open stream)."),
 		published:      d("tickerd_quotes_published_total", "Quotes the hub received from the feed."),
 		delivered:      d("tickerd_quotes_delivered_total", "Quotes handed to stream writers (each counted once per receiving stream)."),
-		conflated:      d("tickerd_quotes_conflated_total", "Undelivered quotes replaced by a newer quote of the same symbol before the stream wrote them."),
+		conflated:      d("tickerd_quotes_conflated_total", "Ticks dropped before the stream wrote them: the client was behind, or asked for max_rate_ms."),
 		lagged:         d("tickerd_hub_lagging_subscribers_total", "Subscribers the hub gave up on as too slow (their streams close with 1013)."),
 		frames:         d("tickerd_stream_frames_written_total", "Data frames (WebSocket text messages, SSE events) written, by transport.", "transport"),
 		bytes:          d("tickerd_stream_bytes_written_total", "Payload bytes of the data frames written, by transport (framing excluded).", "transport"),

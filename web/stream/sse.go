@@ -99,6 +99,20 @@ type sseFramer struct {
 	conn  net.Conn
 	wait  time.Duration
 	count *counters
+	// armed is when the socket's write deadline was last set (to armed +
+	// wait). The buffered writer also writes through to the socket when
+	// its buffer fills, under that same deadline.
+	armed time.Time
+}
+
+// stalled classifies a write error: one that came a whole window after
+// the deadline was set failed because the client took nothing for that
+// long (errStalled); any other means the client is gone.
+func (f *sseFramer) stalled(err error) error {
+	if err != nil && !f.armed.IsZero() && time.Since(f.armed) >= f.wait {
+		return errStalled
+	}
+	return err
 }
 
 // message implements framer: one event named event.
@@ -110,7 +124,7 @@ func (f *sseFramer) message(event string, b []byte) error {
 	_, _ = f.Write(data)
 	_, err := f.WriteString("\n\n")
 	f.count.frame(transportSSE, len("event: \ndata: \n\n")+len(event)+len(data))
-	return err
+	return f.stalled(err)
 }
 
 // control implements framer: SSE has no control frames.
@@ -119,20 +133,16 @@ func (f *sseFramer) control() error { return nil }
 // heartbeat implements framer: a comment line.
 func (f *sseFramer) heartbeat(time.Time) error {
 	_, err := f.WriteString(": keep-alive\n\n")
-	return err
+	return f.stalled(err)
 }
 
 // flush implements framer: it sets the socket's write deadline, then
-// flushes. A flush that failed after blocking for the whole window failed
-// because the client took nothing for that long: errStalled.
+// flushes. A flush that failed a whole window after the deadline was set
+// failed because the client took nothing for that long: errStalled.
 func (f *sseFramer) flush() error {
-	start := time.Now()
-	_ = f.conn.SetWriteDeadline(start.Add(f.wait))
-	err := f.Flush()
-	if err != nil && time.Since(start) >= f.wait {
-		return errStalled
-	}
-	return err
+	f.armed = time.Now()
+	_ = f.conn.SetWriteDeadline(f.armed.Add(f.wait))
+	return f.stalled(f.Flush())
 }
 
 // close implements framer: a close event with the WebSocket close code of

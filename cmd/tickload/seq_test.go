@@ -1,0 +1,95 @@
+package main
+
+import (
+	"testing"
+	"time"
+)
+
+func TestSeqTracker(t *testing.T) {
+	type in struct {
+		ph      phase
+		symbol  string
+		seq     int64
+		dropped int64
+		snap    bool
+	}
+	m := phaseMeasure
+	tests := []struct {
+		name                                         string
+		quotes                                       []in
+		gaps, missing, dropped, unannounced, backwds int64
+	}{
+		{"every tick", []in{{m, "A", 5, 0, true}, {m, "A", 6, 0, false}, {m, "B", 1, 0, true}, {m, "A", 7, 0, false}, {m, "B", 2, 0, false}},
+			0, 0, 0, 0, 0},
+		{"announced gap", []in{{m, "A", 5, 0, true}, {m, "A", 9, 3, false}, {m, "A", 10, 0, false}},
+			1, 3, 3, 0, 0},
+		{"unannounced gap", []in{{m, "A", 5, 0, true}, {m, "A", 6, 0, false}, {m, "A", 9, 0, false}},
+			1, 2, 0, 2, 0},
+		{"gaps per symbol", []in{{m, "A", 1, 0, true}, {m, "B", 1, 0, true}, {m, "A", 3, 1, false}, {m, "B", 5, 3, false}},
+			2, 4, 4, 0, 0},
+		{"snapshot restarts the count", []in{{m, "A", 5, 0, true}, {m, "A", 50, 0, true}, {m, "A", 51, 0, false}},
+			0, 0, 0, 0, 0},
+		{"backwards", []in{{m, "A", 5, 0, true}, {m, "A", 6, 0, false}, {m, "A", 6, 0, false}},
+			0, 0, 0, 0, 1},
+		{"gap outside the window not counted", []in{{phaseRamp, "A", 1, 0, true}, {phaseRamp, "A", 4, 2, false}, {m, "A", 5, 0, false}},
+			0, 0, 0, 0, 0},
+		{"no seq: ignored", []in{{m, "A", 0, 0, false}, {m, "", 7, 0, false}}, 0, 0, 0, 0, 0},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			var st seqTracker
+			for _, q := range tt.quotes {
+				var sym []byte
+				if q.symbol != "" {
+					sym = []byte(q.symbol)
+				}
+				st.see(q.ph, scannedQuote{symbol: sym, seq: q.seq, dropped: q.dropped, snapshot: q.snap})
+			}
+			var sum seqTracker
+			sum.add(&st)
+			sum.add(&seqTracker{})
+			got := []int64{sum.gaps[m], sum.missing[m], sum.dropped[m], sum.unannounced[m], sum.backwards[m]}
+			want := []int64{tt.gaps, tt.missing, tt.dropped, tt.unannounced, tt.backwds}
+			for i, name := range []string{"gaps", "missing", "dropped", "unannounced", "backwards"} {
+				if got[i] != want[i] {
+					t.Errorf("%s = %d, want %d", name, got[i], want[i])
+				}
+			}
+		})
+	}
+}
+
+func TestDeliveryFigures(t *testing.T) {
+	var st seqTracker
+	st.gaps[phaseMeasure], st.missing[phaseMeasure], st.dropped[phaseMeasure] = 3, 10, 8
+	st.unannounced[phaseMeasure] = 2
+	st.gaps[phaseRamp], st.missing[phaseRamp] = 100, 100 // before the window: not reported
+	d := delivery(&st, 990, 50, 2, 10*time.Second)
+	if d.Expected != 1000 || d.Delivered != 990 || d.DeliveredPct != 99 {
+		t.Fatalf("expected %v delivered %d pct %v, want 1000, 990, 99", d.Expected, d.Delivered, d.DeliveredPct)
+	}
+	if d.SeqGaps != 3 || d.SeqMissing != 10 || d.Dropped != 8 || d.Unannounced != 2 || d.DeliveredSeqPct != 99 {
+		t.Fatalf("seq figures = %+v", d)
+	}
+	if d := delivery(&seqTracker{}, 0, 0, 2, time.Second); d.DeliveredPct != 0 || d.DeliveredSeqPct != 0 {
+		t.Fatalf("nothing to divide by: %+v", d)
+	}
+}
+
+func TestParseCounter(t *testing.T) {
+	text := []byte(`# HELP tickerd_quotes_conflated_total Undelivered quotes dropped.
+# TYPE tickerd_quotes_conflated_total counter
+tickerd_quotes_conflated_total_other 5
+tickerd_quotes_conflated_total 1234
+tickerd_quotes_delivered_total 9.87e+06
+`)
+	if v, err := parseCounter(text, metricConflated); err != nil || v != 1234 {
+		t.Fatalf("conflated = %v, %v; want 1234", v, err)
+	}
+	if v, err := parseCounter(text, "tickerd_quotes_delivered_total"); err != nil || v != 9.87e6 {
+		t.Fatalf("delivered = %v, %v", v, err)
+	}
+	if _, err := parseCounter(text, "tickerd_nope_total"); err == nil {
+		t.Fatal("a missing metric parsed")
+	}
+}
