@@ -168,7 +168,7 @@ func (s *Server) handleRegister(c *fiber.Ctx) error {
 		return writeProblem(c, codeRateLimited, "too many registrations from this address; try again later")
 	}
 	var body credentialsBody
-	if err := decodeJSON(c, &body); err != nil {
+	if err := decodeJSON(c, &body, "username", "password"); err != nil {
 		return err
 	}
 	acct, err := s.store.Register(c.UserContext(), body.Username, body.Password)
@@ -180,7 +180,7 @@ func (s *Server) handleRegister(c *fiber.Ctx) error {
 
 func (s *Server) handleLogin(c *fiber.Ctx) error {
 	var body credentialsBody
-	if err := decodeJSON(c, &body); err != nil {
+	if err := decodeJSON(c, &body, "username", "password"); err != nil {
 		return err
 	}
 	wait := s.loginWait(c.IP(), body.Username, time.Now())

@@ -20,9 +20,10 @@ import (
 // an empty, malformed or ill-typed body, one that is not an object (null
 // included), a key repeated in one object or trailing data, 400
 // unknown_field naming a key that is not exactly a field of dst (keys are
-// case-sensitive). (Bodies over the limit never get here:
+// case-sensitive), 400 missing_field naming the first of required that the
+// object lacks or has as null. (Bodies over the limit never get here:
 // the HTTP server answers 413 body_too_large before the handler runs.)
-func decodeJSON(c *fiber.Ctx, dst any) error {
+func decodeJSON(c *fiber.Ctx, dst any, required ...string) error {
 	ct := c.Get(fiber.HeaderContentType)
 	mt, _, err := mime.ParseMediaType(ct)
 	if ct == "" || err != nil || mt != fiber.MIMEApplicationJSON {
@@ -54,6 +55,24 @@ func decodeJSON(c *fiber.Ctx, dst any) error {
 	}
 	if _, err := dec.Token(); !errors.Is(err, io.EOF) {
 		return newProblem(codeInvalidJSON, "", "unexpected data after the JSON object")
+	}
+	return requireFields(body, required)
+}
+
+// requireFields answers 400 missing_field naming the first of fields that
+// the JSON object body lacks or has as null.
+func requireFields(body []byte, fields []string) error {
+	if len(fields) == 0 {
+		return nil
+	}
+	var top map[string]json.RawMessage
+	if err := json.Unmarshal(body, &top); err != nil {
+		return jsonProblem(err)
+	}
+	for _, f := range fields {
+		if v, ok := top[f]; !ok || string(v) == "null" {
+			return problemf(codeMissingField, f, "field %q is required", f)
+		}
 	}
 	return nil
 }

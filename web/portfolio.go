@@ -73,7 +73,7 @@ func (s *Server) handlePlaceTrade(c *fiber.Ctx) (err error) {
 	sess, _ := sessionOf(c)
 	var body tradeBody
 	defer func() { s.metrics.countTrade(portfolio.Side(body.Side), err) }()
-	if err := decodeJSON(c, &body); err != nil {
+	if err := decodeJSON(c, &body, "symbol", "side", "quantity"); err != nil {
 		return err
 	}
 	qty, err := parseQuantity(body.Quantity)

@@ -18,6 +18,7 @@ import (
 const (
 	codeInvalidJSON          = "invalid_json"           // 400: malformed body, wrong types, trailing data
 	codeUnknownField         = "unknown_field"          // 400: body has a field the endpoint does not know
+	codeMissingField         = "missing_field"          // 400: body lacks a required field (or has it as null)
 	codeInvalidParameter     = "invalid_parameter"      // 400: bad query or path parameter
 	codeBadRequest           = "bad_request"            // 400: request the HTTP parser refused
 	codeOriginForbidden      = "origin_forbidden"       // 403: cookie-authenticated write from a foreign origin
@@ -56,6 +57,7 @@ var codeStatus = map[string]int{
 
 	codeInvalidJSON:          http.StatusBadRequest,
 	codeUnknownField:         http.StatusBadRequest,
+	codeMissingField:         http.StatusBadRequest,
 	codeInvalidParameter:     http.StatusBadRequest,
 	codeBadRequest:           http.StatusBadRequest,
 	codeOriginForbidden:      http.StatusForbidden,

@@ -33,7 +33,7 @@ func (s *Server) handleSetWatchlist(c *fiber.Ctx) error {
 	var body struct {
 		Symbols *[]string `json:"symbols"`
 	}
-	if err := decodeJSON(c, &body); err != nil {
+	if err := decodeJSON(c, &body, "symbols"); err != nil {
 		return err
 	}
 	if body.Symbols == nil {
