@@ -84,7 +84,9 @@ func parseFlags(args []string, stderr io.Writer) (cfg Config, jsonPath string, q
 	fs.Usage = func() {
 		fmt.Fprint(stderr, `Usage: tickload [flags]
 
-Opens -clients clients against a tickerd server on loopback and measures them.
+Opens -clients clients against a tickerd server and measures them. The server
+must be on loopback unless -allow-remote is given: a load test of another host
+is a flood to whoever runs it, so aim it only at a server you run.
 Clients connect evenly over -ramp; once all have connected (or failed), the
 measurement window of -duration starts; rates, percentiles and bytes cover
 that window. Exits non-zero if no client connected.
@@ -93,7 +95,8 @@ Flags:
 `)
 		fs.PrintDefaults()
 	}
-	fs.StringVar(&cfg.URL, "url", "http://127.0.0.1:8080", "server base URL (IPv4 loopback only)")
+	fs.StringVar(&cfg.URL, "url", "http://127.0.0.1:8080", "server base URL (IPv4 loopback, unless -allow-remote)")
+	fs.BoolVar(&cfg.AllowRemote, "allow-remote", false, "allow a -url on another host; the load is real traffic to that host and its network: use it only against a server you run, never a shared or production one")
 	fs.StringVar(&cfg.Mode, "mode", modeWS, "ws (WebSocket subscribe), sse (GET /api/v1/stream) or poll (GET /api/v1/quotes with If-None-Match)")
 	fs.IntVar(&cfg.Clients, "clients", 100, "number of concurrent clients")
 	fs.IntVar(&cfg.Symbols, "symbols", 10, "symbols per client (ws: 0 opens idle, unsubscribed connections)")

@@ -47,10 +47,11 @@ type Config struct {
 	SourceIPs          int           `json:"source_ips"`
 	Timeout            time.Duration `json:"timeout_ns"`
 	ServerPID          int           `json:"server_pid,omitempty"`
-	WSReader           string        `json:"ws_reader,omitempty"`   // ws mode: epoll or goroutine
-	WSBatch            time.Duration `json:"ws_batch_ns,omitempty"` // epoll reader: shortest time between two waits
-	TickRate           float64       `json:"tick_rate"`             // assumed server ticks per symbol per second, for expected ticks
-	Progress           io.Writer     `json:"-"`                     // progress lines; nil for none
+	WSReader           string        `json:"ws_reader,omitempty"`    // ws mode: epoll or goroutine
+	WSBatch            time.Duration `json:"ws_batch_ns,omitempty"`  // epoll reader: shortest time between two waits
+	TickRate           float64       `json:"tick_rate"`              // assumed server ticks per symbol per second, for expected ticks
+	AllowRemote        bool          `json:"allow_remote,omitempty"` // the server may be another host
+	Progress           io.Writer     `json:"-"`                      // progress lines; nil for none
 }
 
 // env is what every client of a run shares. Clients only read it, apart from
@@ -136,8 +137,15 @@ func (cfg *Config) validate() (*url.URL, error) {
 	if host == "localhost" {
 		host = "127.0.0.1"
 	}
-	if ip := net.ParseIP(host); ip == nil || !ip.IsLoopback() || ip.To4() == nil {
-		return nil, fmt.Errorf("-url %q: only IPv4 loopback servers are allowed", cfg.URL)
+	ip := net.ParseIP(host)
+	switch {
+	case ip != nil && ip.IsLoopback() && ip.To4() != nil:
+	case cfg.AllowRemote:
+		// Loopback source addresses cannot reach another host: let the
+		// kernel choose, and let the server's per-IP caps apply.
+		cfg.SourceIPs = 0
+	default:
+		return nil, fmt.Errorf("-url %q: only IPv4 loopback servers are allowed without -allow-remote", cfg.URL)
 	}
 	u.Host = net.JoinHostPort(host, u.Port())
 	return u, nil

@@ -173,3 +173,35 @@ func noLeaks(t *testing.T) {
 	opt := goleak.IgnoreCurrent()
 	t.Cleanup(func() { goleak.VerifyNone(t, opt) })
 }
+
+// TestValidateURL: loopback servers by default; another host only with
+// -allow-remote, which also stops the loopback source-address spread.
+func TestValidateURL(t *testing.T) {
+	tests := []struct {
+		url       string
+		remote    bool
+		wantErr   bool
+		sourceIPs int
+	}{
+		{"http://127.0.0.1:8080", false, false, 253},
+		{"http://localhost:8080", false, false, 253},
+		{"http://10.1.2.3:8080", false, true, 253},
+		{"http://tickerd.example:8080", false, true, 253},
+		{"http://10.1.2.3:8080", true, false, 0},
+		{"http://tickerd.example:8080", true, false, 0},
+		{"http://127.0.0.1:8080", true, false, 253},
+		{"ftp://127.0.0.1:8080", true, true, 253},
+	}
+	for _, tt := range tests {
+		cfg := Config{URL: tt.url, AllowRemote: tt.remote, Mode: modeWS, Clients: 1, Symbols: 1,
+			Duration: time.Second, PerAccount: 1, SourceIPs: 253}
+		_, err := cfg.validate()
+		if (err != nil) != tt.wantErr {
+			t.Errorf("%s (allow-remote %v): err %v, want error %v", tt.url, tt.remote, err, tt.wantErr)
+			continue
+		}
+		if err == nil && cfg.SourceIPs != tt.sourceIPs {
+			t.Errorf("%s (allow-remote %v): source IPs %d, want %d", tt.url, tt.remote, cfg.SourceIPs, tt.sourceIPs)
+		}
+	}
+}
