@@ -235,3 +235,48 @@ func BenchmarkAlertBookTick(b *testing.B) {
 		b.Fatalf("fired %d", book.Len())
 	}
 }
+
+// BenchmarkAlertWatchObserve is what the market's goroutine pays per tick
+// for alerts: AlertWatch.Observe against 10,000 active alerts over 50
+// symbols, none of which the tick fires.
+func BenchmarkAlertWatchObserve(b *testing.B) {
+	w := NewAlertWatch(nil, 0, nil)
+	for id := int64(1); id <= 10_000; id++ {
+		th := 20_000 + id // above 200.00: the ticks stay under
+		cond := Above
+		if id%2 == 0 {
+			th, cond = 5_000-id%4000, Below
+		}
+		w.book.Add(bookAlert(id, fmt.Sprint("SYM", id%50), cond, th))
+	}
+	syms := make([]string, 50)
+	for i := range syms {
+		syms[i] = fmt.Sprint("SYM", i)
+	}
+	b.ResetTimer()
+	for i := range b.N {
+		w.Observe(syms[i%50], 10_000+int64(i%100), 10_000, uint64(i), 1_700_000_000_000)
+	}
+	if w.book.Len() != 10_000 {
+		b.Fatalf("book holds %d", w.book.Len())
+	}
+}
+
+// BenchmarkAlertBookFire is a tick that fires one alert (and the Add that
+// puts the next one in), against 10,000 active alerts over 50 symbols.
+func BenchmarkAlertBookFire(b *testing.B) {
+	book := NewAlertBook()
+	for id := int64(1); id <= 10_000; id++ {
+		book.Add(bookAlert(id, fmt.Sprint("SYM", id%50), Above, 20_000+id))
+	}
+	var dst []Firing
+	b.ResetTimer()
+	for i := range b.N {
+		id := int64(100_000 + i)
+		book.Add(bookAlert(id, "SYM7", Above, 10_000))
+		dst = book.Tick(dst[:0], "SYM7", 10_000, 10_000, uint64(i), time.Time{})
+		if len(dst) != 1 {
+			b.Fatalf("fired %d", len(dst))
+		}
+	}
+}
