@@ -32,9 +32,9 @@ type AlertWatch struct {
 	queue chan Firing
 	log   *slog.Logger
 
-	scratch []Firing // Observe's buffer; Observe is called by one goroutine at a time
-	dropped atomic.Uint64
-	fired   atomic.Uint64
+	scratch  []Firing // Observe's buffer; Observe is called by one goroutine at a time
+	requeued atomic.Uint64
+	fired    atomic.Uint64
 }
 
 // NewAlertWatch returns a watch over store's alerts with an empty book
@@ -93,22 +93,22 @@ func (w *AlertWatch) Observe(symbol string, price, prevClose int64, seq uint64, 
 		default:
 			// Full: back in the book, so that a later tick fires it.
 			w.book.Add(f.Alert)
-			w.dropped.Add(1)
+			w.requeued.Add(1)
 		}
 		w.scratch[i] = Firing{}
 	}
 }
 
-// Stats are the watch's counters.
+// AlertStats are the counters of an AlertWatch.
 type AlertStats struct {
-	Active  int    // alerts in the book
-	Fired   uint64 // alerts recorded as triggered and announced
-	Dropped uint64 // firings put back because the queue was full
+	Active   int    // alerts in the book
+	Fired    uint64 // alerts recorded as triggered and announced
+	Requeued uint64 // firings put back in the book because the queue was full
 }
 
 // Stats returns the watch's counters.
 func (w *AlertWatch) Stats() AlertStats {
-	return AlertStats{Active: w.book.Len(), Fired: w.fired.Load(), Dropped: w.dropped.Load()}
+	return AlertStats{Active: w.book.Len(), Fired: w.fired.Load(), Requeued: w.requeued.Load()}
 }
 
 // Run records queued firings and calls announce with each alert the store

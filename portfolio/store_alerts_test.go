@@ -318,8 +318,8 @@ func TestAlertWatchQueueFull(t *testing.T) {
 		}
 	}
 	w.Observe("AAPL", 10300, 10000, 1, 0) // never blocks
-	if st := w.Stats(); st.Dropped != 1 || st.Active != 1 {
-		t.Fatalf("stats %+v, want 1 dropped and back in the book", st)
+	if st := w.Stats(); st.Requeued != 1 || st.Active != 1 {
+		t.Fatalf("stats %+v, want 1 requeued and back in the book", st)
 	}
 	var got []Alert
 	rctx, cancel := context.WithCancel(ctx)
