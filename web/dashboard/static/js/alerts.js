@@ -118,7 +118,8 @@ export class AlertsView {
     this.button.disabled = true;
     try {
       const a = await api.createAlert(body);
-      this.active.set(a.id, a);
+      // It may have fired, and been pushed, before this answer arrived.
+      if (!this.triggered.some((t) => t.id === a.id)) this.active.set(a.id, a);
       this.render();
       this.show('ok', [`✓ Alert set: ${describe(a)}.`]);
     } catch (err) {
