@@ -33,7 +33,7 @@ type alertBody struct {
 // store checks the rest.
 func (b alertBody) request() (portfolio.AlertRequest, error) {
 	req := portfolio.AlertRequest{
-		Symbol:    strings.ToUpper(strings.TrimSpace(b.Symbol)),
+		Symbol:    portfolio.NormalizeSymbol(b.Symbol),
 		Condition: portfolio.Condition(b.Condition),
 	}
 	if !req.Condition.Valid() {
