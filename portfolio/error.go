@@ -20,6 +20,11 @@ const (
 	CodeInsufficientShares = "insufficient_shares" // 422
 	CodeInvalidCursor      = "invalid_cursor"      // 400
 	CodeInvalidWatchlist   = "invalid_watchlist"   // 422: too many or duplicate symbols
+	CodeInvalidCondition   = "invalid_condition"   // 422: an alert condition that is not one of the four
+	CodeInvalidPrice       = "invalid_price"       // 422: an alert price that is missing, not positive or too large
+	CodeInvalidPercent     = "invalid_percent"     // 422: an alert percent that is missing or out of range
+	CodeTooManyAlerts      = "too_many_alerts"     // 422: the account has MaxActiveAlerts active alerts
+	CodeAlreadyTriggered   = "already_triggered"   // 422: the alert's condition already holds at the current price
 	CodeNotFound           = "not_found"           // 404
 	CodeInternal           = "internal"            // 500
 )

@@ -116,6 +116,18 @@ func newMetrics(s *Server) *metrics {
 			Help: "Quotes the simulated market has produced (rate() gives ticks per second).",
 		}, func() float64 { return float64(s.market.Ticks()) }),
 		s.streams.Collector(),
+		prometheus.NewGaugeFunc(prometheus.GaugeOpts{
+			Name: "tickerd_alerts_active",
+			Help: "Price alerts waiting for their condition, across all accounts.",
+		}, func() float64 { return float64(s.alerts.Stats().Active) }),
+		prometheus.NewCounterFunc(prometheus.CounterOpts{
+			Name: "tickerd_alerts_fired_total",
+			Help: "Price alerts recorded as triggered and pushed.",
+		}, func() float64 { return float64(s.alerts.Stats().Fired) }),
+		prometheus.NewCounterFunc(prometheus.CounterOpts{
+			Name: "tickerd_alerts_requeued_total",
+			Help: "Fired alerts put back to fire on a later tick because the queue to the database was full.",
+		}, func() float64 { return float64(s.alerts.Stats().Requeued) }),
 	)
 	m.reg.MustRegister(connCollectors(s.conns)...)
 	m.handler = promhttp.HandlerFor(m.reg, promhttp.HandlerOpts{

@@ -2,14 +2,19 @@ package web
 
 import (
 	"context"
+	"encoding/json"
 	"net/http"
 	"sort"
+	"strconv"
 	"strings"
 	"testing"
 
 	"github.com/getkin/kin-openapi/openapi3"
 	"github.com/getkin/kin-openapi/openapi3filter"
 	"github.com/getkin/kin-openapi/routers/legacy"
+
+	"github.com/tickerd/tickerd/feed"
+	"github.com/tickerd/tickerd/portfolio"
 )
 
 // loadOpenAPI parses and validates the embedded document.
@@ -156,6 +161,47 @@ events:
 	check("watchlist put foreign", "PUT", "/api/v1/watchlist", "", map[string]any{"symbols": []string{}}, foreign, http.StatusForbidden, "origin_forbidden")
 	check("watchlist get", "GET", "/api/v1/watchlist", tok, nil, nil, http.StatusOK, "")
 	check("watchlist anonymous", "GET", "/api/v1/watchlist", "", nil, nil, http.StatusUnauthorized, "unauthorized")
+	// Alerts: thresholds far from the price, so none fires during the test.
+	price, _, _ := ts.Market.LastPrice("AAPL")
+	dollars := func(cents int64) json.Number { return json.Number(feed.AppendCents(nil, cents)) }
+	alert := func(cond string, field string, v any) map[string]any {
+		return map[string]any{"symbol": "AAPL", "condition": cond, field: v}
+	}
+	check("alert create", "POST", "/api/v1/alerts", tok, alert("above", "price", dollars(price*3)), nil, http.StatusCreated, "")
+	check("alert create pct", "POST", "/api/v1/alerts", tok, alert("change_pct_below", "percent", -90), nil, http.StatusCreated, "")
+	check("alert already true", "POST", "/api/v1/alerts", tok, alert("above", "price", dollars(price/3)), nil, http.StatusUnprocessableEntity, "already_triggered")
+	check("alert no price", "POST", "/api/v1/alerts", tok, map[string]any{"symbol": "AAPL", "condition": "below"}, nil, http.StatusUnprocessableEntity, "invalid_price")
+	check("alert zero price", "POST", "/api/v1/alerts", tok, alert("below", "price", 0), nil, http.StatusUnprocessableEntity, "invalid_price")
+	check("alert three decimals", "POST", "/api/v1/alerts", tok, alert("below", "price", json.Number("1.005")), nil, http.StatusUnprocessableEntity, "invalid_price")
+	check("alert percent with above", "POST", "/api/v1/alerts", tok, alert("above", "percent", 2), nil, http.StatusUnprocessableEntity, "invalid_percent")
+	check("alert percent out of range", "POST", "/api/v1/alerts", tok, alert("change_pct_below", "percent", -100), nil, http.StatusUnprocessableEntity, "invalid_percent")
+	check("alert condition", "POST", "/api/v1/alerts", tok, alert("sideways", "price", 1), nil, http.StatusUnprocessableEntity, "invalid_condition")
+	check("alert unknown symbol", "POST", "/api/v1/alerts", tok, map[string]any{"symbol": "ZZZZ", "condition": "above", "price": 1}, nil, http.StatusUnprocessableEntity, "unknown_symbol")
+	check("alert bad json", "POST", "/api/v1/alerts", tok, `{"symbol":`, nil, http.StatusBadRequest, "invalid_json")
+	check("alert foreign origin", "POST", "/api/v1/alerts", "", alert("above", "price", 1), foreign, http.StatusForbidden, "origin_forbidden")
+	check("alert anonymous", "POST", "/api/v1/alerts", "", alert("above", "price", 1), nil, http.StatusUnauthorized, "unauthorized")
+	check("alerts", "GET", "/api/v1/alerts", tok, nil, nil, http.StatusOK, "")
+	check("alerts active page", "GET", "/api/v1/alerts?status=active&limit=1", tok, nil, nil, http.StatusOK, "")
+	check("alerts bad status", "GET", "/api/v1/alerts?status=fired", tok, nil, nil, http.StatusBadRequest, "invalid_parameter")
+	check("alerts bad cursor", "GET", "/api/v1/alerts?cursor=%25%25", tok, nil, nil, http.StatusBadRequest, "invalid_cursor")
+	check("alerts anonymous", "GET", "/api/v1/alerts", "", nil, nil, http.StatusUnauthorized, "unauthorized")
+	_, listBody := ts.do(t, "GET", "/api/v1/alerts", tok, nil)
+	alertID := strconv.FormatInt(decode[struct {
+		Alerts []struct{ ID int64 } `json:"alerts"`
+	}](t, listBody).Alerts[0].ID, 10)
+	other := ts.register(t, "quinn", "correct horse battery")
+	check("alert delete other account", "DELETE", "/api/v1/alerts/"+alertID, other, nil, nil, http.StatusNotFound, "not_found")
+	check("alert delete", "DELETE", "/api/v1/alerts/"+alertID, tok, nil, nil, http.StatusNoContent, "")
+	check("alert delete again", "DELETE", "/api/v1/alerts/"+alertID, tok, nil, nil, http.StatusNotFound, "not_found")
+	check("alert delete malformed", "DELETE", "/api/v1/alerts/x", tok, nil, nil, http.StatusNotFound, "not_found")
+	check("alert delete foreign", "DELETE", "/api/v1/alerts/1", "", nil, foreign, http.StatusForbidden, "origin_forbidden")
+	check("alert delete anonymous", "DELETE", "/api/v1/alerts/1", "", nil, nil, http.StatusUnauthorized, "unauthorized")
+	for i := range portfolio.MaxActiveAlerts {
+		if resp, body := ts.do(t, "POST", "/api/v1/alerts", other, alert("above", "price", dollars(price*3+int64(i)))); resp.StatusCode != http.StatusCreated {
+			t.Fatalf("alert %d: %d %s", i, resp.StatusCode, body)
+		}
+	}
+	check("alert too many", "POST", "/api/v1/alerts", other, alert("below", "price", dollars(price/3)), nil, http.StatusUnprocessableEntity, "too_many_alerts")
 	check("symbols", "GET", "/api/v1/symbols", "", nil, nil, http.StatusOK, "")
 	etag := check("quotes", "GET", "/api/v1/quotes?symbols=AAPL,MSFT", "", nil, nil, http.StatusOK, "").Header.Get("ETag")
 	check("quotes all", "GET", "/api/v1/quotes", "", nil, nil, http.StatusOK, "")

@@ -52,6 +52,11 @@ var codeStatus = map[string]int{
 	portfolio.CodeInsufficientShares: http.StatusUnprocessableEntity,
 	portfolio.CodeInvalidCursor:      http.StatusBadRequest,
 	portfolio.CodeInvalidWatchlist:   http.StatusUnprocessableEntity,
+	portfolio.CodeInvalidCondition:   http.StatusUnprocessableEntity,
+	portfolio.CodeInvalidPrice:       http.StatusUnprocessableEntity,
+	portfolio.CodeInvalidPercent:     http.StatusUnprocessableEntity,
+	portfolio.CodeTooManyAlerts:      http.StatusUnprocessableEntity,
+	portfolio.CodeAlreadyTriggered:   http.StatusUnprocessableEntity,
 	portfolio.CodeNotFound:           http.StatusNotFound,
 	portfolio.CodeInternal:           http.StatusInternalServerError,
 

@@ -92,6 +92,11 @@ type Deps struct {
 	Market *feed.Market
 	Hub    *feed.Hub
 	Logger *slog.Logger
+
+	// Alerts keeps the price alerts the REST API creates and deletes in
+	// step with the one that evaluates ticks; nil means a watch of Store
+	// that no tick reaches (alerts are kept, never fired).
+	Alerts *portfolio.AlertWatch
 }
 
 // Server is tickerd's HTTP server.
@@ -102,6 +107,7 @@ type Server struct {
 	hub    *feed.Hub
 	log    *slog.Logger
 	app    *fiber.App
+	alerts *portfolio.AlertWatch
 
 	// metrics is the server's own Prometheus registry (metrics*.go).
 	metrics *metrics
@@ -153,6 +159,10 @@ func newServer(cfg Config, deps Deps, extra func(api fiber.Router)) *Server {
 		registerPerIP: newLimiter(cfg.RegisterPerIPPerMin, time.Minute),
 		extraRoutes:   extra,
 		conns:         newConns(cfg.MaxConns, cfg.MaxConnsPerIP),
+		alerts:        deps.Alerts,
+	}
+	if s.alerts == nil {
+		s.alerts = portfolio.NewAlertWatch(deps.Store, 0, logger)
 	}
 	_, _ = rand.Read(s.etagSalt[:])
 	s.app = fiber.New(fiber.Config{
@@ -188,6 +198,7 @@ func (s *Server) routes() {
 	s.registerAuthRoutes(api)
 	s.registerPortfolioRoutes(api)
 	s.registerWatchlistRoutes(api)
+	s.registerAlertRoutes(api)
 	s.registerQuoteRoutes(api)
 	s.registerMarketRoutes(api)
 	s.registerStreamRoutes(api)

@@ -32,6 +32,7 @@ type testServer struct {
 	Store  *portfolio.Store
 	Market *feed.Market
 	Hub    *feed.Hub
+	Alerts *portfolio.AlertWatch
 	Client *http.Client
 	Logs   *syncBuffer // everything the server logged (JSON lines)
 
@@ -76,16 +77,20 @@ func startTestServerWith(tb testing.TB, cfg Config, opts testServerOptions) *tes
 		tb.Fatalf("load universe: %v", err)
 	}
 	hub := feed.NewHub(feed.HubConfig{})
+	logs := &syncBuffer{}
+	logger := slog.New(slog.NewJSONHandler(logs, &slog.HandlerOptions{Level: slog.LevelDebug}))
+	alerts := portfolio.NewAlertWatch(store, 0, logger)
+	if err := alerts.Load(ctx); err != nil {
+		tb.Fatalf("load alerts: %v", err)
+	}
 	market, err := feed.NewMarket(feed.MarketConfig{
-		Symbols: syms, Seed: opts.Seed, TicksPerSecond: opts.TickRate, Speed: opts.Speed, Publisher: hub,
-		Scenario: opts.Scenario,
+		Symbols: syms, Seed: opts.Seed, TicksPerSecond: opts.TickRate, Speed: opts.Speed,
+		Publisher: alertTap{next: hub, watch: alerts}, Scenario: opts.Scenario,
 	})
 	if err != nil {
 		tb.Fatalf("new market: %v", err)
 	}
-	logs := &syncBuffer{}
-	logger := slog.New(slog.NewJSONHandler(logs, &slog.HandlerOptions{Level: slog.LevelDebug}))
-	srv := newServer(cfg, Deps{Store: store, Market: market, Hub: hub, Logger: logger}, opts.ExtraRoutes)
+	srv := newServer(cfg, Deps{Store: store, Market: market, Hub: hub, Logger: logger, Alerts: alerts}, opts.ExtraRoutes)
 
 	ln, err := net.Listen("tcp", "127.0.0.1:0")
 	if err != nil {
@@ -93,10 +98,14 @@ func startTestServerWith(tb testing.TB, cfg Config, opts testServerOptions) *tes
 	}
 	mctx, stopMarket := context.WithCancel(ctx)
 	var wg sync.WaitGroup
-	wg.Add(2)
+	wg.Add(3)
 	go func() {
 		defer wg.Done()
 		_ = market.Run(mctx)
+	}()
+	go func() {
+		defer wg.Done()
+		_ = alerts.Run(mctx, srv.AlertFired)
 	}()
 	serveDone := make(chan error, 1)
 	go func() {
@@ -112,6 +121,7 @@ func startTestServerWith(tb testing.TB, cfg Config, opts testServerOptions) *tes
 		Store:  store,
 		Market: market,
 		Hub:    hub,
+		Alerts: alerts,
 		Client: &http.Client{Timeout: 30 * time.Second, Transport: &http.Transport{MaxIdleConnsPerHost: 64}},
 		Logs:   logs,
 	}
@@ -251,4 +261,19 @@ func (b *syncBuffer) String() string {
 	b.mu.Lock()
 	defer b.mu.Unlock()
 	return b.buf.String()
+}
+
+// alertTap shows every tick to the alert watch after the hub has it, as
+// cmd/tickerd wires it.
+type alertTap struct {
+	next  feed.Publisher
+	watch *portfolio.AlertWatch
+}
+
+func (t alertTap) Publish(batch []feed.Quote) {
+	t.next.Publish(batch)
+	for i := range batch {
+		q := &batch[i]
+		t.watch.Observe(q.Symbol, q.Price, q.PrevClose, q.Seq, q.TS)
+	}
 }

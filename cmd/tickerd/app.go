@@ -122,9 +122,13 @@ func (m *Main) Run(ctx context.Context) error {
 		}
 	}
 	hub := feed.NewHub(feed.HubConfig{})
+	alerts := portfolio.NewAlertWatch(store, 0, m.log)
+	if err := alerts.Load(ctx); err != nil {
+		return err
+	}
 	m.market, err = feed.NewMarket(feed.MarketConfig{
-		Symbols: syms, Seed: seed, Speed: cfg.Speed, TicksPerSecond: cfg.TickRate, Publisher: hub,
-		Scenario: scenario,
+		Symbols: syms, Seed: seed, Speed: cfg.Speed, TicksPerSecond: cfg.TickRate,
+		Publisher: alertTap{next: hub, watch: alerts}, Scenario: scenario,
 	})
 	if err != nil {
 		return fmt.Errorf("create market: %w", err)
@@ -145,16 +149,20 @@ func (m *Main) Run(ctx context.Context) error {
 	if err != nil {
 		return fmt.Errorf("listen: %w", err)
 	}
-	m.server = web.New(cfg.Web, web.Deps{Store: store, Market: m.market, Hub: hub, Logger: m.log})
+	m.server = web.New(cfg.Web, web.Deps{Store: store, Market: m.market, Hub: hub, Logger: m.log, Alerts: alerts})
 
 	mctx, cancel := context.WithCancel(context.WithoutCancel(ctx))
 	m.stopMarket = cancel
-	m.wg.Add(2)
+	m.wg.Add(3)
 	go func() {
 		defer m.wg.Done()
 		if err := m.market.Run(mctx); err != nil && !errors.Is(err, context.Canceled) {
 			m.done <- fmt.Errorf("market: %w", err)
 		}
+	}()
+	go func() {
+		defer m.wg.Done()
+		_ = alerts.Run(mctx, m.server.AlertFired) // ends with the market, before the store closes
 	}()
 	go func() {
 		defer m.wg.Done()

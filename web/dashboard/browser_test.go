@@ -168,6 +168,25 @@ func TestDashboardEndToEnd(t *testing.T) {
 	b.checkHistory("the whole history", 11)
 	b.shotPanels(shots, map[string]string{".history": "history", ".trade": "trade"})
 
+	// Price alerts: the bell of a watchlist row pre-fills the form with the
+	// row's price; alerts a cent either side of the price are set, and one
+	// of them fires within seconds: announced, and moved to the triggered list.
+	b.do("the bell of AAPL's row", chromedp.Click(chromedp.CSS(`#wl-body tr[data-symbol="AAPL"] .btn-bell`)))
+	b.waitFor("the alert form is pre-filled with AAPL's price", `(() => {
+		const v = document.getElementById('alert-value').value;
+		const row = Number(document.querySelector('#wl-body tr[data-symbol="AAPL"] td.price').textContent.replace(/[^0-9.]/g, ''));
+		return document.getElementById('alert-symbol').value === 'AAPL' && /^\d+\.\d\d$/.test(v) && Math.abs(Number(v) - row) < row / 100;
+	})()`, 5*time.Second)
+	b.setAlert("above", +1)
+	b.setAlert("below", -1)
+	b.waitFor("both alerts are listed", `document.querySelectorAll('#alerts-active li').length + document.querySelectorAll('#alerts-triggered li').length === 2`, 5*time.Second)
+	b.waitFor("one fires and is announced", `document.querySelector('#toasts .toast') !== null && document.querySelectorAll('#alerts-triggered li[data-status="triggered"]').length >= 1 && document.querySelectorAll('#alerts-active li').length + document.querySelectorAll('#alerts-triggered li').length === 2`, 30*time.Second)
+	if n := b.eval(`String(document.querySelectorAll('#alerts-active li').length)`); n == "1" {
+		b.do("delete the other one", chromedp.Click(chromedp.CSS(`#alerts-active li button[data-delete]`)))
+		b.waitFor("the active list empties", `document.querySelectorAll('#alerts-active li').length === 0 && !document.getElementById('alerts-active-empty').hidden`, 5*time.Second)
+	}
+	b.promise("the server lists one triggered and no active alert", `Promise.all(['active', 'triggered'].map((s) => fetch('/api/v1/alerts?status=' + s).then((r) => r.json()))).then(([a, t]) => a.alerts.length === 0 && t.alerts.length >= 1)`)
+
 	// Chart and protocol panel.
 	b.do("open the chart", chromedp.Click(chromedp.CSS(`#wl-body tr[data-symbol="AAPL"] .sym-btn`)))
 	b.waitFor("the chart draws AAPL", `document.getElementById('chart-title').textContent.startsWith('AAPL') && document.querySelectorAll('#chart canvas').length > 0 && document.getElementById('chart-msg').hidden`, 10*time.Second)
@@ -203,6 +222,7 @@ func TestDashboardEndToEnd(t *testing.T) {
 	resumed := b.eval(fmt.Sprintf(`document.querySelector(%q).dataset.seq`, aaplPrice))
 	b.waitFor("prices resume", fmt.Sprintf(`document.querySelector(%q).dataset.seq !== %q`, aaplPrice, resumed), 10*time.Second)
 	b.waitFor("the position survives the restart", `!!document.querySelector('#pos-body tr[data-symbol="AAPL"]')`, 5*time.Second)
+	b.waitFor("the fired alert is still listed as triggered", `document.querySelectorAll('#alerts-triggered li[data-status="triggered"]').length >= 1`, 5*time.Second)
 
 	// WebSockets blocked: after the next crash the page falls back to SSE,
 	// and returns to the WebSocket once it can.
@@ -558,6 +578,7 @@ var provokedStatuses = map[string]int{
 	"/api/v1/me":               http.StatusUnauthorized,
 	"/api/v1/auth/register":    http.StatusUnprocessableEntity,
 	"/api/v1/portfolio/trades": http.StatusUnprocessableEntity,
+	"/api/v1/alerts":           http.StatusUnprocessableEntity, // already_triggered when the price moved past: setAlert retries
 }
 
 var responseStatus = regexp.MustCompile(`the server responded with a status of (\d{3})\b`)
@@ -663,6 +684,40 @@ func (b *browserSteps) screenshot(path string) {
 		b.t.Fatal(err)
 	}
 	b.t.Logf("screenshot %s", path)
+}
+
+// setAlert sets an alert offset cents away from AAPL's price through the
+// alert form, trying again when the price moved past it meanwhile
+// (already_triggered).
+func (b *browserSteps) setAlert(condition string, offset int64) {
+	b.t.Helper()
+	for attempt := 1; ; attempt++ {
+		body := b.await("read AAPL's price", `fetch('/api/v1/quotes?symbols=AAPL').then((r) => r.text())`)
+		var q struct {
+			Quotes []struct {
+				Price json.Number `json:"price"`
+			} `json:"quotes"`
+		}
+		if err := json.Unmarshal([]byte(body), &q); err != nil || len(q.Quotes) != 1 {
+			b.t.Fatalf("quotes %s: %v", body, err)
+		}
+		v := dollarCents(b.t, "$"+q.Quotes[0].Price.String(), "") + offset
+		b.do("set an alert "+condition,
+			chromedp.SetValue(chromedp.ID("alert-condition"), condition),
+			clearInput("alert-value"),
+			chromedp.Evaluate[chromedp.Void](`document.getElementById('alert-result').textContent = ''`),
+			chromedp.SendKeys(chromedp.ID("alert-value"), fmt.Sprintf("%d.%02d", v/100, v%100)),
+			chromedp.Click(chromedp.ID("alert-submit")))
+		b.waitFor("the alert is answered", `/^[✓✗]/.test(document.getElementById('alert-result').textContent)`, 10*time.Second)
+		result := b.text("#alert-result")
+		if strings.HasPrefix(result, "✓") {
+			return
+		}
+		if attempt < 5 && strings.Contains(result, "already_triggered") {
+			continue
+		}
+		b.t.Fatalf("set an alert %s at %s: %s", condition, usd(v), result)
+	}
 }
 
 func (b *browserSteps) fail(step string, err error) {

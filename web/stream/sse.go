@@ -44,6 +44,7 @@ func (r *Registry) OpenSSE(ip string, sess portfolio.Session, sub Subscription) 
 		st.portfolio.Store(true)
 		st.sub.MarkDirty()
 	}
+	st.alerts.Store(sub.Alerts)
 	return &SSE{reg: r, st: st}, nil
 }
 

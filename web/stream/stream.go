@@ -17,6 +17,7 @@ type stream struct {
 	sub       *feed.Subscriber
 
 	portfolio     atomic.Bool  // the client subscribed to the portfolio channel
+	alerts        atomic.Bool  // the client subscribed to the alerts channel; changed under replyMu
 	holdingsStale atomic.Bool  // a trade filled since the writer last read the holdings
 	symbols       atomic.Int32 // symbols subscribed, read by Stats
 
@@ -34,6 +35,8 @@ type stream struct {
 	// both under it.
 	replyMu sync.Mutex
 	replies []*[]byte // frames queued for the writer, each behind frameHeadroom
+
+	alertMsgs []*[]byte // fired alerts queued for the writer (AlertFired), guarded by replyMu
 }
 
 // session returns the stream's session once authenticated.

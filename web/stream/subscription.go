@@ -22,6 +22,7 @@ type Request struct {
 type Subscription struct {
 	Symbols   []string      // upper-cased, known, without duplicates, in request order
 	Portfolio bool          // the portfolio channel was named
+	Alerts    bool          // the alerts channel was named
 	Every     time.Duration // at most one quote per symbol per interval; 0 means every tick
 }
 
@@ -104,10 +105,15 @@ func (r *Registry) parse(req Request) (Subscription, *Error) {
 		return Subscription{}, err
 	}
 	for _, ch := range req.Channels {
-		if ch != ChannelPortfolio {
-			return Subscription{}, refuse(CodeUnknownChannel, "channels", "unknown channel %q (known: %q)", ch, ChannelPortfolio)
+		switch ch {
+		case ChannelPortfolio:
+			sub.Portfolio = true
+		case ChannelAlerts:
+			sub.Alerts = true
+		default:
+			return Subscription{}, refuse(CodeUnknownChannel, "channels", "unknown channel %q (known: %q, %q)",
+				ch, ChannelPortfolio, ChannelAlerts)
 		}
-		sub.Portfolio = true
 	}
 	sub.Symbols = syms
 	return sub, nil

@@ -19,6 +19,8 @@ func TestCheck(t *testing.T) {
 		{"symbols normalised and de-duplicated", Request{Symbols: []string{" aapl", "MSFT", "AAPL "}},
 			nil, "", Subscription{Symbols: []string{"AAPL", "MSFT"}}},
 		{"portfolio only", Request{Channels: []string{"portfolio"}}, nil, "", Subscription{Symbols: []string{}, Portfolio: true}},
+		{"alerts only", Request{Channels: []string{"alerts"}}, nil, "", Subscription{Symbols: []string{}, Alerts: true}},
+		{"both channels", Request{Channels: []string{"alerts", "portfolio"}}, nil, "", Subscription{Symbols: []string{}, Portfolio: true, Alerts: true}},
 		{"rate", Request{Symbols: []string{"KO"}, MaxRateMS: ms(250)}, nil, "",
 			Subscription{Symbols: []string{"KO"}, Every: 250 * time.Millisecond}},
 		{"nothing named", Request{}, nil, CodeMissingField, Subscription{}},

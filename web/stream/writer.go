@@ -72,6 +72,8 @@ func (w *writer) pass(now time.Time) (time.Time, bool) {
 	w.st.replyMu.Lock()
 	replies := w.st.replies
 	w.st.replies = nil
+	alerts := w.st.alertMsgs
+	w.st.alertMsgs = nil
 	quotes, batch := w.st.sub.Take(append(*frame, quotesPrefix...))
 	w.st.replyMu.Unlock()
 	if batch.Quotes > 0 {
@@ -80,6 +82,9 @@ func (w *writer) pass(now time.Time) (time.Time, bool) {
 	*frame = quotes
 
 	if err := w.writeReplies(replies); err != nil {
+		return w.failed(err)
+	}
+	if err := w.writeAlerts(alerts); err != nil {
 		return w.failed(err)
 	}
 	if err := w.f.control(); err != nil {

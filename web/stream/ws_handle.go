@@ -86,7 +86,10 @@ func (c *wsConn) subscribe(m *clientMessage) {
 	newPortfolio := sub.Portfolio && !c.st.portfolio.Load()
 	// The reply goes out before the snapshots Subscribe makes pending.
 	c.st.replyMu.Lock()
-	c.queueSubscriptionsLocked(m.ID, sub.Portfolio || c.st.portfolio.Load())
+	c.queueSubscriptionsLocked(m.ID, sub.Portfolio || c.st.portfolio.Load(), sub.Alerts || c.st.alerts.Load())
+	if sub.Alerts {
+		c.st.alerts.Store(true) // alerts fired from now on follow the reply
+	}
 	c.st.sub.Subscribe(sub.Symbols, sub.Every, c.reg.deps.Market.Quote)
 	c.st.replyMu.Unlock()
 	if newPortfolio {
@@ -108,7 +111,10 @@ func (c *wsConn) unsubscribe(m *clientMessage) {
 	}
 	c.st.replyMu.Lock()
 	c.st.sub.Unsubscribe(sub.Symbols)
-	c.queueSubscriptionsLocked(m.ID, c.st.portfolio.Load() && !sub.Portfolio)
+	if sub.Alerts {
+		c.st.alerts.Store(false) // none queued after the reply
+	}
+	c.queueSubscriptionsLocked(m.ID, c.st.portfolio.Load() && !sub.Portfolio, c.st.alerts.Load())
 	c.st.replyMu.Unlock()
 	if sub.Portfolio {
 		c.st.portfolio.Store(false)
@@ -117,7 +123,7 @@ func (c *wsConn) unsubscribe(m *clientMessage) {
 }
 
 // queueSubscriptionsLocked queues the whole current set; replyMu is held.
-func (c *wsConn) queueSubscriptionsLocked(id json.RawMessage, portfolio bool) {
+func (c *wsConn) queueSubscriptionsLocked(id json.RawMessage, portfolio, alerts bool) {
 	syms := make([]string, 0, len(c.symbols))
 	for sym := range c.symbols {
 		syms = append(syms, sym)
@@ -125,6 +131,9 @@ func (c *wsConn) queueSubscriptionsLocked(id json.RawMessage, portfolio bool) {
 	slices.Sort(syms)
 	c.st.symbols.Store(int32(len(syms)))
 	channels := []string{}
+	if alerts {
+		channels = append(channels, ChannelAlerts)
+	}
 	if portfolio {
 		channels = append(channels, ChannelPortfolio)
 	}

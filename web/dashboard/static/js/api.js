@@ -56,4 +56,7 @@ export const api = {
   quotes: (symbols) => request('GET', '/quotes?symbols=' + symbols.map(enc).join(',')),
   candles: (symbol) => request('GET', `/quotes/${enc(symbol)}/candles`),
   market: () => request('GET', '/market'),
+  alerts: (status, limit = 100) => request('GET', `/alerts?status=${enc(status)}&limit=${limit}`),
+  createAlert: (body) => request('POST', '/alerts', body),
+  deleteAlert: (id) => request('DELETE', `/alerts/${enc(id)}`),
 };

@@ -23,6 +23,8 @@ export class ChartView {
     this.shown = 0;     // candles in the series
     this.loading = 0;   // generation counter: a late history answer for an old symbol is dropped
     this.pending = [];  // ticks that arrive while history loads
+    this.alerts = [];   // the account's active alerts
+    this.lines = [];    // price lines drawn for the charted symbol's alerts
     this.dark = matchMedia('(prefers-color-scheme: dark)');
     this.dark.addEventListener('change', () => this.chart && this.chart.applyOptions(this.theme()));
   }
@@ -92,7 +94,28 @@ export class ChartView {
     this.series.setData([]);
     this.last = null;
     this.shown = 0;
+    this.drawAlerts();
     await this.reload();
+  }
+
+  /** setAlerts draws the active price thresholds of the charted symbol as lines. */
+  setAlerts(alerts) {
+    this.alerts = alerts;
+    this.drawAlerts();
+  }
+
+  drawAlerts() {
+    if (!this.series) return;
+    for (const l of this.lines) this.series.removePriceLine(l);
+    this.lines = [];
+    const color = getComputedStyle(document.documentElement).getPropertyValue('--warn').trim();
+    for (const a of this.alerts) {
+      if (a.symbol !== this.symbol || typeof a.price !== 'number') continue;
+      this.lines.push(this.series.createPriceLine({
+        price: a.price, color, lineWidth: 1, lineStyle: window.LightweightCharts.LineStyle.Dashed,
+        axisLabelVisible: true, title: a.condition === 'above' ? 'alert ≥' : 'alert ≤',
+      }));
+    }
   }
 
   /** reload refetches the history (after a reconnect, to fill what was missed). */
@@ -180,6 +203,8 @@ export class ChartView {
     this.title.textContent = 'Chart';
     this.quoteEl.textContent = '';
     if (this.series) this.series.setData([]);
+    this.alerts = [];
+    this.drawAlerts();
     this.last = null;
     this.shown = 0;
     this.el.hidden = true;

@@ -1,5 +1,6 @@
 // tickerd dashboard: wires the views to the REST API and the live stream.
 
+import { AlertsView } from './alerts.js';
 import { api } from './api.js';
 import { AuthView } from './auth.js';
 import { ChartView } from './chart.js';
@@ -28,7 +29,8 @@ class App {
 
     this.auth = new AuthView(document.getElementById('auth'), (u) => this.enter(u));
     this.portfolio = new PortfolioView((s) => this.select(s));
-    this.watch = new WatchlistView(() => this.subscribe(), (s) => this.select(s));
+    this.alerts = new AlertsView((active) => this.chart.setAlerts(active));
+    this.watch = new WatchlistView(() => this.subscribe(), (s) => this.select(s), (s, price) => this.alerts.prefill(s, price));
     this.chart = new ChartView();
     this.history = new TradeHistory();
     this.paused = new PausedBar(() => this.stream.retryNow());
@@ -45,6 +47,7 @@ class App {
         this.market.quotes(list);
       },
       portfolio: (p) => { this.portfolio.render(p); this.history.valuation(p); },
+      alert: (a) => this.alerts.fired(a),
       error: (f) => this.serverError(f),
       frame: (rec) => this.protocol.frame(rec),
       authLost: (reason) => this.leave(`Your session ended${reason ? ` (${reason})` : ''}. Log in again.`),
@@ -83,6 +86,7 @@ class App {
     const symbols = watchlist.status === 'fulfilled' && watchlist.value && Array.isArray(watchlist.value.symbols) ? watchlist.value.symbols : [];
     this.watch.load(symbols);
     if (symbols.length && !this.chart.symbol) this.select(symbols[0]);
+    this.alerts.load(username);
     this.stream.start();
     this.market.start();
   }
@@ -98,6 +102,7 @@ class App {
     this.trade.clear();
     this.history.clear();
     this.paused.clear();
+    this.alerts.clear();
     this.protocol.clear();
     this.setState('offline', { via: '', reason: '', retryAt: 0 });
     this.auth.show(message);
@@ -134,6 +139,7 @@ class App {
     // Back after a drop: refresh what the stream does not replay.
     this.refreshPortfolio();
     this.history.refresh();
+    this.alerts.load(document.getElementById('user-name').textContent); // fired while disconnected
     this.chart.reload();
     this.watch.refreshHistory();
   }

@@ -23,6 +23,7 @@ const CONNECT_TIMEOUT_MS = 10000; // a socket neither open nor closed by then co
  *   connected(info)      after (re)connecting: {via, first}; refresh snapshots here
  *   quotes(list, via)    quote objects, snapshots flagged with snapshot:true
  *   portfolio(data)      the account's valuation
+ *   alert(data)          one of the account's price alerts fired
  *   error(frame)         an error frame from the server
  *   frame(record)        {dir: "in"|"out", type, size, t, via} for every frame
  *   authLost(reason)     the session is gone (close 4001 or 401): log in again
@@ -31,7 +32,7 @@ export class Stream {
   constructor(handlers) {
     this.h = handlers;
     this.symbols = new Set();      // wanted
-    this.channels = new Set(['portfolio']);
+    this.channels = new Set(['portfolio', 'alerts']);
     this.sent = new Set();         // what the server confirmed on the WebSocket
     this.ws = null;
     this.wsLive = false;
@@ -262,7 +263,7 @@ export class Stream {
       this.h.connected({ via: 'sse', first });
     };
     es.onmessage = onData('');
-    for (const name of ['quotes', 'portfolio', 'close']) es.addEventListener(name, onData(name));
+    for (const name of ['quotes', 'portfolio', 'alert', 'close']) es.addEventListener(name, onData(name));
     es.onerror = (ev) => {
       if (this.sse !== es) return;
       if (ev.data) { this.receive(ev.data, 'sse', 'error'); return; }
@@ -318,6 +319,9 @@ export class Stream {
         break;
       case 'portfolio':
         if (msg.data && typeof msg.data === 'object') this.h.portfolio(msg.data);
+        break;
+      case 'alert':
+        if (msg.data && typeof msg.data === 'object') this.h.alert(msg.data);
         break;
       case 'pong':
         clearTimeout(this.pongTimer);

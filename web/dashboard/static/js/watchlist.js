@@ -9,12 +9,14 @@ const MAX_RESULTS = 8;
 
 /**
  * WatchlistView shows the account's saved symbols.
- * onChange(symbols) runs after the saved list changes; onSelect(symbol) opens a chart.
+ * onChange(symbols) runs after the saved list changes; onSelect(symbol) opens a chart;
+ * onAlert(symbol, price) starts an alert on the symbol at its last price.
  */
 export class WatchlistView {
-  constructor(onChange, onSelect) {
+  constructor(onChange, onSelect, onAlert) {
     this.onChange = onChange;
     this.onSelect = onSelect;
+    this.onAlert = onAlert;
     this.body = document.getElementById('wl-body');
     this.empty = document.getElementById('wl-empty');
     this.error = document.getElementById('wl-error');
@@ -129,7 +131,15 @@ export class WatchlistView {
     rm.textContent = '×';
     rm.setAttribute('aria-label', `Remove ${symbol} from watchlist`);
     rm.addEventListener('click', () => this.remove(symbol));
-    rmTd.append(rm);
+    const bell = document.createElement('button');
+    bell.type = 'button';
+    bell.className = 'btn-icon btn-bell';
+    bell.append(bellIcon());
+    bell.setAttribute('aria-label', `Set a price alert on ${symbol}`);
+    bell.title = 'Price alert';
+    bell.addEventListener('click', () => this.onAlert(symbol, this.rows.get(symbol)?.last));
+    rmTd.className = 'row-actions';
+    rmTd.append(bell, rm);
     tr.append(symTd, price, change, pct, sparkTd, rmTd);
     tr.classList.toggle('selected', symbol === this.selected);
     price.addEventListener('animationend', () => price.classList.remove('flash-up', 'flash-down'));
@@ -339,4 +349,20 @@ function readColors() {
   const cs = getComputedStyle(document.documentElement);
   const v = (name) => cs.getPropertyValue(name).trim();
   return { up: v('--up'), down: v('--down'), muted: v('--muted') };
+}
+
+/** bellIcon is a small bell drawn in SVG (no emoji font needed). */
+export function bellIcon() {
+  const ns = 'http://www.w3.org/2000/svg';
+  const svg = document.createElementNS(ns, 'svg');
+  svg.setAttribute('viewBox', '0 0 16 16');
+  svg.setAttribute('width', '14');
+  svg.setAttribute('height', '14');
+  svg.setAttribute('aria-hidden', 'true');
+  svg.setAttribute('class', 'bell');
+  const path = document.createElementNS(ns, 'path');
+  path.setAttribute('d', 'M8 1.5a1 1 0 0 1 1 1v.6a4.5 4.5 0 0 1 3.5 4.4v2.8l1.3 1.7H2.2l1.3-1.7V7.5A4.5 4.5 0 0 1 7 3.1v-.6a1 1 0 0 1 1-1zM6.3 13h3.4a1.7 1.7 0 0 1-3.4 0z');
+  path.setAttribute('fill', 'currentColor');
+  svg.append(path);
+  return svg;
 }
