@@ -48,8 +48,8 @@ func (b alertBody) request() (portfolio.AlertRequest, error) {
 				"condition %s takes a percent, not a price", req.Condition)
 		}
 		if !given(b.Percent) {
-			return req, problemf(portfolio.CodeInvalidPercent, "percent",
-				"percent is required for condition %s", req.Condition)
+			return req, problemf(codeMissingField, "percent",
+				"field \"percent\" is required for condition %s", req.Condition)
 		}
 		bp, ok := parseHundredths(b.Percent, true)
 		if !ok {
@@ -64,7 +64,7 @@ func (b alertBody) request() (portfolio.AlertRequest, error) {
 			"condition %s takes a price, not a percent", req.Condition)
 	}
 	if !given(b.Price) {
-		return req, problemf(portfolio.CodeInvalidPrice, "price", "price is required for condition %s", req.Condition)
+		return req, problemf(codeMissingField, "price", "field \"price\" is required for condition %s", req.Condition)
 	}
 	cents, ok := parseHundredths(b.Price, false)
 	if !ok || cents <= 0 {
@@ -100,7 +100,7 @@ func parseHundredths(raw json.RawMessage, signed bool) (int64, bool) {
 func (s *Server) handleCreateAlert(c *fiber.Ctx) error {
 	sess, _ := sessionOf(c)
 	var body alertBody
-	if err := decodeJSON(c, &body); err != nil {
+	if err := decodeJSON(c, &body, "symbol", "condition"); err != nil {
 		return err
 	}
 	req, err := body.request()
