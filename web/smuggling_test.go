@@ -5,6 +5,7 @@ import (
 	"io"
 	"net"
 	"net/http"
+	"strconv"
 	"testing"
 	"time"
 )
@@ -52,10 +53,11 @@ func TestContentLengthWithChunkedIsRefused(t *testing.T) {
 		})
 	}
 	// One of the two alone is fine.
-	for _, headers := range []string{"Content-Length: 2\r\n", "Transfer-Encoding: chunked\r\n"} {
-		body := "{}"
+	const login = `{"username":"nobody","password":"wrong password"}`
+	for _, headers := range []string{"Content-Length: " + strconv.Itoa(len(login)) + "\r\n", "Transfer-Encoding: chunked\r\n"} {
+		body := login
 		if headers[0] == 'T' {
-			body = "2\r\n{}\r\n0\r\n\r\n"
+			body = strconv.FormatInt(int64(len(login)), 16) + "\r\n" + login + "\r\n0\r\n\r\n"
 		}
 		conn, err := net.Dial("tcp", ts.Addr)
 		if err != nil {
@@ -70,7 +72,7 @@ func TestContentLengthWithChunkedIsRefused(t *testing.T) {
 		}
 		resp.Body.Close()
 		if resp.StatusCode != http.StatusUnauthorized {
-			t.Fatalf("%q: %d, want 401 (a well-framed login with no username)", headers, resp.StatusCode)
+			t.Fatalf("%q: %d, want 401 (a well-framed login with a wrong password)", headers, resp.StatusCode)
 		}
 	}
 }

@@ -180,6 +180,11 @@ export class ChartView {
         this.setCandles([...data, { ...this.last }]);
         return;
       }
+      // A new minute that still fits: the view is fitted again, or the
+      // library scrolls it and the first candle leaves the pane.
+      this.series.update({ ...this.last });
+      this.chart.timeScale().fitContent();
+      return;
     }
     this.series.update({ ...this.last });
   }
