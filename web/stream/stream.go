@@ -3,6 +3,7 @@ package stream
 import (
 	"sync"
 	"sync/atomic"
+	"time"
 
 	"github.com/tickerd/tickerd/feed"
 	"github.com/tickerd/tickerd/portfolio"
@@ -34,6 +35,12 @@ type stream struct {
 	// both under it.
 	replyMu sync.Mutex
 	replies []*[]byte // frames queued for the writer, each behind frameHeadroom
+	quotes  []string  // the symbols subscribed, for a resubscription (FeedUp); guarded by replyMu
+	every   time.Duration
+
+	// feedStatus is a status frame for the writer to send (FeedDown,
+	// FeedUp); the latest wins.
+	feedStatus atomic.Pointer[[]byte]
 }
 
 // session returns the stream's session once authenticated.

@@ -78,6 +78,11 @@ func (w *writer) pass(now time.Time) (time.Time, bool) {
 	if w.writeReplies(replies) != nil || w.f.control() != nil {
 		return w.failed()
 	}
+	if status := w.st.feedStatus.Swap(nil); status != nil {
+		if w.f.message(eventStatus, *status) != nil {
+			return w.failed()
+		}
+	}
 	if batch.Lagging {
 		return w.end(CloseTooSlow, "client too slow")
 	}

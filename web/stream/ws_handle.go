@@ -70,6 +70,7 @@ func (c *wsConn) subscribe(m *clientMessage) {
 	c.st.replyMu.Lock()
 	c.queueSubscriptionsLocked(m.ID, sub.Portfolio || c.st.portfolio.Load())
 	c.st.sub.Subscribe(sub.Symbols, sub.Every, c.reg.deps.Market.Quote)
+	c.st.setQuotesLocked(c.symbols, sub.Every)
 	c.st.replyMu.Unlock()
 	if newPortfolio {
 		c.st.portfolio.Store(true)
@@ -90,6 +91,7 @@ func (c *wsConn) unsubscribe(m *clientMessage) {
 	}
 	c.st.replyMu.Lock()
 	c.st.sub.Unsubscribe(sub.Symbols)
+	c.st.setQuotesLocked(c.symbols, c.st.every)
 	c.queueSubscriptionsLocked(m.ID, c.st.portfolio.Load() && !sub.Portfolio)
 	c.st.replyMu.Unlock()
 	if sub.Portfolio {

@@ -1,0 +1,64 @@
+package stream
+
+import (
+	"time"
+
+	"github.com/tickerd/tickerd/web/wire"
+)
+
+// Feed states of a status frame.
+const (
+	FeedDown = "down" // quotes stopped: the node lost its price source
+	FeedUp   = "up"   // quotes flow again; fresh snapshots follow
+)
+
+// setQuotesLocked records the stream's quote set for a later
+// resubscription; st.replyMu is held.
+func (st *stream) setQuotesLocked(symbols map[string]struct{}, every time.Duration) {
+	st.quotes = st.quotes[:0]
+	for sym := range symbols {
+		st.quotes = append(st.quotes, sym)
+	}
+	st.every = every
+}
+
+// FeedStopped tells every open stream that quotes stopped, with a status
+// frame {"type":"status","feed":"down","message":...}. The streams stay
+// open.
+func (r *Registry) FeedStopped(message string) {
+	frame := appendStatus(make([]byte, frameHeadroom, 128), FeedDown, message)
+	r.each(func(*stream) bool { return true }, func(st *stream) {
+		st.feedStatus.Store(&frame)
+		st.sub.Wake()
+	})
+}
+
+// FeedResumed tells every open stream that quotes flow again, with a
+// status frame {"type":"status","feed":"up",...}, then sends a fresh
+// snapshot ("snapshot":true) of each symbol it subscribes, so a client
+// needs no reconnect to catch up. The hub must already hold the latest
+// quotes.
+func (r *Registry) FeedResumed(message string) {
+	frame := appendStatus(make([]byte, frameHeadroom, 128), FeedUp, message)
+	r.each(func(*stream) bool { return true }, func(st *stream) {
+		st.replyMu.Lock()
+		st.feedStatus.Store(&frame)
+		if len(st.quotes) > 0 {
+			syms := append([]string(nil), st.quotes...)
+			st.sub.Unsubscribe(syms)
+			st.sub.Subscribe(syms, st.every, r.deps.Market.Quote)
+		}
+		st.replyMu.Unlock()
+		st.sub.Wake()
+	})
+}
+
+// appendStatus: {"type":"status","feed":...,"message":...}.
+func appendStatus(dst []byte, feed, message string) []byte {
+	dst = appendFrameStart(dst, "status", nil)
+	dst = append(dst, `,"feed":`...)
+	dst = wire.AppendString(dst, feed)
+	dst = append(dst, `,"message":`...)
+	dst = wire.AppendString(dst, message)
+	return append(dst, '}')
+}
