@@ -35,15 +35,15 @@ func (s *Server) handleReadyz(c *fiber.Ctx) error {
 		}
 		checks["database"] = "ok"
 	}
-	if !s.market.Running() {
-		return writeProblem(c, codeNotReady, "price feed is not running")
-	}
-	checks["feed"] = "ok"
 	if s.ready != nil {
 		if err := s.ready(ctx); err != nil {
 			return writeProblem(c, codeNotReady, err.Error())
 		}
 		checks["cluster"] = "ok"
 	}
+	if !s.market.Running() {
+		return writeProblem(c, codeNotReady, "price feed is not running")
+	}
+	checks["feed"] = "ok"
 	return c.JSON(fiber.Map{"status": "ready", "checks": checks})
 }
