@@ -40,7 +40,9 @@ func Connect(url, name string, log *slog.Logger) (*nats.Conn, error) {
 		nats.MaxPingsOutstanding(2),
 		nats.ReconnectBufSize(reconnectBuf),
 		nats.DisconnectErrHandler(func(_ *nats.Conn, err error) {
-			log.Warn("nats disconnected", "err", err)
+			if err != nil { // nil: closed by this process
+				log.Warn("nats disconnected", "err", err)
+			}
 		}),
 		nats.ReconnectHandler(func(c *nats.Conn) {
 			log.Info("nats reconnected", "url", c.ConnectedUrlRedacted())

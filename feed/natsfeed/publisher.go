@@ -94,6 +94,9 @@ func (p *Publisher) Serve(ctx context.Context) error {
 		return fmt.Errorf("subscribe %s: %w", p.cluster+marketToken, err)
 	}
 	defer func() { _ = sub.Unsubscribe() }()
+	if err := p.nc.FlushWithContext(ctx); err != nil && ctx.Err() == nil {
+		p.log.Warn("subscribe rpc.market", "err", err)
+	}
 	p.beat()
 	t := time.NewTicker(HeartbeatInterval)
 	defer t.Stop()

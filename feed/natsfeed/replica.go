@@ -70,6 +70,18 @@ func NewReplica(ctx context.Context, cfg ReplicaConfig) (*Replica, error) {
 	r := &Replica{cfg: cfg, log: log}
 	down := "waiting for the core"
 	r.reason.Store(&down)
+	// Subscribe first (and wait until the server has the subscriptions),
+	// then fetch: a tick published meanwhile is either in the answer or
+	// arrives after it, never lost between the two.
+	if _, err := cfg.Conn.Subscribe(cfg.Cluster+ticksToken+"*", r.onTick); err != nil {
+		return nil, fmt.Errorf("subscribe ticks: %w", err)
+	}
+	if _, err := cfg.Conn.Subscribe(cfg.Cluster+heartbeatToken, r.onBeat); err != nil {
+		return nil, fmt.Errorf("subscribe heartbeat: %w", err)
+	}
+	if err := cfg.Conn.FlushWithContext(ctx); err != nil {
+		return nil, fmt.Errorf("subscribe: %w", err)
+	}
 	for {
 		rep, err := r.fetch(ctx)
 		if err == nil {
@@ -84,12 +96,6 @@ func NewReplica(ctx context.Context, cfg ReplicaConfig) (*Replica, error) {
 			return nil, fmt.Errorf("%w (cluster %q): %v", ErrNoCore, cfg.Cluster, err)
 		case <-time.After(200 * time.Millisecond):
 		}
-	}
-	if _, err := cfg.Conn.Subscribe(cfg.Cluster+ticksToken+"*", r.onTick); err != nil {
-		return nil, fmt.Errorf("subscribe ticks: %w", err)
-	}
-	if _, err := cfg.Conn.Subscribe(cfg.Cluster+heartbeatToken, r.onBeat); err != nil {
-		return nil, fmt.Errorf("subscribe heartbeat: %w", err)
 	}
 	r.lastBeat.Store(time.Now().UnixNano())
 	r.up.Store(true)
@@ -159,6 +165,12 @@ func (r *Replica) apply(qs []feed.Quote) {
 }
 
 func (r *Replica) onTick(m *nats.Msg) {
+	r.mu.RLock()
+	known := r.index != nil
+	r.mu.RUnlock()
+	if !known { // before the first answer of the core, which will hold it
+		return
+	}
 	var q feed.Quote
 	if err := json.Unmarshal(m.Data, &q); err != nil {
 		r.log.Warn("undecodable tick", "subject", m.Subject, "err", err)
@@ -227,6 +239,7 @@ func (r *Replica) check(ctx context.Context) {
 		return
 	}
 	r.instance.Store(&rep.Instance)
+	r.beatInst.Store(&rep.Instance) // a heartbeat of the old instance still queued must not count
 	r.apply(rep.Quotes)
 	r.resyncs.Add(1)
 	r.up.Store(true)

@@ -114,6 +114,9 @@ func (c *Client) Listen(s Streams) error {
 		return fmt.Errorf("subscribe account changes: %w", err)
 	}
 	c.subs = append(c.subs, sub)
+	if err := c.nc.Flush(); err != nil { // the server has the subscriptions when Listen returns
+		return fmt.Errorf("subscribe events: %w", err)
+	}
 	return nil
 }
 

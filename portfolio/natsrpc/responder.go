@@ -62,6 +62,10 @@ func Serve(nc *nats.Conn, cluster string, accounts Accounts, log *slog.Logger) (
 		}
 		r.subs = append(r.subs, sub)
 	}
+	if err := nc.Flush(); err != nil { // answering when Serve returns
+		r.Close()
+		return nil, fmt.Errorf("subscribe: %w", err)
+	}
 	return r, nil
 }
 
