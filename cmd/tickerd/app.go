@@ -20,6 +20,7 @@ import (
 
 	"github.com/tickerd/tickerd/data"
 	"github.com/tickerd/tickerd/feed"
+	"github.com/tickerd/tickerd/feed/natsfeed"
 	"github.com/tickerd/tickerd/portfolio"
 	"github.com/tickerd/tickerd/web"
 )
@@ -39,6 +40,10 @@ type Main struct {
 	debug  *http.Server
 	dbgLn  net.Listener
 
+	cluster cluster             // NATS parts of -role core and edge (cluster.go)
+	corePub *natsfeed.Publisher // -role core: the market's ticks to NATS
+	started chan struct{}       // closed once the server exists
+
 	stopMarket context.CancelFunc
 	wg         sync.WaitGroup
 	done       chan error // the first fatal error of a background part
@@ -48,7 +53,7 @@ type Main struct {
 
 // NewMain returns a Main writing to the process's stdout and stderr.
 func NewMain() *Main {
-	return &Main{Stdout: os.Stdout, Stderr: os.Stderr, Getenv: os.LookupEnv, done: make(chan error, 3)}
+	return &Main{Stdout: os.Stdout, Stderr: os.Stderr, Getenv: os.LookupEnv, done: make(chan error, 4), started: make(chan struct{})}
 }
 
 // ParseFlags reads args and the TICKERD_* environment into m.Config. It
@@ -85,6 +90,17 @@ func (m *Main) Run(ctx context.Context) error {
 	level, _ := parseLevel(cfg.LogLevel)
 	m.log = newLogger(m.Stderr, cfg.LogFormat, level)
 	raiseFileLimit(m.log)
+	m.log.Info("role", "role", cfg.Cluster.Role)
+	mctx, cancel := context.WithCancel(context.WithoutCancel(ctx))
+	m.stopMarket = cancel
+
+	if cfg.Cluster.Role == roleEdge {
+		deps, err := m.startEdge(ctx, mctx)
+		if err != nil {
+			return err
+		}
+		return m.serve(deps, "")
+	}
 
 	if dir := filepath.Dir(cfg.DB); dir != "" {
 		if err := os.MkdirAll(dir, 0o755); err != nil {
@@ -109,13 +125,25 @@ func (m *Main) Run(ctx context.Context) error {
 		seed = randomSeed()
 	}
 	hub := feed.NewHub(feed.HubConfig{})
-	m.market, err = feed.NewMarket(feed.MarketConfig{
+	mcfg := feed.MarketConfig{
 		Symbols: syms, Seed: seed, Speed: cfg.Speed, TicksPerSecond: cfg.TickRate, Publisher: hub,
-	})
+	}
+	if cfg.Cluster.Role == roleCore {
+		if err := m.startCore(&mcfg); err != nil {
+			return err
+		}
+	}
+	m.market, err = feed.NewMarket(mcfg)
 	if err != nil {
 		return fmt.Errorf("create market: %w", err)
 	}
 	m.log.Info("market", "symbols", len(syms), "seed", seed, "speed", cfg.Speed, "tick_rate", cfg.TickRate)
+	deps := web.Deps{Store: store, Market: m.market, Hub: hub, Logger: m.log}
+	if cfg.Cluster.Role == roleCore {
+		if err := m.serveCore(mctx, &deps); err != nil {
+			return err
+		}
+	}
 
 	var demoPassword string
 	if cfg.Demo {
@@ -124,21 +152,31 @@ func (m *Main) Run(ctx context.Context) error {
 		}
 	}
 
-	m.ln, err = net.Listen("tcp", cfg.Addr)
-	if err != nil {
-		return fmt.Errorf("listen: %w", err)
-	}
-	m.server = web.New(cfg.Web, web.Deps{Store: store, Market: m.market, Hub: hub, Logger: m.log})
-
-	mctx, cancel := context.WithCancel(context.WithoutCancel(ctx))
-	m.stopMarket = cancel
-	m.wg.Add(2)
+	m.wg.Add(1)
 	go func() {
 		defer m.wg.Done()
 		if err := m.market.Run(mctx); err != nil && !errors.Is(err, context.Canceled) {
 			m.done <- fmt.Errorf("market: %w", err)
 		}
 	}()
+	return m.serve(deps, demoPassword)
+}
+
+// serve listens on -addr and serves the HTTP surface built on deps, then
+// the debug listener, and prints where it runs.
+func (m *Main) serve(deps web.Deps, demoPassword string) error {
+	cfg := m.Config
+	var err error
+	m.ln, err = net.Listen("tcp", cfg.Addr)
+	if err != nil {
+		return fmt.Errorf("listen: %w", err)
+	}
+	m.server = web.New(cfg.Web, deps)
+	close(m.started)
+	if err := m.cluster.attach(m.server); err != nil {
+		return err
+	}
+	m.wg.Add(1)
 	go func() {
 		defer m.wg.Done()
 		if err := m.server.Serve(m.ln); err != nil {
@@ -150,7 +188,7 @@ func (m *Main) Run(ctx context.Context) error {
 	}
 
 	url := "http://" + m.ln.Addr().String() + "/"
-	m.log.Info("listening", "addr", m.ln.Addr().String(), "db", cfg.DB)
+	m.log.Info("listening", "addr", m.ln.Addr().String(), "db", m.dbName())
 	fmt.Fprintf(m.Stdout, "tickerd is running at %s\n", url)
 	if cfg.Demo {
 		fmt.Fprintf(m.Stdout, "demo account: username %s, password %s\n", demoUsername, demoPassword)
@@ -213,6 +251,7 @@ func (m *Main) Close() error {
 			m.stopMarket()
 		}
 		m.wg.Wait()
+		m.cluster.close()
 		if m.store != nil {
 			if err := m.store.Close(); err != nil {
 				errs = append(errs, fmt.Errorf("close database: %w", err))
@@ -224,6 +263,14 @@ func (m *Main) Close() error {
 		m.closeErr = errors.Join(errs...)
 	})
 	return m.closeErr
+}
+
+// dbName is the database file, or "none" on an edge.
+func (m *Main) dbName() string {
+	if m.store == nil {
+		return "none"
+	}
+	return m.Config.DB
 }
 
 func (m *Main) grace() time.Duration {

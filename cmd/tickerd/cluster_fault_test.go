@@ -1,0 +1,148 @@
+package main
+
+import (
+	"errors"
+	"net/http"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/tickerd/tickerd/cmd/tickerd/tickerdtest"
+	"github.com/tickerd/tickerd/feed/natsfeed"
+)
+
+// Killing the core (and with it the embedded NATS server) leaves the
+// edges' sockets open: clients get a status frame, /readyz turns 503. A
+// core restarted on the same database brings the edges back by
+// themselves: clients get a resumed status and fresh snapshots without
+// reconnecting, and the trade committed before the crash is still there.
+func TestClusterCoreCrashAndRestart(t *testing.T) {
+	c := startCluster(t, 1, "-universe-size", "5")
+	edge := c.edges[0]
+	tok := account(t, edge.URL, "survivor")
+	res := post(t, edge.URL+"/api/v1/portfolio/trades", tok, `{"symbol":"MSFT","side":"buy","quantity":2}`)
+	res.Body.Close()
+	if res.StatusCode != http.StatusCreated {
+		t.Fatalf("trade: %d", res.StatusCode)
+	}
+	conn := mustWS(t, edge.URL, tok)
+	conn.send(t, map[string]any{"type": "subscribe", "id": 1, "symbols": []string{"AAPL"}})
+	conn.waitFrame(t, 3*time.Second, "the AAPL snapshot", isSnapshot("AAPL"))
+
+	c.core.Kill(t)
+	down := conn.waitFrame(t, 5*time.Second, "a feed-down status", func(f frame) bool { return f.Type == "status" })
+	if down.Feed != "down" || down.Message == "" {
+		t.Fatalf("status frame %s, want feed down with a message", down.Raw)
+	}
+	if status, body := getStatus(t, edge.URL+"/readyz"); status != http.StatusServiceUnavailable {
+		t.Fatalf("edge /readyz with the core dead: %d %s", status, body)
+	}
+	assertNoTicks(t, conn, time.Second)
+
+	c.core.Start(t)
+	up := conn.waitFrame(t, 10*time.Second, "a feed-up status", func(f frame) bool { return f.Type == "status" })
+	if up.Feed != "up" {
+		t.Fatalf("status frame %s, want feed up", up.Raw)
+	}
+	snap := conn.waitFrame(t, 2*time.Second, "a fresh AAPL snapshot", isSnapshot("AAPL"))
+	last := snap.quotes(t)[0].Seq
+	tick := conn.waitFrame(t, 5*time.Second, "a new AAPL tick", func(f frame) bool { return f.Type == "quotes" })
+	if q := tick.quotes(t)[0]; q.Seq <= last {
+		t.Fatalf("tick seq %d after snapshot seq %d", q.Seq, last)
+	}
+	waitReady(t, edge.URL, 5*time.Second)
+	if status, body := getStatus(t, edge.URL+"/api/v1/quotes?symbols=MSFT"); status != http.StatusOK {
+		t.Fatalf("quotes: %d %s", status, body)
+	}
+	req, _ := http.NewRequest(http.MethodGet, edge.URL+"/api/v1/portfolio", nil)
+	req.Header.Set("Authorization", "Bearer "+tok)
+	pres, err := http.DefaultClient.Do(req)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer pres.Body.Close()
+	var body strings.Builder
+	buf := make([]byte, 4096)
+	n, _ := pres.Body.Read(buf)
+	body.Write(buf[:n])
+	if pres.StatusCode != http.StatusOK || !strings.Contains(body.String(), `"MSFT"`) {
+		t.Fatalf("portfolio after the restart: %d %s", pres.StatusCode, body.String())
+	}
+}
+
+// With an external NATS (-nats-url on every node), restarting NATS stops
+// and resumes the feed the same way, with no reconnect by the client.
+func TestClusterNATSRestart(t *testing.T) {
+	natsAddr := tickerdtest.FreeAddr(t)
+	ns, err := natsfeed.StartServer(natsAddr)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer func() { ns.Shutdown() }()
+	url := "nats://" + natsAddr
+	core := tickerdtest.New(t, "-role", "core", "-nats-url", url, "-universe-size", "5")
+	core.Start(t)
+	edge := core.Sibling(t, "-role", "edge", "-nats-url", url, "-core-url", core.URL)
+	edge.Start(t)
+	tok := account(t, edge.URL, "natsfan")
+	conn := mustWS(t, edge.URL, tok)
+	conn.send(t, map[string]any{"type": "subscribe", "id": 1, "symbols": []string{"AAPL"}})
+	conn.waitFrame(t, 3*time.Second, "the AAPL snapshot", isSnapshot("AAPL"))
+
+	ns.Shutdown()
+	ns.WaitForShutdown()
+	if f := conn.waitFrame(t, 5*time.Second, "a feed-down status", isStatus); f.Feed != "down" {
+		t.Fatalf("status %s, want down", f.Raw)
+	}
+	if ns, err = natsfeed.StartServer(natsAddr); err != nil {
+		t.Fatal(err)
+	}
+	if f := conn.waitFrame(t, 10*time.Second, "a feed-up status", isStatus); f.Feed != "up" {
+		t.Fatalf("status %s, want up", f.Raw)
+	}
+	conn.waitFrame(t, 2*time.Second, "a fresh AAPL snapshot", isSnapshot("AAPL"))
+	conn.waitFrame(t, 5*time.Second, "a new AAPL tick", func(f frame) bool { return f.Type == "quotes" })
+	waitReady(t, edge.URL, 5*time.Second)
+}
+
+func isStatus(f frame) bool { return f.Type == "status" }
+
+func isSnapshot(sym string) func(frame) bool {
+	return func(f frame) bool {
+		return f.Type == "quotes" && strings.Contains(string(f.Data), `"symbol":"`+sym+`"`) &&
+			strings.Contains(string(f.Data), `"snapshot":true`)
+	}
+}
+
+// assertNoTicks checks that no quotes arrive for d (the socket stays open).
+func assertNoTicks(t *testing.T, conn *wsClient, d time.Duration) {
+	t.Helper()
+	deadline := time.Now().Add(d)
+	for time.Now().Before(deadline) {
+		f, err := conn.next(time.Until(deadline))
+		if errors.Is(err, errNoFrame) {
+			return
+		}
+		if err != nil {
+			t.Fatalf("socket ended while the core was down: %v", err)
+		}
+		if f.Type == "quotes" {
+			t.Fatalf("quotes while the core is down: %s", f.Raw)
+		}
+	}
+}
+
+func waitReady(t *testing.T, base string, d time.Duration) {
+	t.Helper()
+	deadline := time.Now().Add(d)
+	for {
+		status, body := getStatus(t, base+"/readyz")
+		if status == http.StatusOK {
+			return
+		}
+		if time.Now().After(deadline) {
+			t.Fatalf("%s/readyz: %d %s after %s", base, status, body, d)
+		}
+		time.Sleep(100 * time.Millisecond)
+	}
+}
