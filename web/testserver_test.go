@@ -45,6 +45,7 @@ type testServerOptions struct {
 	Seed        int64                  // 0 means 1
 	TickRate    float64                // ticks per symbol per second; 0 means 20
 	Speed       float64                // simulated seconds per real second; 0 means 1
+	Events      Events                 // Deps.Events; nil means none
 }
 
 // startTestServer starts a server with cfg on 127.0.0.1:0. Cleanup shuts
@@ -83,7 +84,7 @@ func startTestServerWith(tb testing.TB, cfg Config, opts testServerOptions) *tes
 	}
 	logs := &syncBuffer{}
 	logger := slog.New(slog.NewJSONHandler(logs, &slog.HandlerOptions{Level: slog.LevelDebug}))
-	srv := newServer(cfg, Deps{Store: store, Market: market, Hub: hub, Logger: logger}, opts.ExtraRoutes)
+	srv := newServer(cfg, Deps{Store: store, Market: market, Hub: hub, Events: opts.Events, Logger: logger}, opts.ExtraRoutes)
 
 	ln, err := net.Listen("tcp", "127.0.0.1:0")
 	if err != nil {
