@@ -146,3 +146,39 @@ func waitReady(t *testing.T, base string, d time.Duration) {
 		time.Sleep(100 * time.Millisecond)
 	}
 }
+
+// Killing an edge ends its clients' connections; they reconnect to the
+// other edge with the same token and carry on from fresh snapshots, with
+// seqs newer than the last one they saw.
+func TestClusterEdgeKilled(t *testing.T) {
+	c := startCluster(t, 2, "-universe-size", "5")
+	a, b := c.edges[0], c.edges[1]
+	tok := account(t, a.URL, "nomad")
+	conn := mustWS(t, a.URL, tok)
+	conn.send(t, map[string]any{"type": "subscribe", "id": 1, "symbols": []string{"AAPL"}})
+	var last uint64
+	for last == 0 {
+		f := conn.waitFrame(t, 3*time.Second, "an AAPL quote", func(f frame) bool { return f.Type == "quotes" })
+		last = f.quotes(t)[0].Seq
+	}
+	a.Kill(t)
+	for { // frames in flight may still arrive; then the connection ends
+		_, err := conn.next(3 * time.Second)
+		if errors.Is(err, errNoFrame) {
+			t.Fatal("connection to the killed edge still open")
+		}
+		if err != nil {
+			break
+		}
+	}
+	conn = mustWS(t, b.URL, tok)
+	conn.send(t, map[string]any{"type": "subscribe", "id": 1, "symbols": []string{"AAPL"}})
+	snap := conn.waitFrame(t, 3*time.Second, "the AAPL snapshot on edge B", isSnapshot("AAPL"))
+	if q := snap.quotes(t)[0]; q.Seq < last {
+		t.Fatalf("snapshot seq %d older than the last seen on edge A (%d)", q.Seq, last)
+	}
+	tick := conn.waitFrame(t, 5*time.Second, "a new AAPL tick on edge B", func(f frame) bool { return f.Type == "quotes" })
+	if q := tick.quotes(t)[0]; q.Seq <= last {
+		t.Fatalf("tick seq %d after %d", q.Seq, last)
+	}
+}
