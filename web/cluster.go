@@ -7,6 +7,9 @@ package web
 // this node does.
 func (s *Server) CloseSession(sessionID string) { s.streams.CloseSession(sessionID) }
 
+// SessionIDs returns the sessions of the open streams.
+func (s *Server) SessionIDs() []string { return s.streams.SessionIDs() }
+
 // PortfolioChanged makes the account's portfolio streams reread its
 // holdings and push a fresh valuation.
 func (s *Server) PortfolioChanged(accountID int64) { s.streams.PortfolioChanged(accountID) }

@@ -32,6 +32,13 @@ type Streams interface {
 	PortfolioChanged(accountID int64)
 }
 
+// OpenSessions are the sessions of an edge's open streams, for Recheck.
+// *web.Server implements it.
+type OpenSessions interface {
+	SessionIDs() []string
+	CloseSession(sessionID string)
+}
+
 // Client is an edge's side: it authenticates tokens and reads holdings
 // through the core, and turns the core's events into actions on the
 // edge's streams. Its methods are safe for concurrent use.
@@ -73,7 +80,7 @@ func NewClient(nc *nats.Conn, cluster string, timeout, ttl time.Duration, log *s
 		cache: make(map[[32]byte]cached),
 		latency: prometheus.NewHistogramVec(prometheus.HistogramOpts{
 			Name:    "tickerd_cluster_rpc_seconds",
-			Help:    "Time for the core to answer an edge's request, by method (auth, holdings, ping) and result (ok, error, unavailable).",
+			Help:    "Time for the core to answer an edge's request, by method (auth, holdings, ping, sessions) and result (ok, error, unavailable).",
 			Buckets: []float64{.0005, .001, .002, .005, .01, .025, .05, .1, .25, .5, 1, 2},
 		}, []string{"method", "result"}),
 		lookups: prometheus.NewCounterVec(prometheus.CounterOpts{
@@ -190,6 +197,38 @@ func (c *Client) forget(sessionID string) {
 			delete(c.cache, k)
 		}
 	}
+}
+
+// Recheck asks the core which sessions of the edge's open streams are
+// still live and closes (and forgets) the others. A revocation published
+// while this edge was cut off from NATS never reached it; an edge calls
+// Recheck when it is back, so such a session's streams close then, not at
+// its expiry.
+func (c *Client) Recheck(ctx context.Context, s OpenSessions) error {
+	ids := s.SessionIDs()
+	for len(ids) > 0 {
+		n := min(len(ids), portfolio.MaxLiveSessionsQuery)
+		batch := ids[:n]
+		ids = ids[n:]
+		var rep sessionsReply
+		if err := c.request(ctx, "sessions", c.cluster+sessionsToken, sessionsRequest{IDs: batch}, &rep); err != nil {
+			return err
+		}
+		if rep.Error != nil {
+			return &portfolio.Error{Code: rep.Error.Code, Message: rep.Error.Message}
+		}
+		live := make(map[string]bool, len(rep.Live))
+		for _, id := range rep.Live {
+			live[id] = true
+		}
+		for _, id := range batch {
+			if !live[id] {
+				c.forget(id)
+				s.CloseSession(id)
+			}
+		}
+	}
+	return nil
 }
 
 // Holdings reads an account's cash and positions from the core.

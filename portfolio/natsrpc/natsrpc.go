@@ -19,6 +19,7 @@ const (
 	authToken     = ".rpc.auth"
 	holdingsToken = ".rpc.holdings"
 	pingToken     = ".rpc.ping"
+	sessionsToken = ".rpc.sessions"
 	revokedToken  = ".session.revoked"
 )
 
@@ -67,6 +68,15 @@ type holdingsReply struct {
 	Cash      int64          `json:"cash"`
 	Positions []positionJSON `json:"positions"`
 	Error     *wireError     `json:"error,omitempty"`
+}
+
+type sessionsRequest struct {
+	IDs []string `json:"ids"`
+}
+
+type sessionsReply struct {
+	Live  []string   `json:"live"`
+	Error *wireError `json:"error,omitempty"`
 }
 
 type revokedEvent struct {

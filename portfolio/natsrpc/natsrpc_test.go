@@ -48,6 +48,18 @@ func (a *fakeAccounts) Ping(context.Context) error {
 	return a.pingErr
 }
 
+func (a *fakeAccounts) LiveSessions(_ context.Context, ids []string) (map[string]bool, error) {
+	a.mu.Lock()
+	defer a.mu.Unlock()
+	live := map[string]bool{}
+	for _, id := range ids {
+		if id == testSession.ID && !a.revoked {
+			live[id] = true
+		}
+	}
+	return live, nil
+}
+
 func (a *fakeAccounts) authCalls() int {
 	a.mu.Lock()
 	defer a.mu.Unlock()
@@ -207,5 +219,44 @@ func TestCoreGone(t *testing.T) {
 	}
 	if d := time.Since(start); d > 1500*time.Millisecond {
 		t.Fatalf("took %s", d)
+	}
+}
+
+// openSessions is an edge's streams for Recheck.
+type openSessions struct {
+	ids    []string
+	closed []string
+}
+
+func (o *openSessions) SessionIDs() []string   { return o.ids }
+func (o *openSessions) CloseSession(id string) { o.closed = append(o.closed, id) }
+
+// A revocation the edge missed (it was cut off from NATS) is caught by
+// Recheck: the session's streams close and its cached check is dropped.
+func TestRecheckClosesMissedRevocations(t *testing.T) {
+	accts, _, c, _ := setup(t)
+	ctx := context.Background()
+	if _, err := c.Authenticate(ctx, "good"); err != nil {
+		t.Fatal(err)
+	}
+	open := &openSessions{ids: []string{testSession.ID, "gone-1", "gone-2"}}
+	if err := c.Recheck(ctx, open); err != nil {
+		t.Fatal(err)
+	}
+	if len(open.closed) != 2 || open.closed[0] != "gone-1" || open.closed[1] != "gone-2" {
+		t.Fatalf("closed %v, want the two unknown sessions", open.closed)
+	}
+	accts.mu.Lock()
+	accts.revoked = true // logged out while the edge heard nothing
+	accts.mu.Unlock()
+	open = &openSessions{ids: []string{testSession.ID}}
+	if err := c.Recheck(ctx, open); err != nil {
+		t.Fatal(err)
+	}
+	if len(open.closed) != 1 {
+		t.Fatalf("closed %v, want the revoked session", open.closed)
+	}
+	if _, err := c.Authenticate(ctx, "good"); portfolio.ErrorCode(err) != portfolio.CodeUnauthorized {
+		t.Fatalf("revoked token still cached: %v", err)
 	}
 }

@@ -20,6 +20,7 @@ type Accounts interface {
 	Authenticate(ctx context.Context, token string) (portfolio.Session, error)
 	Holdings(ctx context.Context, accountID int64) (cash int64, positions []portfolio.Position, err error)
 	Ping(ctx context.Context) error
+	LiveSessions(ctx context.Context, ids []string) (map[string]bool, error)
 }
 
 var _ Accounts = (*portfolio.Store)(nil)
@@ -54,6 +55,7 @@ func Serve(nc *nats.Conn, cluster string, accounts Accounts, log *slog.Logger) (
 		cluster + authToken:     r.auth,
 		cluster + holdingsToken: r.holdings,
 		cluster + pingToken:     r.ping,
+		cluster + sessionsToken: r.sessions,
 	} {
 		sub, err := nc.Subscribe(subject, r.handler(h))
 		if err != nil {
@@ -141,6 +143,23 @@ func (r *Responder) ping(ctx context.Context, _ []byte) any {
 		}{&wireError{Code: CodeUnavailable, Message: "the core's database is not reachable"}}
 	}
 	return struct{}{}
+}
+
+func (r *Responder) sessions(ctx context.Context, data []byte) any {
+	var req sessionsRequest
+	if err := json.Unmarshal(data, &req); err != nil || len(req.IDs) > portfolio.MaxLiveSessionsQuery {
+		return sessionsReply{Error: &wireError{Code: portfolio.CodeInternal, Message: "malformed request"}}
+	}
+	live, err := r.accounts.LiveSessions(ctx, req.IDs)
+	if err != nil {
+		r.log.Error("rpc sessions", "err", err)
+		return sessionsReply{Error: toWireError(err)}
+	}
+	out := sessionsReply{Live: make([]string, 0, len(live))}
+	for id := range live {
+		out.Live = append(out.Live, id)
+	}
+	return out
 }
 
 // SessionRevoked publishes <cluster>.session.revoked (web.Events).
