@@ -105,7 +105,10 @@ func (m *Main) startEdge(ctx, runCtx context.Context) (web.Deps, error) {
 	replica, err := natsfeed.NewReplica(sctx, natsfeed.ReplicaConfig{
 		Conn: m.cluster.nc, Cluster: cfg.Cluster.Name, Hub: hub, Logger: m.log,
 		Stopped: func(reason string) { m.server.FeedStopped(reason) },
-		Resumed: func(reason string) { m.server.FeedResumed(reason) },
+		Resumed: func(reason string) {
+			m.server.FeedResumed(reason)
+			m.recheckSessions()
+		},
 	})
 	if errors.Is(err, natsfeed.ErrNoCore) {
 		return web.Deps{}, fmt.Errorf("-nats-url: %w within %s; start -role core first, with the same -cluster-name", err, edgeStartTimeout)
@@ -141,6 +144,16 @@ func (m *Main) startEdge(ctx, runCtx context.Context) (web.Deps, error) {
 		Collectors: append(collectors, client.Collectors()...),
 		Logger:     m.log,
 	}, nil
+}
+
+// recheckSessions closes the edge's streams whose session was revoked
+// while it could not hear the core's events.
+func (m *Main) recheckSessions() {
+	ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
+	defer cancel()
+	if err := m.cluster.client.Recheck(ctx, m.server); err != nil {
+		m.log.Warn("recheck sessions after the feed resumed", "err", err)
+	}
 }
 
 // attach subscribes an edge to the core's account events, which reach the

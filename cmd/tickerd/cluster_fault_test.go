@@ -71,7 +71,9 @@ func TestClusterCoreCrashAndRestart(t *testing.T) {
 }
 
 // With an external NATS (-nats-url on every node), restarting NATS stops
-// and resumes the feed the same way, with no reconnect by the client.
+// and resumes the feed the same way, with no reconnect by the client; a
+// logout made while NATS was down closes that session's sockets on the
+// edge once it is back.
 func TestClusterNATSRestart(t *testing.T) {
 	natsAddr := tickerdtest.FreeAddr(t)
 	ns, err := natsfeed.StartServer(natsAddr)
@@ -88,11 +90,18 @@ func TestClusterNATSRestart(t *testing.T) {
 	conn := mustWS(t, edge.URL, tok)
 	conn.send(t, map[string]any{"type": "subscribe", "id": 1, "symbols": []string{"AAPL"}})
 	conn.waitFrame(t, 3*time.Second, "the AAPL snapshot", isSnapshot("AAPL"))
+	leaverTok := account(t, edge.URL, "leaver")
+	leaver := mustWS(t, edge.URL, leaverTok)
 
 	ns.Shutdown()
 	ns.WaitForShutdown()
 	if f := conn.waitFrame(t, 5*time.Second, "a feed-down status", isStatus); f.Feed != "down" {
 		t.Fatalf("status %s, want down", f.Raw)
+	}
+	res := post(t, core.URL+"/api/v1/auth/logout", leaverTok, "")
+	res.Body.Close()
+	if res.StatusCode != http.StatusNoContent {
+		t.Fatalf("logout on the core while NATS is down: %d", res.StatusCode)
 	}
 	if ns, err = natsfeed.StartServer(natsAddr); err != nil {
 		t.Fatal(err)
@@ -103,6 +112,9 @@ func TestClusterNATSRestart(t *testing.T) {
 	conn.waitFrame(t, 2*time.Second, "a fresh AAPL snapshot", isSnapshot("AAPL"))
 	conn.waitFrame(t, 5*time.Second, "a new AAPL tick", func(f frame) bool { return f.Type == "quotes" })
 	waitReady(t, edge.URL, 5*time.Second)
+	if code := leaver.closeCode(t, 3*time.Second); code != 4001 {
+		t.Fatalf("socket of the session logged out during the outage closed with %d, want 4001", code)
+	}
 }
 
 func isStatus(f frame) bool { return f.Type == "status" }
