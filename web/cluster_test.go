@@ -258,13 +258,15 @@ func TestEdgeWithoutCore(t *testing.T) {
 }
 
 // FeedStopped and FeedResumed reach open streams as status frames; after
-// a resumption every subscribed symbol gets a fresh snapshot.
+// a resumption every subscribed symbol gets a fresh snapshot and the
+// portfolio channel a fresh valuation.
 func TestFeedStatusFrames(t *testing.T) {
 	ts := startTestServer(t, Config{})
 	tok := ts.register(t, "stat", "correct horse 1")
 	conn := mustDialWS(t, ts, tok)
-	send(t, conn, `{"type":"subscribe","id":1,"symbols":["AAPL","MSFT"]}`)
+	send(t, conn, `{"type":"subscribe","id":1,"symbols":["AAPL","MSFT"],"channels":["portfolio"]}`)
 	readUntil(t, conn, "quotes")
+	readUntil(t, conn, "portfolio")
 	events := openSSE(t, ts, tok, "/api/v1/stream?symbols=AAPL")
 	nextEvent(t, events, "quotes")
 
@@ -294,6 +296,7 @@ func TestFeedStatusFrames(t *testing.T) {
 	if !snap["AAPL"] || !snap["MSFT"] {
 		t.Fatalf("snapshots after resuming: %v", snap)
 	}
+	readUntil(t, conn, "portfolio") // revalued from freshly read holdings
 	if ev := nextEvent(t, events, "status"); !strings.Contains(ev.data, `"feed":"up"`) {
 		t.Fatalf("SSE status %s", ev.data)
 	}

@@ -35,9 +35,10 @@ func (r *Registry) FeedStopped(message string) {
 
 // FeedResumed tells every open stream that quotes flow again, with a
 // status frame {"type":"status","feed":"up",...}, then sends a fresh
-// snapshot ("snapshot":true) of each symbol it subscribes, so a client
-// needs no reconnect to catch up. The hub must already hold the latest
-// quotes.
+// snapshot ("snapshot":true) of each symbol it subscribes and, on the
+// portfolio channel, a valuation from freshly read holdings (a fill may
+// have gone unannounced meanwhile), so a client needs no reconnect to
+// catch up. The hub must already hold the latest quotes.
 func (r *Registry) FeedResumed(message string) {
 	frame := appendStatus(make([]byte, frameHeadroom, 128), FeedUp, message)
 	r.each(func(*stream) bool { return true }, func(st *stream) {
@@ -49,6 +50,10 @@ func (r *Registry) FeedResumed(message string) {
 			st.sub.Subscribe(syms, st.every, r.deps.Market.Quote)
 		}
 		st.replyMu.Unlock()
+		if st.portfolio.Load() {
+			st.holdingsStale.Store(true)
+			st.sub.MarkDirty()
+		}
 		st.sub.Wake()
 	})
 }
