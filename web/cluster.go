@@ -14,7 +14,7 @@ func (s *Server) SessionIDs() []string { return s.streams.SessionIDs() }
 // holdings and push a fresh valuation.
 func (s *Server) PortfolioChanged(accountID int64) { s.streams.PortfolioChanged(accountID) }
 
-// FeedStopped tells every open stream that quotes stopped (a status frame);
+// FeedStopped tells every open stream that quotes stopped (a feed frame);
 // the streams stay open.
 func (s *Server) FeedStopped(message string) { s.streams.FeedStopped(message) }
 

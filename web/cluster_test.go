@@ -257,10 +257,10 @@ func TestEdgeWithoutCore(t *testing.T) {
 	}
 }
 
-// FeedStopped and FeedResumed reach open streams as status frames; after
+// FeedStopped and FeedResumed reach open streams as feed frames; after
 // a resumption every subscribed symbol gets a fresh snapshot and the
 // portfolio channel a fresh valuation.
-func TestFeedStatusFrames(t *testing.T) {
+func TestFeedFrames(t *testing.T) {
 	ts := startTestServer(t, Config{})
 	tok := ts.register(t, "stat", "correct horse 1")
 	conn := mustDialWS(t, ts, tok)
@@ -271,18 +271,18 @@ func TestFeedStatusFrames(t *testing.T) {
 	nextEvent(t, events, "quotes")
 
 	ts.Server.FeedStopped("price feed interrupted: test")
-	f := readUntil(t, conn, "status")
-	if !strings.Contains(string(f.Raw), `"feed":"down"`) || f.Message != "price feed interrupted: test" {
-		t.Fatalf("status frame %s", f.Raw)
+	f := readUntil(t, conn, "feed")
+	if !strings.Contains(string(f.Raw), `"state":"down"`) || f.Message != "price feed interrupted: test" {
+		t.Fatalf("feed frame %s", f.Raw)
 	}
-	if ev := nextEvent(t, events, "status"); !strings.Contains(ev.data, `"feed":"down"`) {
-		t.Fatalf("SSE status %s", ev.data)
+	if ev := nextEvent(t, events, "feed"); !strings.Contains(ev.data, `"state":"down"`) {
+		t.Fatalf("SSE feed event %s", ev.data)
 	}
 
 	ts.Server.FeedResumed("price feed resumed")
-	f = readUntil(t, conn, "status")
-	if !strings.Contains(string(f.Raw), `"feed":"up"`) {
-		t.Fatalf("status frame %s", f.Raw)
+	f = readUntil(t, conn, "feed")
+	if !strings.Contains(string(f.Raw), `"state":"up"`) {
+		t.Fatalf("feed frame %s", f.Raw)
 	}
 	snap := map[string]bool{}
 	deadline := time.Now().Add(5 * time.Second)
@@ -297,8 +297,8 @@ func TestFeedStatusFrames(t *testing.T) {
 		t.Fatalf("snapshots after resuming: %v", snap)
 	}
 	readUntil(t, conn, "portfolio") // revalued from freshly read holdings
-	if ev := nextEvent(t, events, "status"); !strings.Contains(ev.data, `"feed":"up"`) {
-		t.Fatalf("SSE status %s", ev.data)
+	if ev := nextEvent(t, events, "feed"); !strings.Contains(ev.data, `"state":"up"`) {
+		t.Fatalf("SSE feed event %s", ev.data)
 	}
 	for {
 		ev := nextEvent(t, events, "quotes")

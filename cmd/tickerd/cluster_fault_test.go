@@ -12,9 +12,9 @@ import (
 )
 
 // Killing the core (and with it the embedded NATS server) leaves the
-// edges' sockets open: clients get a status frame, /readyz turns 503. A
+// edges' sockets open: clients get a feed frame, /readyz turns 503. A
 // core restarted on the same database brings the edges back by
-// themselves: clients get a resumed status and fresh snapshots without
+// themselves: clients get a feed-up frame and fresh snapshots without
 // reconnecting, and the trade committed before the crash is still there.
 func TestClusterCoreCrashAndRestart(t *testing.T) {
 	c := startCluster(t, 1, "-universe-size", "5")
@@ -30,9 +30,9 @@ func TestClusterCoreCrashAndRestart(t *testing.T) {
 	conn.waitFrame(t, 3*time.Second, "the AAPL snapshot", isSnapshot("AAPL"))
 
 	c.core.Kill(t)
-	down := conn.waitFrame(t, 5*time.Second, "a feed-down status", func(f frame) bool { return f.Type == "status" })
-	if down.Feed != "down" || down.Message == "" {
-		t.Fatalf("status frame %s, want feed down with a message", down.Raw)
+	down := conn.waitFrame(t, 5*time.Second, "a feed-down frame", func(f frame) bool { return f.Type == "feed" })
+	if down.State != "down" || down.Message == "" {
+		t.Fatalf("feed frame %s, want state down with a message", down.Raw)
 	}
 	if status, body := getStatus(t, edge.URL+"/readyz"); status != http.StatusServiceUnavailable {
 		t.Fatalf("edge /readyz with the core dead: %d %s", status, body)
@@ -40,9 +40,9 @@ func TestClusterCoreCrashAndRestart(t *testing.T) {
 	assertNoTicks(t, conn, time.Second)
 
 	c.core.Start(t)
-	up := conn.waitFrame(t, 10*time.Second, "a feed-up status", func(f frame) bool { return f.Type == "status" })
-	if up.Feed != "up" {
-		t.Fatalf("status frame %s, want feed up", up.Raw)
+	up := conn.waitFrame(t, 10*time.Second, "a feed-up frame", func(f frame) bool { return f.Type == "feed" })
+	if up.State != "up" {
+		t.Fatalf("feed frame %s, want state up", up.Raw)
 	}
 	snap := conn.waitFrame(t, 2*time.Second, "a fresh AAPL snapshot", isSnapshot("AAPL"))
 	last := snap.quotes(t)[0].Seq
@@ -95,8 +95,8 @@ func TestClusterNATSRestart(t *testing.T) {
 
 	ns.Shutdown()
 	ns.WaitForShutdown()
-	if f := conn.waitFrame(t, 5*time.Second, "a feed-down status", isStatus); f.Feed != "down" {
-		t.Fatalf("status %s, want down", f.Raw)
+	if f := conn.waitFrame(t, 5*time.Second, "a feed-down frame", isFeedFrame); f.State != "down" {
+		t.Fatalf("feed frame %s, want down", f.Raw)
 	}
 	res := post(t, core.URL+"/api/v1/auth/logout", leaverTok, "")
 	res.Body.Close()
@@ -106,8 +106,8 @@ func TestClusterNATSRestart(t *testing.T) {
 	if ns, err = natsfeed.StartServer(natsAddr); err != nil {
 		t.Fatal(err)
 	}
-	if f := conn.waitFrame(t, 10*time.Second, "a feed-up status", isStatus); f.Feed != "up" {
-		t.Fatalf("status %s, want up", f.Raw)
+	if f := conn.waitFrame(t, 10*time.Second, "a feed-up frame", isFeedFrame); f.State != "up" {
+		t.Fatalf("feed frame %s, want up", f.Raw)
 	}
 	conn.waitFrame(t, 2*time.Second, "a fresh AAPL snapshot", isSnapshot("AAPL"))
 	conn.waitFrame(t, 5*time.Second, "a new AAPL tick", func(f frame) bool { return f.Type == "quotes" })
@@ -117,7 +117,7 @@ func TestClusterNATSRestart(t *testing.T) {
 	}
 }
 
-func isStatus(f frame) bool { return f.Type == "status" }
+func isFeedFrame(f frame) bool { return f.Type == "feed" }
 
 func isSnapshot(sym string) func(frame) bool {
 	return func(f frame) bool {

@@ -143,7 +143,7 @@ func mustWS(t *testing.T, base, token string) *wsClient {
 // frame is any server frame, with the fields the tests look at.
 type frame struct {
 	Type    string          `json:"type"`
-	Feed    string          `json:"feed"`
+	State   string          `json:"state"` // of a feed frame
 	Message string          `json:"message"`
 	Data    json.RawMessage `json:"data"`
 	Raw     []byte          `json:"-"`

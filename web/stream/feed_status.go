@@ -6,7 +6,7 @@ import (
 	"github.com/tickerd/tickerd/web/wire"
 )
 
-// Feed states of a status frame.
+// States of a feed frame.
 const (
 	FeedDown = "down" // quotes stopped: the node lost its price source
 	FeedUp   = "up"   // quotes flow again; fresh snapshots follow
@@ -22,11 +22,11 @@ func (st *stream) setQuotesLocked(symbols map[string]struct{}, every time.Durati
 	st.every = every
 }
 
-// FeedStopped tells every open stream that quotes stopped, with a status
-// frame {"type":"status","feed":"down","message":...}. The streams stay
+// FeedStopped tells every open stream that quotes stopped, with a feed
+// frame {"type":"feed","state":"down","message":...}. The streams stay
 // open.
 func (r *Registry) FeedStopped(message string) {
-	frame := appendStatus(make([]byte, frameHeadroom, 128), FeedDown, message)
+	frame := appendFeedState(make([]byte, frameHeadroom, 128), FeedDown, message)
 	r.each(func(*stream) bool { return true }, func(st *stream) {
 		st.feedStatus.Store(&frame)
 		st.sub.Wake()
@@ -34,13 +34,13 @@ func (r *Registry) FeedStopped(message string) {
 }
 
 // FeedResumed tells every open stream that quotes flow again, with a
-// status frame {"type":"status","feed":"up",...}, then sends a fresh
+// feed frame {"type":"feed","state":"up",...}, then sends a fresh
 // snapshot ("snapshot":true) of each symbol it subscribes and, on the
 // portfolio channel, a valuation from freshly read holdings (a fill may
 // have gone unannounced meanwhile), so a client needs no reconnect to
 // catch up. The hub must already hold the latest quotes.
 func (r *Registry) FeedResumed(message string) {
-	frame := appendStatus(make([]byte, frameHeadroom, 128), FeedUp, message)
+	frame := appendFeedState(make([]byte, frameHeadroom, 128), FeedUp, message)
 	r.each(func(*stream) bool { return true }, func(st *stream) {
 		st.replyMu.Lock()
 		st.feedStatus.Store(&frame)
@@ -58,11 +58,11 @@ func (r *Registry) FeedResumed(message string) {
 	})
 }
 
-// appendStatus: {"type":"status","feed":...,"message":...}.
-func appendStatus(dst []byte, feed, message string) []byte {
-	dst = appendFrameStart(dst, "status", nil)
-	dst = append(dst, `,"feed":`...)
-	dst = wire.AppendString(dst, feed)
+// appendFeedState: {"type":"feed","state":...,"message":...}.
+func appendFeedState(dst []byte, state, message string) []byte {
+	dst = appendFrameStart(dst, "feed", nil)
+	dst = append(dst, `,"state":`...)
+	dst = wire.AppendString(dst, state)
 	dst = append(dst, `,"message":`...)
 	dst = wire.AppendString(dst, message)
 	return append(dst, '}')

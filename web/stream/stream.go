@@ -38,8 +38,8 @@ type stream struct {
 	quotes  []string  // the symbols subscribed, for a resubscription (FeedUp); guarded by replyMu
 	every   time.Duration
 
-	// feedStatus is a status frame for the writer to send (FeedDown,
-	// FeedUp); the latest wins.
+	// feedStatus is a feed frame for the writer to send (FeedStopped,
+	// FeedResumed); the latest wins.
 	feedStatus atomic.Pointer[[]byte]
 }
 

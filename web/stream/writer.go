@@ -79,7 +79,7 @@ func (w *writer) pass(now time.Time) (time.Time, bool) {
 		return w.failed()
 	}
 	if status := w.st.feedStatus.Swap(nil); status != nil {
-		if w.f.message(eventStatus, *status) != nil {
+		if w.f.message(eventFeed, *status) != nil {
 			return w.failed()
 		}
 	}
