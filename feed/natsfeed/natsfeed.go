@@ -6,7 +6,7 @@
 package natsfeed
 
 import (
-	"strconv"
+	"encoding/json"
 
 	"github.com/tickerd/tickerd/feed"
 )
@@ -22,29 +22,10 @@ const (
 // TicksSubject is the subject of one symbol's ticks.
 func TicksSubject(cluster, symbol string) string { return cluster + ticksToken + symbol }
 
-// appendQuote appends q as the JSON of feed.Quote's fields (prices in
-// integer cents), the payload of a tick.
-func appendQuote(dst []byte, q *feed.Quote) []byte {
-	dst = append(dst, `{"symbol":`...)
-	dst = strconv.AppendQuote(dst, q.Symbol)
-	dst = append(dst, `,"price":`...)
-	dst = strconv.AppendInt(dst, q.Price, 10)
-	dst = append(dst, `,"prev_close":`...)
-	dst = strconv.AppendInt(dst, q.PrevClose, 10)
-	dst = append(dst, `,"open":`...)
-	dst = strconv.AppendInt(dst, q.Open, 10)
-	dst = append(dst, `,"high":`...)
-	dst = strconv.AppendInt(dst, q.High, 10)
-	dst = append(dst, `,"low":`...)
-	dst = strconv.AppendInt(dst, q.Low, 10)
-	dst = append(dst, `,"volume":`...)
-	dst = strconv.AppendInt(dst, q.Volume, 10)
-	dst = append(dst, `,"ts":`...)
-	dst = strconv.AppendInt(dst, q.TS, 10)
-	dst = append(dst, `,"seq":`...)
-	dst = strconv.AppendUint(dst, q.Seq, 10)
-	return append(dst, '}')
-}
+// encodeQuote is a tick's payload: q as encoding/json writes feed.Quote
+// (its struct tags; prices in integer cents), so a field added to Quote
+// crosses the wire without a change here.
+func encodeQuote(q *feed.Quote) ([]byte, error) { return json.Marshal(q) }
 
 // heartbeat is the core's periodic sign of life. Instance changes when the
 // core restarts.

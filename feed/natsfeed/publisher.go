@@ -43,8 +43,7 @@ type Publisher struct {
 	log      *slog.Logger
 	instance string
 
-	mu  sync.Mutex // serialises Publish; guards buf
-	buf []byte
+	mu sync.Mutex // serialises Publish
 
 	published atomic.Uint64
 	failed    atomic.Uint64
@@ -76,8 +75,11 @@ func (p *Publisher) Publish(batch []feed.Quote) {
 	defer p.mu.Unlock()
 	for i := range batch {
 		q := &batch[i]
-		p.buf = appendQuote(p.buf[:0], q)
-		if err := p.nc.Publish(TicksSubject(p.cluster, q.Symbol), p.buf); err != nil {
+		b, err := encodeQuote(q)
+		if err == nil {
+			err = p.nc.Publish(TicksSubject(p.cluster, q.Symbol), b)
+		}
+		if err != nil {
 			if p.failed.Add(1) == 1 {
 				p.log.Warn("publish tick", "err", err)
 			}
