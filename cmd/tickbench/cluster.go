@@ -141,7 +141,7 @@ func renderCluster(sb *strings.Builder, c *Cluster, benchRel string) {
 		fmt.Fprintf(sb, "The pair did not run: %s\n\n", firstLine(c.Err))
 	}
 	if c.NATSBytes > 0 {
-		fmt.Fprintf(sb, "NATS traffic into the edge: **%s bytes per tick** (one message per tick, protocol overhead included), "+
+		fmt.Fprintf(sb, "NATS traffic into the edge: **%s payload bytes per tick** (one message per tick, as the NATS client counts them; the MSG line adds about 32 on the wire), "+
 			"%s ticks/s; the core used %s%% of a core while serving the edge.\n\n",
 			fmtF(c.NATSBytes, 1), fmtF(c.TicksPerS, 1), fmtF(c.CoreCPUPct, 1))
 	}

@@ -34,7 +34,7 @@ func TestRenderCluster(t *testing.T) {
 		"## 8. Cluster",
 		"| single node | 1,000 of 1,000 | 19,500 | 12.9 | 30.0 | 96.0 |",
 		"| core + edge (edge) | 1,000 of 1,000 | 19,500 | 14.9 | 30.0 | 218 |",
-		"**143.8 bytes per tick**",
+		"**143.8 payload bytes per tick**",
 		"# cluster-edge-1000\ntickerd -role core\n",
 		"[cluster-edge-1000.json](bench/cluster-edge-1000.json)",
 	} {
