@@ -48,6 +48,12 @@ type MarketConfig struct {
 	TicksPerSecond float64   // mean ticks per symbol per simulated second; 0 means 2
 	Publisher      Publisher // receives every batch of ticks; may be nil
 
+	// SeqBase is every symbol's seq before its first tick (0 by default).
+	// A market that replaces another one on the same subjects (a restarted
+	// cluster core) starts above the seqs the old one published, so that
+	// consumers that drop older seqs keep accepting its ticks.
+	SeqBase uint64
+
 	// Start is the simulated clock's reading at NewMarket; the zero value
 	// means time.Now(). The price path does not depend on it; day boundaries
 	// and candle times do (and, for events given as times of day, when a
@@ -104,7 +110,7 @@ type symbolTape struct {
 
 // NewMarket validates cfg and returns a market whose quotes are at their
 // starting values (price, previous close, open, high and low all equal the
-// symbol's Price; volume and seq 0); nothing moves until Run or Advance.
+// symbol's Price; volume 0, seq SeqBase); nothing moves until Run or Advance.
 // The last six hours of minute candles are back-filled (see Candles).
 func NewMarket(cfg MarketConfig) (*Market, error) {
 	if len(cfg.Symbols) == 0 {
@@ -169,7 +175,7 @@ func NewMarket(cfg MarketConfig) (*Market, error) {
 	for i, s := range syms {
 		t := &m.tapes[i]
 		t.quote = Quote{Symbol: s.Ticker, Price: s.Price, PrevClose: s.Price,
-			Open: s.Price, High: s.Price, Low: s.Price, TS: nowMS}
+			Open: s.Price, High: s.Price, Low: s.Price, TS: nowMS, Seq: cfg.SeqBase}
 		t.day = day
 	}
 	m.backfill(cfg.Seed, rate)

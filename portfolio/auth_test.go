@@ -373,6 +373,39 @@ func TestHashBusyBracketsHashing(t *testing.T) {
 	}
 }
 
+// LiveSessions tells live sessions from logged-out, expired and unknown ones.
+func TestLiveSessions(t *testing.T) {
+	ctx := context.Background()
+	s := MustOpenStore(t)
+	mustRegister(t, s, "alice")
+	var ids []string
+	for range 3 {
+		tok, sess, err := s.Login(ctx, "alice", "correct horse battery")
+		if err != nil {
+			t.Fatal(err)
+		}
+		ids = append(ids, sess.ID)
+		if len(ids) == 2 {
+			if _, err := s.Logout(ctx, tok); err != nil {
+				t.Fatal(err)
+			}
+		}
+	}
+	live, err := s.LiveSessions(ctx, append(ids, "unknown"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if !live[ids[0]] || live[ids[1]] || !live[ids[2]] || live["unknown"] || len(live) != 2 {
+		t.Fatalf("live = %v for %v (the second logged out)", live, ids)
+	}
+	if live, err := s.LiveSessions(ctx, nil); err != nil || len(live) != 0 {
+		t.Fatalf("no ids: %v %v", live, err)
+	}
+	if _, err := s.LiveSessions(ctx, make([]string, MaxLiveSessionsQuery+1)); err == nil {
+		t.Fatal("too many ids accepted")
+	}
+}
+
 // TestNormalizeUsername: the one username normalization trims ASCII spaces
 // and tabs and lower-cases ASCII letters; nothing else is folded.
 func TestNormalizeUsername(t *testing.T) {

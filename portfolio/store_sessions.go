@@ -5,6 +5,7 @@ import (
 	"database/sql"
 	"errors"
 	"fmt"
+	"strings"
 	"time"
 )
 
@@ -144,4 +145,43 @@ func (s *Store) Logout(ctx context.Context, token string) (Session, error) {
 	}
 	sess.ExpiresAt = fromMS(expires)
 	return sess, nil
+}
+
+// MaxLiveSessionsQuery is the most session ids LiveSessions takes at once.
+const MaxLiveSessionsQuery = 500
+
+// LiveSessions returns which of the session ids (Session.ID) still belong
+// to a live session: not logged out and not expired. It takes at most
+// MaxLiveSessionsQuery ids.
+func (s *Store) LiveSessions(ctx context.Context, ids []string) (map[string]bool, error) {
+	live := make(map[string]bool, len(ids))
+	if len(ids) == 0 {
+		return live, nil
+	}
+	if len(ids) > MaxLiveSessionsQuery {
+		return nil, fmt.Errorf("live sessions: %d ids, at most %d", len(ids), MaxLiveSessionsQuery)
+	}
+	args := make([]any, 0, len(ids)+1)
+	args = append(args, s.nowMS())
+	for _, id := range ids {
+		args = append(args, id)
+	}
+	q := "SELECT token_hash FROM sessions WHERE expires_at > ? AND token_hash IN (?" +
+		strings.Repeat(",?", len(ids)-1) + ")"
+	rows, err := s.reader.QueryContext(ctx, q, args...)
+	if err != nil {
+		return nil, fmt.Errorf("live sessions: %w", err)
+	}
+	defer rows.Close()
+	for rows.Next() {
+		var id string
+		if err := rows.Scan(&id); err != nil {
+			return nil, fmt.Errorf("live sessions: %w", err)
+		}
+		live[id] = true
+	}
+	if err := rows.Err(); err != nil {
+		return nil, fmt.Errorf("live sessions: %w", err)
+	}
+	return live, nil
 }

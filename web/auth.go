@@ -48,7 +48,7 @@ func (s *Server) authenticate(c *fiber.Ctx) (portfolio.Session, error) {
 	if err != nil {
 		return portfolio.Session{}, err
 	}
-	return s.store.Authenticate(c.UserContext(), tok)
+	return s.sessions.Authenticate(c.UserContext(), tok)
 }
 
 // originAllowed reports whether the request's Origin may act on this
@@ -114,7 +114,7 @@ func (s *Server) requireSession(c *fiber.Ctx) error {
 		return writeProblem(c, codeOriginForbidden,
 			"cookie-authenticated requests that change state must come from this site's origin")
 	}
-	sess, err := s.store.Authenticate(c.UserContext(), tok)
+	sess, err := s.sessions.Authenticate(c.UserContext(), tok)
 	if err != nil {
 		return err
 	}
@@ -229,6 +229,9 @@ func (s *Server) handleLogout(c *fiber.Ctx) error {
 		return err
 	}
 	s.streams.CloseSession(sess.ID)
+	if s.events != nil {
+		s.events.SessionRevoked(sess.ID)
+	}
 	c.Cookie(&fiber.Cookie{
 		Name:     sessionCookie,
 		Value:    "",

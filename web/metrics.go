@@ -74,7 +74,7 @@ var latencyBuckets = []float64{.0001, .00025, .0005, .001, .0025, .005, .01, .02
 // newMetrics builds the registry of s: request instruments, trades, login
 // failures, the scrape-time views of the market, hub and streams, and the
 // Go runtime and process collectors.
-func newMetrics(s *Server) *metrics {
+func newMetrics(s *Server, extra []prometheus.Collector) *metrics {
 	m := &metrics{
 		reg: prometheus.NewRegistry(),
 		requests: prometheus.NewCounterVec(prometheus.CounterOpts{
@@ -130,6 +130,7 @@ func newMetrics(s *Server) *metrics {
 		}, func() float64 { return float64(s.alerts.Stats().Requeued) }),
 	)
 	m.reg.MustRegister(connCollectors(s.conns)...)
+	m.reg.MustRegister(extra...)
 	m.handler = promhttp.HandlerFor(m.reg, promhttp.HandlerOpts{
 		Registry:            m.reg, // counts its own failures
 		ErrorHandling:       promhttp.ContinueOnError,

@@ -93,6 +93,9 @@ func (s *Server) handlePlaceTrade(c *fiber.Ctx) (err error) {
 		return err
 	}
 	s.streams.PortfolioChanged(sess.AccountID)
+	if s.events != nil {
+		s.events.AccountChanged(sess.AccountID)
+	}
 	return c.Status(http.StatusCreated).JSON(toTradeJSON(t))
 }
 

@@ -14,7 +14,6 @@ import (
 
 	"github.com/gofiber/fiber/v2"
 
-	"github.com/tickerd/tickerd/feed"
 	"github.com/tickerd/tickerd/portfolio"
 	"github.com/tickerd/tickerd/web/dashboard"
 	"github.com/tickerd/tickerd/web/stream"
@@ -37,6 +36,12 @@ type Config struct {
 	// Connection caps, enforced when a connection is accepted (listener.go).
 	MaxConns      int // open connections of every kind; 0 means DefaultMaxConns(), from the open-file limit
 	MaxConnsPerIP int // open connections from one client IP; 0 means DefaultMaxConnsPerIP
+
+	// TrustedProxies are the addresses or CIDR ranges (edges, load
+	// balancers) whose X-Forwarded-For names the client. From any other
+	// peer the header is ignored, so a client cannot pick the IP its rate
+	// limits are counted against. Empty: the header is never trusted.
+	TrustedProxies []string
 
 	LoginPerIPPerMin    int // login attempts per client IP per minute
 	LoginPerUserPerMin  int // login attempts per username per minute
@@ -86,28 +91,22 @@ func (c Config) withDefaults() Config {
 	return c
 }
 
-// Deps are the services the HTTP surface uses.
-type Deps struct {
-	Store  *portfolio.Store
-	Market *feed.Market
-	Hub    *feed.Hub
-	Logger *slog.Logger
-
-	// Alerts keeps the price alerts the REST API creates and deletes in
-	// step with the one that evaluates ticks; nil means a watch of Store
-	// that no tick reaches (alerts are kept, never fired).
-	Alerts *portfolio.AlertWatch
-}
-
 // Server is tickerd's HTTP server.
 type Server struct {
-	cfg    Config
-	store  *portfolio.Store
-	market *feed.Market
-	hub    *feed.Hub
-	log    *slog.Logger
-	app    *fiber.App
-	alerts *portfolio.AlertWatch
+	cfg      Config
+	store    Store // nil on an edge
+	sessions stream.Sessions
+	market   Market
+	events   Events // may be nil
+	ready    func(context.Context) error
+	log      *slog.Logger
+	app      *fiber.App
+
+	alerts *portfolio.AlertWatch // nil: no alert routes
+
+	// core forwards the routes an edge does not serve itself (proxy.go);
+	// nil on a node with a Store.
+	core *coreProxy
 
 	// metrics is the server's own Prometheus registry (metrics*.go).
 	metrics *metrics
@@ -151,8 +150,10 @@ func newServer(cfg Config, deps Deps, extra func(api fiber.Router)) *Server {
 	s := &Server{
 		cfg:           cfg,
 		store:         deps.Store,
+		sessions:      deps.Sessions,
 		market:        deps.Market,
-		hub:           deps.Hub,
+		events:        deps.Events,
+		ready:         deps.Ready,
 		log:           logger,
 		loginPerIP:    newLimiter(cfg.LoginPerIPPerMin, time.Minute),
 		loginPerUser:  newLimiter(cfg.LoginPerUserPerMin, time.Minute),
@@ -161,8 +162,15 @@ func newServer(cfg Config, deps Deps, extra func(api fiber.Router)) *Server {
 		conns:         newConns(cfg.MaxConns, cfg.MaxConnsPerIP),
 		alerts:        deps.Alerts,
 	}
-	if s.alerts == nil {
-		s.alerts = portfolio.NewAlertWatch(deps.Store, 0, logger)
+	if s.sessions == nil && deps.Store != nil {
+		s.sessions = deps.Store
+	}
+	holdings := deps.Holdings
+	if holdings == nil && deps.Store != nil {
+		holdings = deps.Store
+	}
+	if deps.CoreURL != "" {
+		s.core = newCoreProxy(deps.CoreURL, logger)
 	}
 	_, _ = rand.Read(s.etagSalt[:])
 	s.app = fiber.New(fiber.Config{
@@ -172,16 +180,31 @@ func newServer(cfg Config, deps Deps, extra func(api fiber.Router)) *Server {
 		DisableStartupMessage: true,
 		ReadTimeout:           readTimeout,
 		IdleTimeout:           idleTimeout,
+		// With trusted proxies, c.IP() is the first valid address of
+		// X-Forwarded-For when the peer is one of them, the peer otherwise.
+		ProxyHeader:             proxyHeader(cfg.TrustedProxies),
+		EnableTrustedProxyCheck: len(cfg.TrustedProxies) > 0,
+		TrustedProxies:          cfg.TrustedProxies,
+		EnableIPValidation:      len(cfg.TrustedProxies) > 0,
 		// Prefork stays off: one process owns the market and the hub.
 	})
 	s.streams = stream.NewRegistry(cfg.Stream, stream.Deps{
-		Hub: deps.Hub, Market: deps.Market, Holdings: deps.Store, Sessions: deps.Store, Logger: logger,
+		Hub: deps.Hub, Market: deps.Market, Holdings: holdings, Sessions: s.sessions, Logger: logger,
 	})
 	s.app.Server().ConnState = s.conns.setState
 	logger.Info("connection limits", "max_conns", cfg.MaxConns, "max_conns_per_ip", cfg.MaxConnsPerIP)
-	s.metrics = newMetrics(s)
+	s.metrics = newMetrics(s, deps.Collectors)
 	s.routes()
 	return s
+}
+
+// proxyHeader is the header that names the client behind a trusted proxy,
+// or "" when there is none.
+func proxyHeader(trusted []string) string {
+	if len(trusted) == 0 {
+		return ""
+	}
+	return fiber.HeaderXForwardedFor
 }
 
 // routes is the route table. Handlers live in one file per area.
@@ -194,11 +217,17 @@ func (s *Server) routes() {
 	s.registerMetricsRoute(s.app)
 
 	api := s.app.Group("/api/v1")
+	if s.core != nil {
+		s.registerEdgeRoutes(api)
+		return
+	}
 	s.registerOpenAPIRoutes(api)
 	s.registerAuthRoutes(api)
 	s.registerPortfolioRoutes(api)
 	s.registerWatchlistRoutes(api)
-	s.registerAlertRoutes(api)
+	if s.alerts != nil {
+		s.registerAlertRoutes(api)
+	}
 	s.registerQuoteRoutes(api)
 	s.registerMarketRoutes(api)
 	s.registerStreamRoutes(api)

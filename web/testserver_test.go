@@ -46,6 +46,7 @@ type testServerOptions struct {
 	Seed        int64                  // 0 means 1
 	TickRate    float64                // ticks per symbol per second; 0 means 20
 	Speed       float64                // simulated seconds per real second; 0 means 1
+	Events      Events                 // Deps.Events; nil means none
 	Scenario    *feed.Scenario         // a scenario for the market; nil means none
 }
 
@@ -90,7 +91,7 @@ func startTestServerWith(tb testing.TB, cfg Config, opts testServerOptions) *tes
 	if err != nil {
 		tb.Fatalf("new market: %v", err)
 	}
-	srv := newServer(cfg, Deps{Store: store, Market: market, Hub: hub, Logger: logger, Alerts: alerts}, opts.ExtraRoutes)
+	srv := newServer(cfg, Deps{Store: store, Market: market, Hub: hub, Events: opts.Events, Logger: logger, Alerts: alerts}, opts.ExtraRoutes)
 
 	ln, err := net.Listen("tcp", "127.0.0.1:0")
 	if err != nil {

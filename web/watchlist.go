@@ -50,5 +50,8 @@ func (s *Server) handleSetWatchlist(c *fiber.Ctx) error {
 	if err := s.store.SetWatchlist(c.UserContext(), sess.AccountID, syms); err != nil {
 		return err
 	}
+	if s.events != nil {
+		s.events.AccountChanged(sess.AccountID)
+	}
 	return c.JSON(watchlistJSON{Symbols: syms})
 }

@@ -131,7 +131,7 @@ func (b *bench) runAll(ctx context.Context) error {
 	}{
 		{"push-poll", b.runPushPoll}, {"fanout", b.runFanout}, {"memory", b.runMemory},
 		{"rest", b.runREST}, {"go", b.runGoBench}, {"storm", b.runStorm},
-		{"push-poll-rates", b.runPushPollRates},
+		{"push-poll-rates", b.runPushPollRates}, {"cluster", b.runCluster},
 	}
 	t0 := time.Now()
 	for _, s := range steps {
@@ -165,7 +165,7 @@ func (b *bench) save() error {
 var filePrefixes = map[string][]string{
 	"push-poll": {"pushpoll-"}, "fanout": {"fanout-"}, "memory": {"memory-"},
 	"rest": {"rest-"}, "go": {"gobench", "benchstat"}, "storm": {"storm-"},
-	"push-poll-rates": {"pushpollrate-", "pushpollslow-"},
+	"push-poll-rates": {"pushpollrate-", "pushpollslow-"}, "cluster": {"cluster-"},
 }
 
 func (b *bench) removeOld(scenario string) {

@@ -26,6 +26,7 @@ type Results struct {
 	REST          *REST       `json:"rest,omitempty"`
 	GoBench       *GoBench    `json:"go_bench,omitempty"`
 	Storm         *Storm      `json:"storm,omitempty"`
+	Cluster       *Cluster    `json:"cluster,omitempty"`
 }
 
 // Run is one server plus one tickload run against it.

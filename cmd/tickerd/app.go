@@ -20,6 +20,7 @@ import (
 
 	"github.com/tickerd/tickerd/data"
 	"github.com/tickerd/tickerd/feed"
+	"github.com/tickerd/tickerd/feed/natsfeed"
 	"github.com/tickerd/tickerd/portfolio"
 	"github.com/tickerd/tickerd/web"
 )
@@ -39,6 +40,10 @@ type Main struct {
 	debug  *http.Server
 	dbgLn  net.Listener
 
+	cluster cluster             // NATS parts of -role core and edge (cluster.go)
+	corePub *natsfeed.Publisher // -role core: the market's ticks to NATS
+	started chan struct{}       // closed once the server exists
+
 	stopMarket context.CancelFunc
 	wg         sync.WaitGroup
 	done       chan error // the first fatal error of a background part
@@ -48,7 +53,7 @@ type Main struct {
 
 // NewMain returns a Main writing to the process's stdout and stderr.
 func NewMain() *Main {
-	return &Main{Stdout: os.Stdout, Stderr: os.Stderr, Getenv: os.LookupEnv, done: make(chan error, 3)}
+	return &Main{Stdout: os.Stdout, Stderr: os.Stderr, Getenv: os.LookupEnv, done: make(chan error, 4), started: make(chan struct{})}
 }
 
 // ParseFlags reads args and the TICKERD_* environment into m.Config. It
@@ -92,6 +97,17 @@ func (m *Main) Run(ctx context.Context) error {
 		}
 		cfg.Web.TLS = tlsCfg
 	}
+	m.log.Info("role", "role", cfg.Cluster.Role)
+	mctx, cancel := context.WithCancel(context.WithoutCancel(ctx))
+	m.stopMarket = cancel
+
+	if cfg.Cluster.Role == roleEdge {
+		deps, err := m.startEdge(ctx, mctx)
+		if err != nil {
+			return err
+		}
+		return m.serve(cfg, deps, demo{})
+	}
 
 	if dir := filepath.Dir(cfg.DB); dir != "" {
 		if err := os.MkdirAll(dir, 0o755); err != nil {
@@ -126,16 +142,28 @@ func (m *Main) Run(ctx context.Context) error {
 	if err := alerts.Load(ctx); err != nil {
 		return err
 	}
-	m.market, err = feed.NewMarket(feed.MarketConfig{
+	mcfg := feed.MarketConfig{
 		Symbols: syms, Seed: seed, Speed: cfg.Speed, TicksPerSecond: cfg.TickRate,
 		Publisher: alertTap{next: hub, watch: alerts}, Scenario: scenario,
-	})
+	}
+	if cfg.Cluster.Role == roleCore {
+		if err := m.startCore(&mcfg); err != nil {
+			return err
+		}
+	}
+	m.market, err = feed.NewMarket(mcfg)
 	if err != nil {
 		return fmt.Errorf("create market: %w", err)
 	}
 	m.log.Info("market", "symbols", len(syms), "seed", seed, "speed", cfg.Speed, "tick_rate", cfg.TickRate)
 	if scenario != nil {
 		m.log.Info("scenario", "file", cfg.Scenario, "name", scenario.Name, "events", len(scenario.Events))
+	}
+	deps := web.Deps{Store: store, Market: m.market, Hub: hub, Alerts: alerts, Logger: m.log}
+	if cfg.Cluster.Role == roleCore {
+		if err := m.serveCore(mctx, &deps); err != nil {
+			return err
+		}
 	}
 
 	var dm demo
@@ -145,25 +173,39 @@ func (m *Main) Run(ctx context.Context) error {
 		}
 	}
 
-	m.ln, err = net.Listen("tcp", cfg.Addr)
-	if err != nil {
-		return fmt.Errorf("listen: %w", err)
-	}
-	m.server = web.New(cfg.Web, web.Deps{Store: store, Market: m.market, Hub: hub, Logger: m.log, Alerts: alerts})
-
-	mctx, cancel := context.WithCancel(context.WithoutCancel(ctx))
-	m.stopMarket = cancel
-	m.wg.Add(3)
+	m.wg.Add(1)
 	go func() {
 		defer m.wg.Done()
 		if err := m.market.Run(mctx); err != nil && !errors.Is(err, context.Canceled) {
 			m.done <- fmt.Errorf("market: %w", err)
 		}
 	}()
+	if err := m.serve(cfg, deps, dm); err != nil {
+		return err
+	}
+	m.wg.Add(1)
 	go func() {
 		defer m.wg.Done()
 		_ = alerts.Run(mctx, m.server.AlertFired) // ends with the market, before the store closes
 	}()
+	return nil
+}
+
+// serve listens on -addr and serves the HTTP surface built on deps, then
+// the debug listener, and prints where it runs (and the demo account's
+// credentials with -demo).
+func (m *Main) serve(cfg config, deps web.Deps, dm demo) error {
+	var err error
+	m.ln, err = net.Listen("tcp", cfg.Addr)
+	if err != nil {
+		return fmt.Errorf("listen: %w", err)
+	}
+	m.server = web.New(cfg.Web, deps)
+	close(m.started)
+	if err := m.cluster.attach(m.server); err != nil {
+		return err
+	}
+	m.wg.Add(1)
 	go func() {
 		defer m.wg.Done()
 		if err := m.server.Serve(m.ln); err != nil {
@@ -179,7 +221,7 @@ func (m *Main) Run(ctx context.Context) error {
 		scheme = "https"
 	}
 	url := scheme + "://" + m.ln.Addr().String() + "/"
-	m.log.Info("listening", "addr", m.ln.Addr().String(), "db", cfg.DB, "tls", cfg.Web.TLS != nil)
+	m.log.Info("listening", "addr", m.ln.Addr().String(), "db", m.dbName(), "tls", cfg.Web.TLS != nil)
 	fmt.Fprintf(m.Stdout, "tickerd is running at %s\n", url)
 	if cfg.Demo {
 		fmt.Fprintln(m.Stdout, dm.message())
@@ -242,6 +284,7 @@ func (m *Main) Close() error {
 			m.stopMarket()
 		}
 		m.wg.Wait()
+		m.cluster.close()
 		if m.store != nil {
 			if err := m.store.Close(); err != nil {
 				errs = append(errs, fmt.Errorf("close database: %w", err))
@@ -253,6 +296,14 @@ func (m *Main) Close() error {
 		m.closeErr = errors.Join(errs...)
 	})
 	return m.closeErr
+}
+
+// dbName is the database file, or "none" on an edge.
+func (m *Main) dbName() string {
+	if m.store == nil {
+		return "none"
+	}
+	return m.Config.DB
 }
 
 func (m *Main) grace() time.Duration {

@@ -39,6 +39,7 @@ type config struct {
 	TLSCert      string // PEM certificate chain; with TLSKey, serve HTTPS and WSS
 	TLSKey       string // PEM private key of TLSCert
 	Web          web.Config
+	Cluster      clusterConfig
 }
 
 // envPrefix turns a flag name into its env twin: tick-rate → TICKERD_TICK_RATE.
@@ -72,6 +73,15 @@ func newFlagSet(cfg *config, out io.Writer) *flag.FlagSet {
 	fs.BoolVar(&cfg.Metrics, "metrics", true, "serve Prometheus metrics at /metrics on -addr too; false keeps them on -debug-addr only")
 	fs.StringVar(&cfg.TLSCert, "tls-cert", "", "PEM certificate chain file: serve HTTPS and WSS on -addr (TLS 1.2 or later, Secure cookies, HSTS); needs -tls-key")
 	fs.StringVar(&cfg.TLSKey, "tls-key", "", "PEM private key file of -tls-cert; needs -tls-cert")
+
+	cl := &cfg.Cluster
+	fs.StringVar(&cl.Role, "role", roleAll, "all: one process, no NATS; core: owns the database and the market and publishes them over NATS; edge: serves streams from the core's ticks and forwards every other route to -core-url (docs/CLUSTER.md)")
+	fs.StringVar(&cl.NATSURL, "nats-url", "", "NATS server(s) to join, e.g. nats://10.0.0.5:4222[,nats://...]; a core with -nats-listen uses its own when empty")
+	fs.StringVar(&cl.NATSListen, "nats-listen", "", "core only: run an embedded NATS server on this host:port (e.g. 0.0.0.0:4222) for edges to join")
+	fs.StringVar(&cl.CoreURL, "core-url", "", "edge only: base URL of the core's HTTP server, e.g. http://10.0.0.5:8080")
+	fs.StringVar(&cl.Name, "cluster-name", defaultClusterName, "prefix of every NATS subject, so several clusters can share one NATS")
+	fs.Func("trusted-proxies", "comma-separated addresses or CIDR ranges (edges, load balancers) whose X-Forwarded-For names the client; empty trusts none",
+		func(v string) error { cfg.Web.TrustedProxies = splitList(v); return nil })
 
 	w := &cfg.Web
 	fs.Func("allowed-origins", "comma-separated extra origins allowed for WebSocket upgrades and cookie-authenticated writes (e.g. https://app.example.com)",
@@ -156,6 +166,9 @@ func (c config) validate() error {
 		return fmt.Errorf("-log-format must be text or json, not %q", c.LogFormat)
 	}
 	if _, err := parseLevel(c.LogLevel); err != nil {
+		return err
+	}
+	if err := c.Cluster.validate(c); err != nil {
 		return err
 	}
 	if c.DebugAddr != "" {

@@ -78,6 +78,32 @@ func TestParseConfig(t *testing.T) {
 		{name: "bad log level", env: []string{"TICKERD_LOG_LEVEL", "loud"}, wantErr: "log-level"},
 		{name: "zero tick rate", args: []string{"-tick-rate", "0"}, wantErr: "tick-rate"},
 		{name: "negative universe", env: []string{"TICKERD_UNIVERSE_SIZE", "-1"}, wantErr: "universe-size"},
+		{name: "role defaults to all", check: func(t *testing.T, c config) {
+			if c.Cluster.Role != "all" || c.Cluster.Name != "tickerd" || c.Cluster.NATSURL != "" || len(c.Web.TrustedProxies) != 0 {
+				t.Fatalf("cluster defaults: %+v", c.Cluster)
+			}
+		}},
+		{name: "edge from env", env: []string{"TICKERD_ROLE", "edge", "TICKERD_NATS_URL", "nats://127.0.0.1:4222",
+			"TICKERD_CORE_URL", "http://127.0.0.1:8080", "TICKERD_CLUSTER_NAME", "prod-1", "TICKERD_TRUSTED_PROXIES", "10.0.0.0/8, 127.0.0.1"},
+			check: func(t *testing.T, c config) {
+				if c.Cluster.Role != "edge" || c.Cluster.Name != "prod-1" || strings.Join(c.Web.TrustedProxies, "|") != "10.0.0.0/8|127.0.0.1" {
+					t.Fatalf("edge: %+v %v", c.Cluster, c.Web.TrustedProxies)
+				}
+			}},
+		{name: "core with embedded nats", args: []string{"-role", "core", "-nats-listen", "127.0.0.1:4222"}, check: func(t *testing.T, c config) {
+			if c.Cluster.NATSListen != "127.0.0.1:4222" {
+				t.Fatalf("core: %+v", c.Cluster)
+			}
+		}},
+		{name: "unknown role", args: []string{"-role", "leader"}, wantErr: "-role"},
+		{name: "edge without nats url", args: []string{"-role", "edge", "-core-url", "http://127.0.0.1:8080"}, wantErr: "-nats-url"},
+		{name: "edge without core url", args: []string{"-role", "edge", "-nats-url", "nats://127.0.0.1:4222"}, wantErr: "-core-url"},
+		{name: "edge with bad core url", args: []string{"-role", "edge", "-nats-url", "nats://x:1", "-core-url", "127.0.0.1:8080"}, wantErr: "-core-url"},
+		{name: "edge with embedded nats", args: []string{"-role", "edge", "-nats-listen", "127.0.0.1:4222"}, wantErr: "-nats-listen"},
+		{name: "edge with demo", args: []string{"-role", "edge", "-nats-url", "nats://x:1", "-core-url", "http://x:1", "-demo"}, wantErr: "-demo"},
+		{name: "core without nats", args: []string{"-role", "core"}, wantErr: "-nats-url"},
+		{name: "nats flag without role", args: []string{"-nats-url", "nats://127.0.0.1:4222"}, wantErr: "-role"},
+		{name: "cluster name with a dot", args: []string{"-role", "core", "-nats-listen", ":4222", "-cluster-name", "a.b"}, wantErr: "-cluster-name"},
 		{name: "unknown flag", args: []string{"-nope"}, wantErr: "nope"},
 		{name: "stray argument", args: []string{"serve"}, wantErr: "serve"},
 	}

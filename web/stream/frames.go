@@ -41,6 +41,7 @@ const (
 	eventPortfolio       = "portfolio"
 	eventError           = "error"
 	eventReply           = "reply" // WebSocket replies; SSE streams have none
+	eventFeed            = "feed"
 	portfolioFailureText = "portfolio valuation failed; it will be retried on the next change"
 )
 

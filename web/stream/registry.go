@@ -145,6 +145,24 @@ func (r *Registry) CloseSession(sessionID string) {
 	}, func(st *stream) { st.requestClose(CloseUnauthorized, "logged out") })
 }
 
+// SessionIDs returns the distinct sessions of the open authenticated
+// streams, in no order.
+func (r *Registry) SessionIDs() []string {
+	seen := map[string]bool{}
+	r.mu.Lock()
+	for st := range r.streams {
+		if sess, ok := st.session(); ok {
+			seen[sess.ID] = true
+		}
+	}
+	r.mu.Unlock()
+	ids := make([]string, 0, len(seen))
+	for id := range seen {
+		ids = append(ids, id)
+	}
+	return ids
+}
+
 // PortfolioChanged makes the account's portfolio streams reread the
 // holdings and push a fresh valuation (a trade filled). Trades are placed
 // through this process's REST API only, so it sees every change.

@@ -38,7 +38,10 @@ func (r *Registry) OpenSSE(ip string, sess portfolio.Session, sub Subscription) 
 		r.leave(st)
 		return nil, &Error{Code: CodeTooManyConnections, Message: reason}
 	}
+	st.replyMu.Lock()
 	st.sub.Subscribe(sub.Symbols, sub.Every, r.deps.Market.Quote)
+	st.quotes, st.every = sub.Symbols, sub.Every
+	st.replyMu.Unlock()
 	st.symbols.Store(int32(len(sub.Symbols)))
 	if sub.Portfolio {
 		st.portfolio.Store(true)

@@ -3,6 +3,7 @@ package stream
 import (
 	"sync"
 	"sync/atomic"
+	"time"
 
 	"github.com/tickerd/tickerd/feed"
 	"github.com/tickerd/tickerd/portfolio"
@@ -37,6 +38,12 @@ type stream struct {
 	replies []*[]byte // frames queued for the writer, each behind frameHeadroom
 
 	alertMsgs []*[]byte // fired alerts queued for the writer (AlertFired), guarded by replyMu
+	quotes    []string  // the symbols subscribed, for a resubscription (FeedUp); guarded by replyMu
+	every     time.Duration
+
+	// feedStatus is a feed frame for the writer to send (FeedStopped,
+	// FeedResumed); the latest wins.
+	feedStatus atomic.Pointer[[]byte]
 }
 
 // session returns the stream's session once authenticated.

@@ -90,6 +90,11 @@ func (w *writer) pass(now time.Time) (time.Time, bool) {
 	if err := w.f.control(); err != nil {
 		return w.failed(err)
 	}
+	if status := w.st.feedStatus.Swap(nil); status != nil {
+		if err := w.f.message(eventFeed, *status); err != nil {
+			return w.failed(err)
+		}
+	}
 	if batch.Lagging {
 		return w.end(CloseTooSlow, "client too slow")
 	}

@@ -91,6 +91,7 @@ func (c *wsConn) subscribe(m *clientMessage) {
 		c.st.alerts.Store(true) // alerts fired from now on follow the reply
 	}
 	c.st.sub.Subscribe(sub.Symbols, sub.Every, c.reg.deps.Market.Quote)
+	c.st.setQuotesLocked(c.symbols, sub.Every)
 	c.st.replyMu.Unlock()
 	if newPortfolio {
 		c.st.portfolio.Store(true)
@@ -111,6 +112,7 @@ func (c *wsConn) unsubscribe(m *clientMessage) {
 	}
 	c.st.replyMu.Lock()
 	c.st.sub.Unsubscribe(sub.Symbols)
+	c.st.setQuotesLocked(c.symbols, c.st.every)
 	if sub.Alerts {
 		c.st.alerts.Store(false) // none queued after the reply
 	}

@@ -46,6 +46,18 @@ func New(t testing.TB, args ...string) *Process {
 	if out, err := build.CombinedOutput(); err != nil {
 		t.Fatalf("build tickerd: %v\n%s", err, out)
 	}
+	return newProcess(t, bin, dir, args)
+}
+
+// Sibling is New for another process of the same binary (a node of the
+// same cluster), without building it again.
+func (p *Process) Sibling(t testing.TB, args ...string) *Process {
+	t.Helper()
+	return newProcess(t, p.bin, t.TempDir(), args)
+}
+
+func newProcess(t testing.TB, bin, dir string, args []string) *Process {
+	t.Helper()
 	ln, err := net.Listen("tcp", "127.0.0.1:0")
 	if err != nil {
 		t.Fatal(err)

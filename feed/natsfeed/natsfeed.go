@@ -1,0 +1,44 @@
+// Package natsfeed carries the price feed of a tickerd cluster over NATS:
+// the core publishes every tick and a heartbeat and answers for the whole
+// market; an edge keeps a replica of the latest quotes, fed into its own
+// Hub. It also connects to NATS and runs an embedded NATS server. Subjects
+// and payloads are documented in docs/CLUSTER.md.
+package natsfeed
+
+import (
+	"encoding/json"
+
+	"github.com/tickerd/tickerd/feed"
+)
+
+// Subjects, each under the cluster's name: <cluster>.ticks.<SYMBOL>,
+// <cluster>.core.heartbeat, <cluster>.rpc.market.
+const (
+	ticksToken     = ".ticks."
+	heartbeatToken = ".core.heartbeat"
+	marketToken    = ".rpc.market"
+)
+
+// TicksSubject is the subject of one symbol's ticks.
+func TicksSubject(cluster, symbol string) string { return cluster + ticksToken + symbol }
+
+// encodeQuote is a tick's payload: q as encoding/json writes feed.Quote
+// (its struct tags; prices in integer cents), so a field added to Quote
+// crosses the wire without a change here.
+func encodeQuote(q *feed.Quote) ([]byte, error) { return json.Marshal(q) }
+
+// heartbeat is the core's periodic sign of life. Instance changes when the
+// core restarts.
+type heartbeat struct {
+	Instance string `json:"instance"`
+	Ticks    uint64 `json:"ticks"`
+}
+
+// marketReply answers <cluster>.rpc.market: the universe and every latest
+// quote. Error is set instead when the core cannot answer.
+type marketReply struct {
+	Instance string        `json:"instance"`
+	Symbols  []feed.Symbol `json:"symbols"`
+	Quotes   []feed.Quote  `json:"quotes"`
+	Error    string        `json:"error,omitempty"`
+}

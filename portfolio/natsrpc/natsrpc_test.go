@@ -1,0 +1,262 @@
+package natsrpc
+
+import (
+	"context"
+	"errors"
+	"sync"
+	"testing"
+	"time"
+
+	"github.com/nats-io/nats-server/v2/server"
+	"github.com/nats-io/nats.go"
+	"go.uber.org/goleak"
+
+	"github.com/tickerd/tickerd/portfolio"
+)
+
+// fakeAccounts is the core's store: one valid token.
+type fakeAccounts struct {
+	mu      sync.Mutex
+	calls   int
+	revoked bool
+	pingErr error
+}
+
+var testSession = portfolio.Session{ID: "sess-1", AccountID: 7, Username: "alice",
+	ExpiresAt: time.Date(2030, 1, 1, 0, 0, 0, 0, time.UTC)}
+
+func (a *fakeAccounts) Authenticate(_ context.Context, token string) (portfolio.Session, error) {
+	a.mu.Lock()
+	defer a.mu.Unlock()
+	a.calls++
+	if token != "good" || a.revoked {
+		return portfolio.Session{}, portfolio.Errorf(portfolio.CodeUnauthorized, "not signed in")
+	}
+	return testSession, nil
+}
+
+func (a *fakeAccounts) Holdings(_ context.Context, id int64) (int64, []portfolio.Position, error) {
+	if id != 7 {
+		return 0, nil, errors.New("disk on fire")
+	}
+	return 12345, []portfolio.Position{{Symbol: "AAPL", Quantity: 3, CostBasis: 56100}}, nil
+}
+
+func (a *fakeAccounts) Ping(context.Context) error {
+	a.mu.Lock()
+	defer a.mu.Unlock()
+	return a.pingErr
+}
+
+func (a *fakeAccounts) LiveSessions(_ context.Context, ids []string) (map[string]bool, error) {
+	a.mu.Lock()
+	defer a.mu.Unlock()
+	live := map[string]bool{}
+	for _, id := range ids {
+		if id == testSession.ID && !a.revoked {
+			live[id] = true
+		}
+	}
+	return live, nil
+}
+
+func (a *fakeAccounts) authCalls() int {
+	a.mu.Lock()
+	defer a.mu.Unlock()
+	return a.calls
+}
+
+// streams records what the events asked of an edge's streams.
+type streams struct {
+	closed  chan string
+	changed chan int64
+}
+
+func (s *streams) CloseSession(id string)    { s.closed <- id }
+func (s *streams) PortfolioChanged(id int64) { s.changed <- id }
+
+// setup runs an embedded NATS server, a responder on fake accounts and a
+// client listening for events.
+func setup(t *testing.T) (*fakeAccounts, *Responder, *Client, *streams) {
+	t.Helper()
+	t.Cleanup(func() { goleak.VerifyNone(t) }) // runs last
+	ns, err := server.NewServer(&server.Options{Host: "127.0.0.1", Port: -1, NoSigs: true, NoLog: true})
+	if err != nil {
+		t.Fatal(err)
+	}
+	go ns.Start()
+	if !ns.ReadyForConnections(5 * time.Second) {
+		t.Fatal("nats server not ready")
+	}
+	coreNC, err := nats.Connect(ns.ClientURL())
+	if err != nil {
+		t.Fatal(err)
+	}
+	edgeNC, err := nats.Connect(ns.ClientURL())
+	if err != nil {
+		t.Fatal(err)
+	}
+	accts := &fakeAccounts{}
+	r, err := Serve(coreNC, "test", accts, nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	c := NewClient(edgeNC, "test", time.Second, 3*time.Second, nil)
+	st := &streams{closed: make(chan string, 4), changed: make(chan int64, 4)}
+	if err := c.Listen(st); err != nil {
+		t.Fatal(err)
+	}
+	if err := edgeNC.Flush(); err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() {
+		c.Close()
+		r.Close()
+		coreNC.Close()
+		edgeNC.Close()
+		ns.Shutdown()
+		ns.WaitForShutdown()
+	})
+	return accts, r, c, st
+}
+
+func TestAuthenticateCachesAndRevocationDrops(t *testing.T) {
+	accts, r, c, st := setup(t)
+	ctx := context.Background()
+	for i := 0; i < 3; i++ {
+		sess, err := c.Authenticate(ctx, "good")
+		if err != nil || sess != testSession {
+			t.Fatalf("authenticate: %+v %v", sess, err)
+		}
+	}
+	if n := accts.authCalls(); n != 1 {
+		t.Fatalf("core asked %d times, want 1 (then the cache)", n)
+	}
+
+	accts.mu.Lock()
+	accts.revoked = true
+	accts.mu.Unlock()
+	r.SessionRevoked(testSession.ID)
+	select {
+	case id := <-st.closed:
+		if id != testSession.ID {
+			t.Fatalf("closed %q", id)
+		}
+	case <-time.After(time.Second):
+		t.Fatal("revocation did not reach the streams")
+	}
+	_, err := c.Authenticate(ctx, "good")
+	if portfolio.ErrorCode(err) != portfolio.CodeUnauthorized {
+		t.Fatalf("revoked token: %v, want unauthorized", err)
+	}
+}
+
+func TestAuthenticateNeverCachesRefusals(t *testing.T) {
+	accts, _, c, _ := setup(t)
+	for i := 0; i < 2; i++ {
+		if _, err := c.Authenticate(context.Background(), "bad"); portfolio.ErrorCode(err) != portfolio.CodeUnauthorized {
+			t.Fatalf("bad token: %v", err)
+		}
+	}
+	if n := accts.authCalls(); n != 2 {
+		t.Fatalf("core asked %d times, want 2", n)
+	}
+}
+
+func TestCacheExpires(t *testing.T) {
+	accts, _, c, _ := setup(t)
+	now := time.Now()
+	c.now = func() time.Time { return now }
+	if _, err := c.Authenticate(context.Background(), "good"); err != nil {
+		t.Fatal(err)
+	}
+	now = now.Add(DefaultCacheTTL + time.Millisecond)
+	if _, err := c.Authenticate(context.Background(), "good"); err != nil {
+		t.Fatal(err)
+	}
+	if n := accts.authCalls(); n != 2 {
+		t.Fatalf("core asked %d times, want 2 (the entry expired)", n)
+	}
+}
+
+func TestHoldingsPingAndEvents(t *testing.T) {
+	accts, r, c, st := setup(t)
+	ctx := context.Background()
+	cash, pos, err := c.Holdings(ctx, 7)
+	if err != nil || cash != 12345 || len(pos) != 1 || pos[0] != (portfolio.Position{Symbol: "AAPL", Quantity: 3, CostBasis: 56100}) {
+		t.Fatalf("holdings: %d %+v %v", cash, pos, err)
+	}
+	if _, _, err := c.Holdings(ctx, 8); portfolio.ErrorCode(err) != portfolio.CodeInternal || err.Error() == "disk on fire" {
+		t.Fatalf("internal error leaked or lost: %v", err)
+	}
+	if err := c.Ping(ctx); err != nil {
+		t.Fatal(err)
+	}
+	accts.mu.Lock()
+	accts.pingErr = errors.New("database gone")
+	accts.mu.Unlock()
+	if err := c.Ping(ctx); portfolio.ErrorCode(err) != CodeUnavailable {
+		t.Fatalf("ping with the database gone: %v", err)
+	}
+	r.AccountChanged(42)
+	select {
+	case id := <-st.changed:
+		if id != 42 {
+			t.Fatalf("changed %d", id)
+		}
+	case <-time.After(time.Second):
+		t.Fatal("account change did not reach the streams")
+	}
+}
+
+func TestCoreGone(t *testing.T) {
+	_, r, c, _ := setup(t)
+	r.Close()
+	start := time.Now()
+	_, err := c.Authenticate(context.Background(), "good")
+	if portfolio.ErrorCode(err) != CodeUnavailable {
+		t.Fatalf("no core: %v, want %s", err, CodeUnavailable)
+	}
+	if d := time.Since(start); d > 1500*time.Millisecond {
+		t.Fatalf("took %s", d)
+	}
+}
+
+// openSessions is an edge's streams for Recheck.
+type openSessions struct {
+	ids    []string
+	closed []string
+}
+
+func (o *openSessions) SessionIDs() []string   { return o.ids }
+func (o *openSessions) CloseSession(id string) { o.closed = append(o.closed, id) }
+
+// A revocation the edge missed (it was cut off from NATS) is caught by
+// Recheck: the session's streams close and its cached check is dropped.
+func TestRecheckClosesMissedRevocations(t *testing.T) {
+	accts, _, c, _ := setup(t)
+	ctx := context.Background()
+	if _, err := c.Authenticate(ctx, "good"); err != nil {
+		t.Fatal(err)
+	}
+	open := &openSessions{ids: []string{testSession.ID, "gone-1", "gone-2"}}
+	if err := c.Recheck(ctx, open); err != nil {
+		t.Fatal(err)
+	}
+	if len(open.closed) != 2 || open.closed[0] != "gone-1" || open.closed[1] != "gone-2" {
+		t.Fatalf("closed %v, want the two unknown sessions", open.closed)
+	}
+	accts.mu.Lock()
+	accts.revoked = true // logged out while the edge heard nothing
+	accts.mu.Unlock()
+	open = &openSessions{ids: []string{testSession.ID}}
+	if err := c.Recheck(ctx, open); err != nil {
+		t.Fatal(err)
+	}
+	if len(open.closed) != 1 {
+		t.Fatalf("closed %v, want the revoked session", open.closed)
+	}
+	if _, err := c.Authenticate(ctx, "good"); portfolio.ErrorCode(err) != portfolio.CodeUnauthorized {
+		t.Fatalf("revoked token still cached: %v", err)
+	}
+}
