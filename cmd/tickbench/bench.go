@@ -38,7 +38,11 @@ func newBench(ctx context.Context, opts options, stderr io.Writer) (*bench, erro
 	if err != nil {
 		b.logf("warning: %v", err)
 	}
-	if need := uint64(max(b.sz.fanClients, b.sz.memClients, slicesMax(b.sz.steps)) + 200); nofile < need {
+	need := uint64(max(b.sz.fanClients, b.sz.memClients, slicesMax(b.sz.steps)) + 200)
+	for _, w := range b.sz.latency {
+		need = max(need, uint64(w.clients)+200)
+	}
+	if nofile < need {
 		b.logf("warning: open-file limit %d is below the %d the largest run needs; clients beyond it will fail", nofile, need)
 	}
 	b.logf("writing %s (raw output in %s)", opts.out, b.benchDir)
@@ -131,7 +135,7 @@ func (b *bench) runAll(ctx context.Context) error {
 	}{
 		{"push-poll", b.runPushPoll}, {"fanout", b.runFanout}, {"memory", b.runMemory},
 		{"rest", b.runREST}, {"go", b.runGoBench}, {"storm", b.runStorm},
-		{"push-poll-rates", b.runPushPollRates}, {"cluster", b.runCluster},
+		{"push-poll-rates", b.runPushPollRates}, {"latency", b.runLatency}, {"cluster", b.runCluster},
 	}
 	t0 := time.Now()
 	for _, s := range steps {
@@ -165,7 +169,7 @@ func (b *bench) save() error {
 var filePrefixes = map[string][]string{
 	"push-poll": {"pushpoll-"}, "fanout": {"fanout-"}, "memory": {"memory-"},
 	"rest": {"rest-"}, "go": {"gobench", "benchstat"}, "storm": {"storm-"},
-	"push-poll-rates": {"pushpollrate-", "pushpollslow-"}, "cluster": {"cluster-"},
+	"push-poll-rates": {"pushpollrate-", "pushpollslow-"}, "latency": {"latency-"}, "cluster": {"cluster-"},
 }
 
 func (b *bench) removeOld(scenario string) {

@@ -11,7 +11,7 @@ import (
 	"time"
 )
 
-// Cluster is scenario 8: the same WebSocket load on a single node and on
+// Cluster is scenario 9: the same WebSocket load on a single node and on
 // the edge of a core + edge pair joined by NATS (the core running the
 // embedded server), and the NATS traffic into the edge.
 type Cluster struct {
@@ -25,7 +25,7 @@ type Cluster struct {
 	Err        string    `json:"error,omitempty"`
 }
 
-// runCluster is scenario 8.
+// runCluster is scenario 9.
 func (b *bench) runCluster(ctx context.Context) {
 	sz := b.sz
 	spec := func(name string) loadSpec {
@@ -109,9 +109,9 @@ func scrapeEdge(ctx context.Context, base string) edgeCounters {
 	return c
 }
 
-// renderCluster is scenario 8's section.
+// renderCluster is scenario 9's section.
 func renderCluster(sb *strings.Builder, c *Cluster, benchRel string) {
-	sb.WriteString("## 8. Cluster: a single node against core + edge\n\n")
+	sb.WriteString("## 9. Cluster: a single node against core + edge\n\n")
 	if c == nil {
 		sb.WriteString("Not run.\n\n")
 		return

@@ -31,7 +31,7 @@ func TestRenderCluster(t *testing.T) {
 	renderCluster(&sb, c, "bench")
 	md := sb.String()
 	for _, want := range []string{
-		"## 8. Cluster",
+		"## 9. Cluster",
 		"| single node | 1,000 of 1,000 | 19,500 | 12.9 | 30.0 | 96.0 |",
 		"| core + edge (edge) | 1,000 of 1,000 | 19,500 | 14.9 | 30.0 | 218 |",
 		"**143.8 payload bytes per tick**",

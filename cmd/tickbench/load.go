@@ -32,8 +32,10 @@ func (spec loadSpec) run(tickRate float64) Run {
 	return r
 }
 
-// args are tickload's flags for spec against srv, the JSON going to path.
-func (b *bench) loadArgs(spec loadSpec, srv *server, jsonPath string) []string {
+// args are tickload's flags for spec against srv (ticking at tickRate),
+// the JSON going to path. A stream run is told the server's tick rate, from
+// which tickload computes the ticks it expected.
+func (b *bench) loadArgs(spec loadSpec, srv *server, tickRate float64, jsonPath string) []string {
 	args := []string{
 		"-url", srv.url, "-mode", spec.mode,
 		"-clients", strconv.Itoa(spec.clients), "-symbols", strconv.Itoa(spec.symbols),
@@ -42,6 +44,9 @@ func (b *bench) loadArgs(spec loadSpec, srv *server, jsonPath string) []string {
 	}
 	if spec.symbols > 0 {
 		args = append(args, "-universe", strconv.Itoa(b.pool))
+		if spec.mode != "poll" {
+			args = append(args, "-tick-rate", strconv.FormatFloat(tickRate, 'f', -1, 64))
+		}
 	}
 	if spec.mode == "poll" {
 		args = append(args, "-interval", spec.interval.String())
@@ -53,7 +58,7 @@ func (b *bench) loadArgs(spec loadSpec, srv *server, jsonPath string) []string {
 // not nil, is called once when the measurement window opens.
 func (b *bench) runLoad(ctx context.Context, srv *server, spec loadSpec, tickRate float64, onWindow func()) Run {
 	jsonPath := filepath.Join(b.benchDir, spec.name+".json")
-	args := b.loadArgs(spec, srv, jsonPath)
+	args := b.loadArgs(spec, srv, tickRate, jsonPath)
 	shown := append([]string{"tickload"}, args...)
 	for i, a := range shown {
 		switch {

@@ -64,6 +64,7 @@ func render(r *Results, analysis, benchRel string) string {
 	renderGoBench(&sb, r.GoBench, benchRel)
 	renderStorm(&sb, r.Storm, benchRel)
 	renderPushPollRates(&sb, r.PushPollRates, r.PushPoll, benchRel)
+	renderLatency(&sb, r.Latency, r.Quick, benchRel)
 	renderCluster(&sb, r.Cluster, benchRel)
 	sb.WriteString("## What bounds it\n\n")
 	if strings.TrimSpace(analysis) == "" {

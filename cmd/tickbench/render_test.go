@@ -161,9 +161,9 @@ func TestRenderMarkdown(t *testing.T) {
 	for _, want := range []string{
 		"| CPU model | AMD EPYC |",
 		"| ≤ 3 server CPU-ms per 1,000 delivered quotes | 3.50 | **missed** |",
-		"| WebSocket push | 20,000 | 196.0 | 4.00 | 1.76 / 4.19 | — | 0 |",
+		"| WebSocket push | 20,000 | — | 196.0 | 4.00 | 1.76 / 4.19 | — | 0 |",
 		"| every 1s | 12× (push cheaper) | 3.0× (push cheaper) |",
-		"| 15,000 | 300,000 | p99 180.0 ms | fail |",
+		"| 15,000 | 300,000 | — | p99 180.0 ms | fail |",
 		"**Largest client count with p99 under 100 ms: 10,000 clients**",
 		"| 26,144 | 2.53 | 9.51 | 19.5 | 0 | none |",
 		"wrk -t2 -c64 -d2s --latency -H \"Authorization: Bearer $TOKEN\" http://127.0.0.1:$PORT/api/v1/portfolio",
@@ -215,5 +215,67 @@ func TestWriteMarkdownAnalysis(t *testing.T) {
 	md := read()
 	if !strings.HasSuffix(md, "## What bounds it\n\nCPU goes to write().\n") || strings.Contains(md, "PLACEHOLDER") {
 		t.Errorf("analysis.md not included as the last section:\n%s", md[max(0, len(md)-300):])
+	}
+}
+
+// TestDeliveredColumn: every push row says delivered / offered from
+// tickload's delivery figures, and "—" for results older than them and for
+// polling.
+func TestDeliveredColumn(t *testing.T) {
+	withDelivery := func(r *Results) {
+		d := func(pct float64) *Delivery { return &Delivery{DeliveredPct: pct, DeliveredSeqPct: 100} }
+		r.PushPoll.Push.Report.Delivery = d(99.84)
+		r.Fanout.Rates[0].Report.Delivery = d(100.2)
+		r.Fanout.Rates[1].Report.Delivery = d(91.06)
+		r.Fanout.Steps[0].Run.Report.Delivery = d(98.5)
+		r.Storm.Baseline.Report.Delivery = d(100)
+		r.Storm.Storm.Report.Delivery = d(97.25)
+		for _, pp := range r.PushPollRates {
+			pp.Push.Report.Delivery = d(99.5)
+		}
+	}
+	tests := []struct {
+		name string
+		edit func(*Results)
+		want []string
+	}{{
+		name: "old results without delivery",
+		want: []string{
+			"| Mode | Updates/s | Delivered / offered | Bytes per update |",
+			"| WebSocket push | 20,000 | — | 196.0 |",
+			"| poll every 1s | 8,600 | — | 2300.0 |",
+			"| 2 | 10,000 of 10,000 | 200,000 | 210,000 | — | 3.33 |",
+			"| 2,000 | 40,000 | — | p99",
+			"| no logins | 2,000 | 2,046 | — | 1.81 |",
+			"| 12.0 | — | ",
+			"\"—\" for polling and for results from before tickload reported delivery (issue 11).",
+		},
+	}, {
+		name: "delivery reported",
+		edit: withDelivery,
+		want: []string{
+			"| WebSocket push | 20,000 | 99.8 % | 196.0 |",
+			"| poll every 1s | 8,600 | — | 2300.0 |",
+			"| 2 | 10,000 of 10,000 | 200,000 | 210,000 | 100.2 % | 3.33 |",
+			"| 4 | 10,000 of 10,000 | 400,000 | 390,000 | 91.1 % |",
+			"| 2,000 | 40,000 | 98.5 % | p99",
+			"| no logins | 2,000 | 2,046 | 100.0 % | 1.81 |",
+			"| login storm | 2,000 | 2,008 | 97.2 % | 2.38 |",
+			"| 12.0 | 99.5 % | ",
+		},
+	}}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			r := loadFixture(t)
+			if tt.edit != nil {
+				tt.edit(r)
+			}
+			md := render(r, "", "bench")
+			for _, want := range tt.want {
+				if !strings.Contains(md, want) {
+					t.Errorf("rendered Markdown lacks %q", want)
+				}
+			}
+		})
 	}
 }

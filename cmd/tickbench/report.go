@@ -43,6 +43,20 @@ type LoadReport struct {
 		} `json:"end"`
 	} `json:"server,omitempty"`
 	ToolCPUS float64 `json:"tool_cpu_s"`
+	// Delivery is absent from reports of a tickload older than issue 11
+	// and from polling runs.
+	Delivery *Delivery `json:"delivery,omitempty"`
+}
+
+// Delivery is tickload's delivered-against-expected figures of a stream run.
+type Delivery struct {
+	Expected        float64 `json:"expected"`
+	Delivered       int64   `json:"delivered"`
+	DeliveredPct    float64 `json:"delivered_pct"`     // delivered / expected (subscriptions × tick rate × window)
+	SeqGaps         int64   `json:"seq_gaps"`          // quotes whose seq jumped
+	SeqMissing      int64   `json:"seq_missing"`       // ticks skipped in those jumps
+	DeliveredSeqPct float64 `json:"delivered_seq_pct"` // delivered / (delivered + seq_missing)
+	Dropped         int64   `json:"dropped"`           // ticks the server announced as dropped
 }
 
 // Percentiles of a latency histogram, in milliseconds.
@@ -76,4 +90,13 @@ func (r *LoadReport) cpuMsPer1k() float64 {
 		return 0
 	}
 	return r.Server.CPUMsPer1k
+}
+
+// deliveredCell is delivered / offered of a stream run ("99.8 %"), or "—"
+// for a report without delivery figures (polling, or an older tickload).
+func deliveredCell(r *LoadReport) string {
+	if r == nil || r.Delivery == nil {
+		return "—"
+	}
+	return fmtF(r.Delivery.DeliveredPct, 1) + " %"
 }

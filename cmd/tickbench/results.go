@@ -26,6 +26,7 @@ type Results struct {
 	REST          *REST       `json:"rest,omitempty"`
 	GoBench       *GoBench    `json:"go_bench,omitempty"`
 	Storm         *Storm      `json:"storm,omitempty"`
+	Latency       *Latency    `json:"latency,omitempty"`
 	Cluster       *Cluster    `json:"cluster,omitempty"`
 }
 
@@ -118,6 +119,21 @@ type Storm struct {
 	Baseline Run        `json:"baseline"`
 	Storm    Run        `json:"storm"`
 	Logins   LoginStats `json:"logins"`
+}
+
+// Latency is scenario 8: issue 11's workloads, each run several times on
+// a fresh server, judged by the medians of their runs.
+type Latency struct {
+	Ran       time.Time         `json:"ran"`
+	Workloads []LatencyWorkload `json:"workloads"`
+}
+
+// LatencyWorkload is one workload of the latency scenario and its runs.
+type LatencyWorkload struct {
+	Clients  int     `json:"clients"`
+	Symbols  int     `json:"symbols"`
+	TickRate float64 `json:"tick_rate"`
+	Runs     []Run   `json:"runs"`
 }
 
 // LoginStats are the storm's login requests during the tickload window.

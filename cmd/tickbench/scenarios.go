@@ -127,3 +127,23 @@ func (b *bench) runMemory(ctx context.Context) {
 		ramp: b.sz.ramp(n), duration: min(b.sz.duration, 5*time.Second)}
 	b.res.Memory = &Memory{Ran: time.Now().UTC(), Run: b.serveAndLoad(ctx, spec, 2)}
 }
+
+// runLatency is scenario 8: issue 11's workloads, each run
+// sizes.latencyRuns times on a fresh server, one workload after another.
+func (b *bench) runLatency(ctx context.Context) {
+	sz := b.sz
+	lt := &Latency{Ran: time.Now().UTC()}
+	for _, w := range sz.latency {
+		wl := LatencyWorkload{Clients: w.clients, Symbols: sz.symbols, TickRate: w.tickRate}
+		for i := 1; i <= sz.latencyRuns; i++ {
+			if ctx.Err() != nil {
+				break
+			}
+			spec := loadSpec{name: fmt.Sprintf("latency-%d-tick%g-run%d", w.clients, w.tickRate, i), mode: "ws",
+				clients: w.clients, symbols: sz.symbols, ramp: sz.ramp(w.clients), duration: sz.duration}
+			wl.Runs = append(wl.Runs, b.serveAndLoad(ctx, spec, w.tickRate))
+		}
+		lt.Workloads = append(lt.Workloads, wl)
+	}
+	b.res.Latency = lt
+}

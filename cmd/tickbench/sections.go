@@ -72,7 +72,7 @@ func renderPushPollRates(sb *strings.Builder, sweep []*PushPoll, pp1 *PushPoll, 
 			if poll != nil && pr != nil {
 				why = runErr(*poll)
 			}
-			rows = append(rows, []string{fmtF(rate, 2), why, "", "", "", "", "", "", ""})
+			rows = append(rows, []string{fmtF(rate, 2), why, "", "", "", "", "", "", "", ""})
 			continue
 		}
 		qr := poll.Report
@@ -87,14 +87,15 @@ func renderPushPollRates(sb *strings.Builder, sweep []*PushPoll, pp1 *PushPoll, 
 			fmtInt(int64(pr.Quotes.PerS)) + " / " + fmtInt(int64(qr.Quotes.PerS)),
 			fmtF(pr.Bytes.PerQuote, 0) + " / " + fmtF(qr.Bytes.PerQuote, 0), ratioCell(br),
 			fmtF(pr.cpuMsPer1k(), 1) + " / " + fmtF(qr.cpuMsPer1k(), 1), ratioCell(cr),
-			fmtMs(pr.Latency.P99), stale})
+			fmtMs(pr.Latency.P99), deliveredCell(pr), stale})
 		if br >= targetBytesRatio && cr >= targetCPURatio && pr.Latency.P99 < targetPushP99Ms {
 			meets = append(meets, fmtF(rate, 2))
 		}
 	}
 	table(sb, []string{"Ticks/symbol/s", "A client's symbols change every", "Updates/s push / poll",
 		"Bytes per update push / poll", "Bytes poll÷push", "CPU-ms per 1,000 push / poll", "CPU poll÷push",
-		"Push latency p99 (ms)", "Poll staleness p99 (ms)"}, rows)
+		"Push latency p99 (ms)", "Push delivered / offered", "Poll staleness p99 (ms)"}, rows)
+	sb.WriteString(deliveredNote)
 	if len(meets) == 0 {
 		sb.WriteString("At none of these rates does push meet all three targets.\n\n")
 	} else {
@@ -137,18 +138,19 @@ func pushPollBody(sb *strings.Builder, pp *PushPoll, benchRel string) {
 		}
 		rep := r.Report
 		if rep == nil {
-			rows = append(rows, []string{name, runErr(r), "", "", "", "", ""})
+			rows = append(rows, []string{name, runErr(r), "", "", "", "", "", ""})
 			continue
 		}
 		stale := "—"
 		if rep.Staleness != nil {
 			stale = fmtMs(rep.Staleness.P50) + " / " + fmtMs(rep.Staleness.P99)
 		}
-		rows = append(rows, []string{name, fmtInt(int64(rep.Quotes.PerS)), fmtF(rep.Bytes.PerQuote, 1),
+		rows = append(rows, []string{name, fmtInt(int64(rep.Quotes.PerS)), deliveredCell(rep), fmtF(rep.Bytes.PerQuote, 1),
 			fmtF(rep.cpuMsPer1k(), 2), fmtMs(rep.Latency.P50) + " / " + fmtMs(rep.Latency.P99), stale, errCell(rep)})
 	}
-	table(sb, []string{"Mode", "Updates/s", "Bytes per update", "Server CPU-ms per 1,000 updates",
+	table(sb, []string{"Mode", "Updates/s", "Delivered / offered", "Bytes per update", "Server CPU-ms per 1,000 updates",
 		"Latency p50 / p99 (ms)", "Staleness p50 / p99 (ms)", "Client errors"}, rows)
+	sb.WriteString(deliveredNote)
 	if pr := pp.Push.Report; pr != nil {
 		var rr [][]string
 		for _, p := range pp.Polls {
@@ -182,27 +184,28 @@ func renderFanout(sb *strings.Builder, fo *Fanout, benchRel string) {
 		}
 		l := rep.Latency
 		rows = append(rows, []string{fmtF(r.TickRate, 0), fmtInt(rep.Clients.OpenAtEnd) + " of " + fmtInt(int64(r.Clients)),
-			fmtInt(int64(r.Offered)), fmtInt(int64(rep.Quotes.PerS)),
+			fmtInt(int64(r.Offered)), fmtInt(int64(rep.Quotes.PerS)), deliveredCell(rep),
 			fmtMs(l.P50), fmtMs(l.P90), fmtMs(l.P99), fmtMs(l.P999), fmtMs(l.Max),
 			fmtF(rep.cpuMsPer1k(), 2), fmtF(rep.Quotes.PerFrame, 2), errCell(rep)})
 	}
-	table(sb, []string{"Ticks/symbol/s", "Clients open", "Offered/s", "Delivered/s", "p50", "p90", "p99", "p99.9", "max",
+	table(sb, []string{"Ticks/symbol/s", "Clients open", "Offered/s", "Delivered/s", "Delivered / offered", "p50", "p90", "p99", "p99.9", "max",
 		"CPU-ms per 1,000", "Quotes per frame", "Client errors"}, rows)
+	sb.WriteString(deliveredNote)
 
 	fmt.Fprintf(sb, "Step search at %s ticks/symbol/s for the largest client count whose p99 stays under %s ms\n"+
 		"(all clients must stay connected; the search stops at the first failing step):\n\n", fmtF(fo.StepRate, 0), fmtF(fo.StepP99Ms, 0))
 	var srows [][]string
 	for _, s := range fo.Steps {
-		verdict, delivered := "fail", ""
+		verdict, delivered, share := "fail", "", ""
 		if s.Pass {
 			verdict = "pass"
 		}
 		if s.Run.Report != nil {
-			delivered = fmtInt(int64(s.Run.Report.Quotes.PerS))
+			delivered, share = fmtInt(int64(s.Run.Report.Quotes.PerS)), deliveredCell(s.Run.Report)
 		}
-		srows = append(srows, []string{fmtInt(int64(s.Clients)), delivered, s.Why, verdict})
+		srows = append(srows, []string{fmtInt(int64(s.Clients)), delivered, share, s.Why, verdict})
 	}
-	table(sb, []string{"Clients", "Delivered/s", "Result", "p99 < bound"}, srows)
+	table(sb, []string{"Clients", "Delivered/s", "Delivered / offered", "Result", "p99 < bound"}, srows)
 	largest := "none of the steps"
 	if fo.MaxClients > 0 {
 		largest = fmtInt(int64(fo.MaxClients)) + " clients"
@@ -304,13 +307,14 @@ func renderStorm(sb *strings.Builder, st *Storm, benchRel string) {
 			name = "login storm"
 		}
 		if rep := r.Report; rep != nil {
-			rows = append(rows, []string{name, fmtInt(rep.Clients.OpenAtEnd), fmtInt(int64(rep.Quotes.PerS)),
+			rows = append(rows, []string{name, fmtInt(rep.Clients.OpenAtEnd), fmtInt(int64(rep.Quotes.PerS)), deliveredCell(rep),
 				fmtMs(rep.Latency.P50), fmtMs(rep.Latency.P99), fmtMs(rep.Latency.Max), fmtF(rep.cpuMsPer1k(), 2), errCell(rep)})
 		} else {
-			rows = append(rows, []string{name, runErr(r), "", "", "", "", "", ""})
+			rows = append(rows, []string{name, runErr(r), "", "", "", "", "", "", ""})
 		}
 	}
-	table(sb, []string{"Run", "Clients open", "Delivered/s", "p50 (ms)", "p99 (ms)", "max (ms)", "CPU-ms per 1,000", "Client errors"}, rows)
+	table(sb, []string{"Run", "Clients open", "Delivered/s", "Delivered / offered", "p50 (ms)", "p99 (ms)", "max (ms)", "CPU-ms per 1,000", "Client errors"}, rows)
+	sb.WriteString(deliveredNote)
 	var status []string
 	for k, v := range l.ByStatus {
 		status = append(status, fmt.Sprintf("%s: %s", k, fmtInt(v)))
@@ -339,3 +343,7 @@ func sortedStrings(s []string) []string {
 	slices.Sort(s)
 	return s
 }
+
+// deliveredNote explains the delivered / offered column of a push table.
+const deliveredNote = "Delivered / offered: tickload's delivered ÷ expected ticks (a few percent either way, ticks being random);\n" +
+	"\"—\" for polling and for results from before tickload reported delivery (issue 11).\n\n"

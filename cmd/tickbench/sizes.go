@@ -22,6 +22,15 @@ type sizes struct {
 	stormWorkers  int
 	duration      time.Duration // tickload window
 	minRamp       time.Duration
+	latency       []latencyLoad // issue 11's workloads (scenario 8)
+	latencyRuns   int           // runs of each, a fresh server each; the table shows medians
+}
+
+// latencyLoad is one workload of the latency scenario: clients, each on
+// sizes.symbols symbols, at a tick rate.
+type latencyLoad struct {
+	clients  int
+	tickRate float64
 }
 
 func defaultSizes(quick bool) sizes {
@@ -32,6 +41,7 @@ func defaultSizes(quick bool) sizes {
 			fanClients: 200, fanRates: []float64{2, 4}, steps: []int{100, 200, 400}, stepBoundMs: 100,
 			memClients: 200, wrkDuration: 2 * time.Second, benchCount: 2, benchTime: "10x",
 			stormClients: 100, stormWorkers: 8, duration: 3 * time.Second, minRamp: time.Second,
+			latency: []latencyLoad{{100, 2}, {200, 2}, {200, 4}}, latencyRuns: 1,
 		}
 	}
 	return sizes{
@@ -41,6 +51,7 @@ func defaultSizes(quick bool) sizes {
 		fanClients:    10_000, fanRates: []float64{2, 4}, steps: []int{2_000, 5_000, 10_000, 15_000}, stepBoundMs: 100,
 		memClients: 10_000, wrkDuration: 10 * time.Second, benchCount: 6, benchTime: "200x",
 		stormClients: 2_000, stormWorkers: 32, duration: 20 * time.Second, minRamp: 3 * time.Second,
+		latency: []latencyLoad{{1_000, 2}, {10_000, 2}, {10_000, 4}}, latencyRuns: 3,
 	}
 }
 
