@@ -267,6 +267,10 @@ func run(ctx context.Context, cfg Config) (Report, error) {
 	if rest := time.Until(t0.Add(cfg.Ramp)); rest > 0 && ctx.Err() == nil {
 		time.Sleep(rest)
 	}
+	mkt, err := e.windowMarket(ctx, rc, &rep, progress)
+	if err != nil {
+		return rep, err
+	}
 	progress("%d connected, %d failed in %s; measuring for %s",
 		e.col.connected.Load(), e.col.failed.Load(), time.Since(t0).Round(time.Millisecond), cfg.Duration)
 
@@ -283,10 +287,6 @@ func run(ctx context.Context, cfg Config) (Report, error) {
 			return 0, false
 		}
 		return v, true
-	}
-	mkt, err := e.windowMarket(ctx, rc, &rep, progress)
-	if err != nil {
-		return rep, err
 	}
 	conflated0, ok0 := scrape()
 	rep.Clients.OpenAtStart = e.col.open.Load()
