@@ -54,6 +54,7 @@ type LoadReport struct {
 			Percent *float64 `json:"percent,omitempty"`
 		} `json:"event"`
 		RateEvents bool `json:"rate_events"` // a rate event overlapped the window
+		Inside     bool `json:"inside"`      // the window ended before the event
 	} `json:"scenario,omitempty"`
 }
 

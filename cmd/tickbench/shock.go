@@ -129,5 +129,8 @@ func eventCell(r *LoadReport) string {
 	if sc.RateEvents {
 		cell += ", rate event"
 	}
+	if !sc.Inside {
+		cell += "; the window outlasted it"
+	}
 	return cell
 }

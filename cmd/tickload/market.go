@@ -44,6 +44,9 @@ type ScenarioRun struct {
 	// RateEvents: a rate event overlapped the window, so the expected-ticks
 	// figure (which assumes a constant rate) is left out.
 	RateEvents bool `json:"rate_events"`
+	// Inside: the window ended before the event did (on the simulated
+	// clock), so every figure was measured during it.
+	Inside bool `json:"inside"`
 }
 
 // fetchMarket reads GET /api/v1/market.

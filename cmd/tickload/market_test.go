@@ -35,7 +35,7 @@ func TestRunScenarioEvent(t *testing.T) {
 	if sc.WaitedS <= 0 {
 		t.Fatalf("waited %v s", sc.WaitedS)
 	}
-	if !sc.RateEvents {
+	if !sc.RateEvents || !sc.Inside {
 		t.Fatalf("the rate event over the window was not seen")
 	}
 	// 50 ticks per real second: 5 per simulated second at speed 10.
@@ -104,5 +104,33 @@ func TestRunScenarioEventErrors(t *testing.T) {
 				t.Fatalf("err = %v, want %q", err, tt.want)
 			}
 		})
+	}
+}
+
+// TestRunScenarioEventOutlasted: a window longer than the event is
+// reported as such, and without a rate event expected ticks stay.
+func TestRunScenarioEventOutlasted(t *testing.T) {
+	noLeaks(t)
+	f := startFake(t, 20*time.Millisecond, 0)
+	now := time.Now()
+	f.setScenario("blip", 1, fakeMarketEvent{typ: "shock", scope: "market", start: now.Add(400 * time.Millisecond), end: now.Add(600 * time.Millisecond)})
+	cfg := fakeConfig(f.url, modeWS, 2)
+	cfg.ScenarioEvent, cfg.ScenarioWait = "shock", 5*time.Second
+	rep, err := run(context.Background(), cfg)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if sc := rep.Scenario; sc == nil || sc.Inside || sc.RateEvents {
+		t.Fatalf("scenario = %+v", sc)
+	}
+	if d := rep.Delivery; d == nil || d.ExpectedNA != "" || d.Expected == 0 {
+		t.Fatalf("delivery = %+v", d)
+	}
+	var sb strings.Builder
+	if err := rep.WriteTable(&sb); err != nil {
+		t.Fatal(err)
+	}
+	if !strings.Contains(sb.String(), "the window outlasted it") {
+		t.Errorf("table:\n%s", sb.String())
 	}
 }

@@ -169,8 +169,12 @@ func (r *Report) WriteTable(w io.Writer) error {
 	row("quotes", "%.0f/s in window (%d), %d total, %d snapshots, %.1f per frame", r.Quotes.PerS, r.Quotes.Window, r.Quotes.Total, r.Quotes.Snapshots, r.Quotes.PerFrame)
 	if sc := r.Scenario; sc != nil {
 		ev := sc.Event
-		row("scenario", "%s: market-wide %s%s from %s to %s simulated; window opened after %.1fs",
-			sc.Name, ev.Type, eventSize(ev), ev.Start.Format(time.TimeOnly), ev.End.Format(time.TimeOnly), sc.WaitedS)
+		inside := "the window lay inside it"
+		if !sc.Inside {
+			inside = "the window outlasted it"
+		}
+		row("scenario", "%s: market-wide %s%s from %s to %s simulated; window opened after %.1fs, %s",
+			sc.Name, ev.Type, eventSize(ev), ev.Start.Format(time.TimeOnly), ev.End.Format(time.TimeOnly), sc.WaitedS, inside)
 	}
 	if d := r.Delivery; d != nil {
 		if d.ExpectedNA != "" {

@@ -306,9 +306,13 @@ func run(ctx context.Context, cfg Config) (Report, error) {
 	rateEvents := false
 	if mkt != nil {
 		from := mkt.Clock
-		rateEvents = mkt.rateDuring(from, from.Add(time.Duration(float64(window)*mkt.Speed)))
-		if rep.Scenario != nil {
-			rep.Scenario.RateEvents = rateEvents
+		to := from.Add(time.Duration(float64(window) * mkt.Speed))
+		rateEvents = mkt.rateDuring(from, to)
+		if sc := rep.Scenario; sc != nil {
+			sc.RateEvents, sc.Inside = rateEvents, !to.After(sc.Event.End)
+			if !sc.Inside {
+				progress("warning: the window outlasted the %s event: give a shorter -duration", sc.Event.Type)
+			}
 		}
 	}
 	e.fill(&rep, window, srv)
