@@ -58,8 +58,9 @@ assets:
 
 # The benchmark (cmd/tickbench): servers on temp databases under tickload and
 # wrk, plus the feed's Go benchmarks; writes docs/BENCHMARKS.md and docs/bench/.
-# Run it on a quiet machine (about 20 minutes, 6 of them scenario 8's nine
-# latency runs), at a clean commit: the report's header names the commit and
+# Run it on a quiet machine (about 22 minutes, 6 of them scenario 8's nine
+# latency runs and 2 scenario 10's shock runs, which wait for the scenario's
+# shock), at a clean commit: the report's header names the commit and
 # warns when the tree had uncommitted changes.
 # BENCHFLAGS=-quick checks the harness in about a minute; BENCHFLAGS='-only rest'
 # reruns one scenario.

@@ -136,6 +136,7 @@ func (b *bench) runAll(ctx context.Context) error {
 		{"push-poll", b.runPushPoll}, {"fanout", b.runFanout}, {"memory", b.runMemory},
 		{"rest", b.runREST}, {"go", b.runGoBench}, {"storm", b.runStorm},
 		{"push-poll-rates", b.runPushPollRates}, {"latency", b.runLatency}, {"cluster", b.runCluster},
+		{"shock", b.runShock},
 	}
 	t0 := time.Now()
 	for _, s := range steps {
@@ -169,7 +170,7 @@ func (b *bench) save() error {
 var filePrefixes = map[string][]string{
 	"push-poll": {"pushpoll-"}, "fanout": {"fanout-"}, "memory": {"memory-"},
 	"rest": {"rest-"}, "go": {"gobench", "benchstat"}, "storm": {"storm-"},
-	"push-poll-rates": {"pushpollrate-", "pushpollslow-"}, "latency": {"latency-"}, "cluster": {"cluster-"},
+	"push-poll-rates": {"pushpollrate-", "pushpollslow-"}, "latency": {"latency-"}, "cluster": {"cluster-"}, "shock": {"shock-"},
 }
 
 func (b *bench) removeOld(scenario string) {

@@ -21,6 +21,10 @@ type loadSpec struct {
 	interval time.Duration
 	ramp     time.Duration
 	duration time.Duration
+	// scenarioEvent, when set, opens the window once a market-wide event
+	// of this type is in force; tickload then reads the tick rate from the
+	// server instead of being told it.
+	scenarioEvent string
 }
 
 // run is the record of spec before it runs.
@@ -44,9 +48,12 @@ func (b *bench) loadArgs(spec loadSpec, srv *server, tickRate float64, jsonPath 
 	}
 	if spec.symbols > 0 {
 		args = append(args, "-universe", strconv.Itoa(b.pool))
-		if spec.mode != "poll" {
+		if spec.mode != "poll" && spec.scenarioEvent == "" {
 			args = append(args, "-tick-rate", strconv.FormatFloat(tickRate, 'f', -1, 64))
 		}
+	}
+	if spec.scenarioEvent != "" {
+		args = append(args, "-scenario-event", spec.scenarioEvent, "-scenario-wait", "2m")
 	}
 	if spec.mode == "poll" {
 		args = append(args, "-interval", spec.interval.String())
@@ -78,7 +85,7 @@ func (b *bench) runLoad(ctx context.Context, srv *server, spec loadSpec, tickRat
 	_ = os.Remove(jsonPath)
 	b.logf("%s: %s", spec.name, run.Load)
 
-	lctx, cancel := context.WithTimeout(ctx, spec.ramp+spec.duration+3*time.Minute)
+	lctx, cancel := context.WithTimeout(ctx, spec.ramp+spec.duration+5*time.Minute)
 	defer cancel()
 	pr, pw := io.Pipe()
 	table := &lockedBuffer{}

@@ -14,7 +14,7 @@ import (
 
 // scenarioNames are the scenarios in the order they run (and their numbers
 // in issue 5, 1-based).
-var scenarioNames = []string{"push-poll", "fanout", "memory", "rest", "go", "storm", "push-poll-rates", "latency", "cluster"}
+var scenarioNames = []string{"push-poll", "fanout", "memory", "rest", "go", "storm", "push-poll-rates", "latency", "cluster", "shock"}
 
 // options are the command-line flags.
 type options struct {
@@ -58,7 +58,7 @@ Flags:
 		fs.PrintDefaults()
 	}
 	fs.StringVar(&o.out, "out", "docs/BENCHMARKS.md", "Markdown report to write; raw output goes to bench/ beside it (with -quick the default is a temp dir, so a check never overwrites the real figures)")
-	fs.StringVar(&only, "only", "", "comma-separated scenarios to run (names or 1-9); the others keep their last results")
+	fs.StringVar(&only, "only", "", "comma-separated scenarios to run (names or 1-10); the others keep their last results")
 	fs.BoolVar(&o.quick, "quick", false, "small sizes and short windows: a check of the harness in about a minute, not the benchmark")
 	fs.BoolVar(&o.renderOnly, "render", false, "only re-render the Markdown from bench/results.json (after editing bench/analysis.md)")
 	fs.DurationVar(&o.timeout, "timeout", 0, "stop everything after this long (default 30m, 5m with -quick)")

@@ -66,6 +66,7 @@ func render(r *Results, analysis, benchRel string) string {
 	renderPushPollRates(&sb, r.PushPollRates, r.PushPoll, benchRel)
 	renderLatency(&sb, r.Latency, r.Quick, benchRel)
 	renderCluster(&sb, r.Cluster, benchRel)
+	renderShock(&sb, r.Shock, r.Quick, benchRel)
 	sb.WriteString("## What bounds it\n\n")
 	if strings.TrimSpace(analysis) == "" {
 		sb.WriteString(analysisPlaceholder)

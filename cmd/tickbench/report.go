@@ -46,11 +46,22 @@ type LoadReport struct {
 	// Delivery is absent from reports of a tickload older than issue 11
 	// and from polling runs.
 	Delivery *Delivery `json:"delivery,omitempty"`
+	// Scenario is the scenario event a -scenario-event run measured.
+	Scenario *struct {
+		Name  string `json:"name"`
+		Event struct {
+			Type    string   `json:"type"`
+			Percent *float64 `json:"percent,omitempty"`
+		} `json:"event"`
+		RateEvents bool `json:"rate_events"` // a rate event overlapped the window
+		Inside     bool `json:"inside"`      // the window ended before the event
+	} `json:"scenario,omitempty"`
 }
 
 // Delivery is tickload's delivered-against-expected figures of a stream run.
 type Delivery struct {
 	Expected        float64 `json:"expected"`
+	ExpectedNA      string  `json:"expected_na,omitempty"` // why expected is left out (a scenario's rate event)
 	Delivered       int64   `json:"delivered"`
 	DeliveredPct    float64 `json:"delivered_pct"`     // delivered / expected (subscriptions × tick rate × window)
 	SeqGaps         int64   `json:"seq_gaps"`          // quotes whose seq jumped
@@ -97,6 +108,9 @@ func (r *LoadReport) cpuMsPer1k() float64 {
 func deliveredCell(r *LoadReport) string {
 	if r == nil || r.Delivery == nil {
 		return "—"
+	}
+	if r.Delivery.ExpectedNA != "" {
+		return "n/a"
 	}
 	return fmtF(r.Delivery.DeliveredPct, 1) + " %"
 }

@@ -28,6 +28,7 @@ type Results struct {
 	Storm         *Storm      `json:"storm,omitempty"`
 	Latency       *Latency    `json:"latency,omitempty"`
 	Cluster       *Cluster    `json:"cluster,omitempty"`
+	Shock         *Shock      `json:"shock,omitempty"`
 }
 
 // Run is one server plus one tickload run against it.

@@ -30,6 +30,11 @@ type fakeServer struct {
 
 	pongs atomic.Int64 // pongs answering the fake's heartbeat pings
 
+	start    time.Time         // the simulated clock reads start + speed × (now - start)
+	speed    float64           // GET /api/v1/market's speed; 1 unless setScenario
+	scenario string            // name; "" serves no scenario
+	events   []fakeMarketEvent // in real time
+
 	mu    sync.Mutex
 	users map[string]bool
 	wg    sync.WaitGroup
@@ -45,7 +50,7 @@ func startFake(t *testing.T, tickEvery time.Duration, closeWith int) *fakeServer
 		t.Fatal(err)
 	}
 	f := &fakeServer{t: t, url: "http://" + ln.Addr().String(), tickEvery: tickEvery, closeWith: closeWith,
-		users: map[string]bool{}, done: make(chan struct{})}
+		users: map[string]bool{}, done: make(chan struct{}), start: time.Now(), speed: 1}
 	mux := http.NewServeMux()
 	mux.HandleFunc("GET /api/v1/symbols", func(w http.ResponseWriter, _ *http.Request) {
 		var b strings.Builder
@@ -68,6 +73,7 @@ func startFake(t *testing.T, tickEvery time.Duration, closeWith int) *fakeServer
 	mux.HandleFunc("GET /api/v1/ws", f.ws)
 	mux.HandleFunc("GET /api/v1/stream", f.sse)
 	mux.HandleFunc("GET /api/v1/quotes", f.quotes)
+	mux.HandleFunc("GET /api/v1/market", f.market)
 	mux.HandleFunc("GET /metrics", func(w http.ResponseWriter, _ *http.Request) {
 		fmt.Fprintf(w, "# TYPE tickerd_quotes_conflated_total counter\ntickerd_quotes_conflated_total %d\n", 7*f.scrapes.Add(1))
 	})
@@ -226,4 +232,45 @@ func (f *fakeServer) quotes(w http.ResponseWriter, r *http.Request) {
 	}
 	w.Header().Set("ETag", etag)
 	w.Write(frame(strings.Split(r.URL.Query().Get("symbols"), ","), ts, ts/step, 0, false))
+}
+
+// fakeMarketEvent is a scenario event of the fake market, in real time.
+type fakeMarketEvent struct {
+	typ, scope string
+	start, end time.Time
+}
+
+// setScenario makes GET /api/v1/market describe a scenario named name,
+// played at speed, with events.
+func (f *fakeServer) setScenario(name string, speed float64, events ...fakeMarketEvent) {
+	f.mu.Lock()
+	defer f.mu.Unlock()
+	f.scenario, f.speed, f.events = name, speed, events
+}
+
+// market serves GET /api/v1/market: the clock, the fake's tick rate (per
+// simulated second) and the scenario's events not yet over.
+func (f *fakeServer) market(w http.ResponseWriter, _ *http.Request) {
+	f.mu.Lock()
+	defer f.mu.Unlock()
+	now := time.Now()
+	sim := func(t time.Time) string {
+		return f.start.Add(time.Duration(float64(t.Sub(f.start)) * f.speed)).UTC().Format("2006-01-02T15:04:05.000Z07:00")
+	}
+	out := map[string]any{
+		"clock": sim(now), "speed": f.speed, "halted": []string{}, "scenario": nil,
+		"ticks_per_second": float64(time.Second) / float64(f.tickEvery) / f.speed,
+	}
+	if f.scenario != "" {
+		var evs []map[string]any
+		for _, e := range f.events {
+			if !e.end.After(now) {
+				continue
+			}
+			evs = append(evs, map[string]any{"type": e.typ, "scope": e.scope, "start": sim(e.start), "end": sim(e.end),
+				"active": !now.Before(e.start), "percent": -9.0, "duration_s": e.end.Sub(e.start).Seconds() * f.speed})
+		}
+		out["scenario"] = map[string]any{"name": f.scenario, "description": "", "events": evs}
+	}
+	_ = json.NewEncoder(w).Encode(out)
 }

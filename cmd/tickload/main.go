@@ -89,7 +89,9 @@ must be on loopback unless -allow-remote is given: a load test of another host
 is a flood to whoever runs it, so aim it only at a server you run.
 Clients connect evenly over -ramp; once all have connected (or failed), the
 measurement window of -duration starts; rates, percentiles and bytes cover
-that window. Exits non-zero if no client connected.
+that window. With -scenario-event TYPE the window opens only once a market-wide
+event of that type is in force on the server's scenario (GET /api/v1/market).
+Exits non-zero if no client connected.
 
 Flags:
 `)
@@ -116,7 +118,9 @@ Flags:
 	fs.IntVar(&cfg.ServerPID, "server-pid", 0, "server process id: sample its CPU and RSS from /proc for CPU-ms per 1,000 quotes and RSS per connection")
 	fs.StringVar(&cfg.WSReader, "ws-reader", wsReaderEpoll, "ws mode: epoll (a few epoll loops read every socket; Linux only, else falls back) or goroutine (one goroutine per client in the WebSocket library)")
 	fs.DurationVar(&cfg.WSBatch, "ws-batch", time.Millisecond, "ws mode, epoll reader: wait for ready sockets at most once per this interval, so the tool wakes per batch rather than per frame; measured latency includes up to this much waiting (0: wake on every frame)")
-	fs.Float64Var(&cfg.TickRate, "tick-rate", 2, "ws/sse: mean ticks per symbol per second the server runs (its -tick-rate, in real time); used only for the expected-ticks figure, an assumption the tool cannot check (the server's ticks are random)")
+	fs.Float64Var(&cfg.TickRate, "tick-rate", 0, "ws/sse: mean ticks per symbol per real second the server runs; used only for the expected-ticks figure, an assumption the tool cannot check (the server's ticks are random). 0 reads it from GET /api/v1/market (ticks_per_second × speed)")
+	fs.StringVar(&cfg.ScenarioEvent, "scenario-event", "", "open the window only once a market-wide event of this type (e.g. shock) of the server's -scenario is in force, so the window covers it; fails when none is in force or due within -scenario-wait")
+	fs.DurationVar(&cfg.ScenarioWait, "scenario-wait", time.Minute, "with -scenario-event: the longest real time to wait after the ramp for the event to start")
 	fs.StringVar(&jsonPath, "json", "", "also write the report as JSON to this file")
 	fs.StringVar(&cpuProfile, "cpuprofile", "", "write the load tool's own CPU profile to this file")
 	fs.BoolVar(&quiet, "quiet", false, "no progress lines on stderr (the report is still printed)")

@@ -14,24 +14,28 @@ import (
 // Rates and per-quote figures cover the measurement window only (after all
 // clients have connected), unless a field says "total".
 type Report struct {
-	Config    Config           `json:"config"`
-	Started   time.Time        `json:"started"`
-	WindowS   float64          `json:"window_s"`
-	Clients   ClientCounts     `json:"clients"`
-	Accounts  int              `json:"accounts"`
-	OpenFiles OpenFiles        `json:"open_files"`
-	Quotes    QuoteCounts      `json:"quotes"`
-	Delivery  *Delivery        `json:"delivery,omitempty"`     // ws/sse: delivered against expected, and what went missing
-	Latency   Percentiles      `json:"latency_ms"`             // ws/sse: tick ts to receipt; poll: age of each new quote
-	Staleness *Percentiles     `json:"staleness_ms,omitempty"` // poll: receipt minus newest ts held, per answer
-	Bytes     ByteCounts       `json:"bytes"`
-	HTTP      *HTTPCounts      `json:"http,omitempty"` // poll only
-	Errors    map[string]int64 `json:"errors"`         // by kind; empty means a clean run
-	ErrorsN   int64            `json:"errors_total"`
-	Closes    map[int]int64    `json:"closes_by_code"`   // WebSocket closes the server sent during the run
-	Server    *ServerUsage     `json:"server,omitempty"` // with -server-pid
-	ToolCPUS  float64          `json:"tool_cpu_s"`       // the load tool's own CPU over the whole run
-	ToolCPU   ToolCPU          `json:"tool_cpu_window"`  // the load tool's own CPU in the window
+	Config    Config       `json:"config"`
+	Started   time.Time    `json:"started"`
+	WindowS   float64      `json:"window_s"`
+	Clients   ClientCounts `json:"clients"`
+	Accounts  int          `json:"accounts"`
+	OpenFiles OpenFiles    `json:"open_files"`
+	Quotes    QuoteCounts  `json:"quotes"`
+	Scenario  *ScenarioRun `json:"scenario,omitempty"` // with -scenario-event: the event the window covers
+	Delivery  *Delivery    `json:"delivery,omitempty"` // ws/sse: delivered against expected, and what went missing
+	// TickRateFrom says where Delivery's tick rate came from: "-tick-rate"
+	// or "GET /api/v1/market" (its ticks_per_second times its speed).
+	TickRateFrom string           `json:"tick_rate_from,omitempty"`
+	Latency      Percentiles      `json:"latency_ms"`             // ws/sse: tick ts to receipt; poll: age of each new quote
+	Staleness    *Percentiles     `json:"staleness_ms,omitempty"` // poll: receipt minus newest ts held, per answer
+	Bytes        ByteCounts       `json:"bytes"`
+	HTTP         *HTTPCounts      `json:"http,omitempty"` // poll only
+	Errors       map[string]int64 `json:"errors"`         // by kind; empty means a clean run
+	ErrorsN      int64            `json:"errors_total"`
+	Closes       map[int]int64    `json:"closes_by_code"`   // WebSocket closes the server sent during the run
+	Server       *ServerUsage     `json:"server,omitempty"` // with -server-pid
+	ToolCPUS     float64          `json:"tool_cpu_s"`       // the load tool's own CPU over the whole run
+	ToolCPU      ToolCPU          `json:"tool_cpu_window"`  // the load tool's own CPU in the window
 }
 
 // ToolCPU is what the load tool itself cost in the window, to judge how much
@@ -72,11 +76,14 @@ type QuoteCounts struct {
 // seq figures are exact (each tick of a symbol has seq one above the last);
 // Expected rests on the assumed tick rate, and since ticks are random the
 // server's actual number differs from it by a few percent over a short
-// window: DeliveredSeqPct is the figure to judge loss by.
+// window: DeliveredSeqPct is the figure to judge loss by. Expected assumes
+// a constant rate; when a scenario's rate event overlaps the window it is
+// left out (0) and ExpectedNA says why.
 type Delivery struct {
-	TickRate        float64 `json:"tick_rate_assumed"`          // ticks per symbol per second (-tick-rate), an assumption
+	TickRate        float64 `json:"tick_rate_assumed"`          // ticks per symbol per real second, an assumption
 	Subscriptions   int64   `json:"subscriptions"`              // clients open when the window opened × symbols each
 	Expected        float64 `json:"expected"`                   // subscriptions × tick rate × window
+	ExpectedNA      string  `json:"expected_na,omitempty"`      // why Expected and DeliveredPct are left out
 	Delivered       int64   `json:"delivered"`                  // quotes in the window, snapshots excluded
 	DeliveredPct    float64 `json:"delivered_pct"`              // delivered / expected, in percent
 	SeqGaps         int64   `json:"seq_gaps"`                   // quotes whose seq was more than one above the last of their symbol
@@ -160,9 +167,23 @@ func (r *Report) WriteTable(w io.Writer) error {
 	}
 	row("clients", "%d connected, %d failed, %d open at end (%d accounts)", r.Clients.Connected, r.Clients.Failed, r.Clients.OpenAtEnd, r.Accounts)
 	row("quotes", "%.0f/s in window (%d), %d total, %d snapshots, %.1f per frame", r.Quotes.PerS, r.Quotes.Window, r.Quotes.Total, r.Quotes.Snapshots, r.Quotes.PerFrame)
+	if sc := r.Scenario; sc != nil {
+		ev := sc.Event
+		inside := "the window lay inside it"
+		if !sc.Inside {
+			inside = "the window outlasted it"
+		}
+		row("scenario", "%s: market-wide %s%s from %s to %s simulated; window opened after %.1fs, %s",
+			sc.Name, ev.Type, eventSize(ev), ev.Start.Format(time.TimeOnly), ev.End.Format(time.TimeOnly), sc.WaitedS, inside)
+	}
 	if d := r.Delivery; d != nil {
-		row("delivery", "%d of %.0f expected (%.2f%%; assumes %g ticks/symbol/s), %.3f%% of ticks by seq",
-			d.Delivered, d.Expected, d.DeliveredPct, d.TickRate, d.DeliveredSeqPct)
+		if d.ExpectedNA != "" {
+			row("delivery", "%d delivered, expected n/a (%s), %.3f%% of ticks by seq",
+				d.Delivered, d.ExpectedNA, d.DeliveredSeqPct)
+		} else {
+			row("delivery", "%d of %.0f expected (%.2f%%; assumes a constant %g ticks/symbol/s from %s), %.3f%% of ticks by seq",
+				d.Delivered, d.Expected, d.DeliveredPct, d.TickRate, r.TickRateFrom, d.DeliveredSeqPct)
+		}
 		conflated := "n/a"
 		if d.ServerConflated != nil {
 			conflated = fmt.Sprint(*d.ServerConflated)
@@ -215,4 +236,15 @@ func formatCounts(m map[string]int64) string {
 		s += fmt.Sprintf("  %s=%d", k, m[k])
 	}
 	return s
+}
+
+// eventSize is an event's percent or factor, for the table.
+func eventSize(ev MarketEvent) string {
+	switch {
+	case ev.Percent != nil:
+		return fmt.Sprintf(" %+g%%", *ev.Percent)
+	case ev.Factor != nil:
+		return fmt.Sprintf(" ×%g", *ev.Factor)
+	}
+	return ""
 }

@@ -47,11 +47,13 @@ type Config struct {
 	SourceIPs          int           `json:"source_ips"`
 	Timeout            time.Duration `json:"timeout_ns"`
 	ServerPID          int           `json:"server_pid,omitempty"`
-	WSReader           string        `json:"ws_reader,omitempty"`    // ws mode: epoll or goroutine
-	WSBatch            time.Duration `json:"ws_batch_ns,omitempty"`  // epoll reader: shortest time between two waits
-	TickRate           float64       `json:"tick_rate"`              // assumed server ticks per symbol per second, for expected ticks
-	AllowRemote        bool          `json:"allow_remote,omitempty"` // the server may be another host
-	Progress           io.Writer     `json:"-"`                      // progress lines; nil for none
+	WSReader           string        `json:"ws_reader,omitempty"`        // ws mode: epoll or goroutine
+	WSBatch            time.Duration `json:"ws_batch_ns,omitempty"`      // epoll reader: shortest time between two waits
+	TickRate           float64       `json:"tick_rate"`                  // assumed server ticks per symbol per real second, for expected ticks; 0: from GET /api/v1/market
+	ScenarioEvent      string        `json:"scenario_event,omitempty"`   // open the window once a market-wide event of this type is in force
+	ScenarioWait       time.Duration `json:"scenario_wait_ns,omitempty"` // longest real wait for it after the ramp
+	AllowRemote        bool          `json:"allow_remote,omitempty"`     // the server may be another host
+	Progress           io.Writer     `json:"-"`                          // progress lines; nil for none
 }
 
 // env is what every client of a run shares. Clients only read it, apart from
@@ -125,6 +127,9 @@ func (cfg *Config) validate() (*url.URL, error) {
 	}
 	if cfg.TickRate < 0 {
 		return nil, fmt.Errorf("-tick-rate must not be negative")
+	}
+	if cfg.ScenarioEvent != "" && cfg.ScenarioWait <= 0 {
+		cfg.ScenarioWait = time.Minute
 	}
 	if cfg.SourceIPs > 253 {
 		cfg.SourceIPs = 253
@@ -262,6 +267,10 @@ func run(ctx context.Context, cfg Config) (Report, error) {
 	if rest := time.Until(t0.Add(cfg.Ramp)); rest > 0 && ctx.Err() == nil {
 		time.Sleep(rest)
 	}
+	mkt, err := e.windowMarket(ctx, rc, &rep, progress)
+	if err != nil {
+		return rep, err
+	}
 	progress("%d connected, %d failed in %s; measuring for %s",
 		e.col.connected.Load(), e.col.failed.Load(), time.Since(t0).Round(time.Millisecond), cfg.Duration)
 
@@ -294,7 +303,23 @@ func run(ctx context.Context, cfg Config) (Report, error) {
 	clients.Wait()
 	e.poll.wait()
 	rep.ToolCPUS = (selfCPU() - tool0).Seconds()
+	rateEvents := false
+	if mkt != nil {
+		from := mkt.Clock
+		to := from.Add(time.Duration(float64(window) * mkt.Speed))
+		rateEvents = mkt.rateDuring(from, to)
+		if sc := rep.Scenario; sc != nil {
+			sc.RateEvents, sc.Inside = rateEvents, !to.After(sc.Event.End)
+			if !sc.Inside {
+				progress("warning: the window outlasted the %s event: give a shorter -duration", sc.Event.Type)
+			}
+		}
+	}
 	e.fill(&rep, window, srv)
+	if d := rep.Delivery; d != nil && rateEvents {
+		d.Expected, d.DeliveredPct = 0, 0
+		d.ExpectedNA = "a rate event overlapped the window"
+	}
 	if d := rep.Delivery; d != nil && ok0 && ok1 {
 		n := int64(conflated1 - conflated0)
 		d.ServerConflated = &n
@@ -322,4 +347,43 @@ func (e *env) wait(ctx context.Context, d time.Duration, progress func(string, .
 			progress("%d open, %d failed", e.col.open.Load(), e.col.failed.Load())
 		}
 	}
+}
+
+// windowMarket reads the market as the window opens (ws/sse, or any mode
+// with -scenario-event): with -scenario-event it first waits for the event
+// and records it in rep; with -tick-rate 0 it takes the tick rate from the
+// market. It returns nil when the market was not read.
+func (e *env) windowMarket(ctx context.Context, rc *restClient, rep *Report, progress func(string, ...any)) (*marketState, error) {
+	var m marketState
+	switch {
+	case e.cfg.ScenarioEvent != "":
+		progress("waiting up to %s for a market-wide %s event", e.cfg.ScenarioWait, e.cfg.ScenarioEvent)
+		t0 := time.Now()
+		var ev MarketEvent
+		var err error
+		if m, ev, err = rc.untilEvent(ctx, e.cfg.ScenarioEvent, e.cfg.ScenarioWait); err != nil {
+			return nil, err
+		}
+		rep.Scenario = &ScenarioRun{Name: m.Scenario.Name, Event: ev, WaitedS: time.Since(t0).Seconds()}
+		progress("%s event of scenario %s in force (until %s simulated)", ev.Type, m.Scenario.Name, ev.End.Format(time.TimeOnly))
+	case e.cfg.Mode != modePoll:
+		var err error
+		if m, err = rc.fetchMarket(ctx); err != nil {
+			if e.cfg.TickRate == 0 {
+				return nil, fmt.Errorf("%w (give -tick-rate)", err)
+			}
+			progress("warning: %v", err)
+			return nil, nil
+		}
+	default:
+		return nil, nil
+	}
+	if e.cfg.TickRate == 0 {
+		e.cfg.TickRate = m.realTickRate()
+		rep.Config.TickRate = e.cfg.TickRate
+		rep.TickRateFrom = "GET /api/v1/market"
+	} else {
+		rep.TickRateFrom = "-tick-rate"
+	}
+	return &m, nil
 }
