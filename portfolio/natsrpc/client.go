@@ -30,6 +30,9 @@ const (
 type Streams interface {
 	CloseSession(sessionID string)
 	PortfolioChanged(accountID int64)
+	// AlertFiredOnCore is given the wire JSON of an account's alert that
+	// fired on the core, as the core published it.
+	AlertFiredOnCore(accountID int64, alert []byte)
 }
 
 // OpenSessions are the sessions of an edge's open streams, for Recheck.
@@ -97,7 +100,8 @@ func (c *Client) Collectors() []prometheus.Collector {
 
 // Listen subscribes to the core's events: a revoked session is dropped from
 // the cache and its streams closed; a changed account's portfolio streams
-// are revalued. Close unsubscribes.
+// are revalued; a fired alert goes to the account's alerts streams, once
+// per message. Close unsubscribes.
 func (c *Client) Listen(s Streams) error {
 	sub, err := c.nc.Subscribe(c.cluster+revokedToken, func(m *nats.Msg) {
 		var ev revokedEvent
@@ -112,13 +116,23 @@ func (c *Client) Listen(s Streams) error {
 	}
 	c.subs = append(c.subs, sub)
 	sub, err = c.nc.Subscribe(c.cluster+".account.*.changed", func(m *nats.Msg) {
-		id, ok := accountOf(m.Subject)
+		id, ok := accountOf(m.Subject, ".changed")
 		if ok {
 			s.PortfolioChanged(id)
 		}
 	})
 	if err != nil {
 		return fmt.Errorf("subscribe account changes: %w", err)
+	}
+	c.subs = append(c.subs, sub)
+	sub, err = c.nc.Subscribe(c.cluster+".account.*.alert", func(m *nats.Msg) {
+		id, ok := accountOf(m.Subject, ".alert")
+		if ok {
+			s.AlertFiredOnCore(id, m.Data)
+		}
+	})
+	if err != nil {
+		return fmt.Errorf("subscribe fired alerts: %w", err)
 	}
 	c.subs = append(c.subs, sub)
 	if err := c.nc.Flush(); err != nil { // the server has the subscriptions when Listen returns
@@ -134,9 +148,9 @@ func (c *Client) Close() {
 	}
 }
 
-// accountOf reads the id of <cluster>.account.<id>.changed.
-func accountOf(subject string) (int64, bool) {
-	rest, ok := strings.CutSuffix(subject, ".changed")
+// accountOf reads the id of <cluster>.account.<id><suffix>.
+func accountOf(subject, suffix string) (int64, bool) {
+	rest, ok := strings.CutSuffix(subject, suffix)
 	if !ok {
 		return 0, false
 	}
