@@ -58,6 +58,7 @@ type Client struct {
 
 	latency *prometheus.HistogramVec
 	lookups *prometheus.CounterVec
+	alerts  prometheus.Counter
 	subs    []*nats.Subscription
 }
 
@@ -90,12 +91,16 @@ func NewClient(nc *nats.Conn, cluster string, timeout, ttl time.Duration, log *s
 			Name: "tickerd_cluster_session_checks_total",
 			Help: "Session checks on this edge, by whether the short cache answered (hit) or the core did (miss).",
 		}, []string{"cache"}),
+		alerts: prometheus.NewCounter(prometheus.CounterOpts{
+			Name: "tickerd_cluster_alerts_received_total",
+			Help: "Fired alerts this edge received from the core and handed to its streams.",
+		}),
 	}
 }
 
 // Collectors are the client's metrics.
 func (c *Client) Collectors() []prometheus.Collector {
-	return []prometheus.Collector{c.latency, c.lookups}
+	return []prometheus.Collector{c.latency, c.lookups, c.alerts}
 }
 
 // Listen subscribes to the core's events: a revoked session is dropped from
@@ -128,6 +133,7 @@ func (c *Client) Listen(s Streams) error {
 	sub, err = c.nc.Subscribe(c.cluster+".account.*.alert", func(m *nats.Msg) {
 		id, ok := accountOf(m.Subject, ".alert")
 		if ok {
+			c.alerts.Inc()
 			s.AlertFiredOnCore(id, m.Data)
 		}
 	})

@@ -9,6 +9,7 @@ import (
 
 	"github.com/nats-io/nats-server/v2/server"
 	"github.com/nats-io/nats.go"
+	dto "github.com/prometheus/client_model/go"
 	"go.uber.org/goleak"
 
 	"github.com/tickerd/tickerd/portfolio"
@@ -221,7 +222,7 @@ func TestHoldingsPingAndEvents(t *testing.T) {
 // A fired alert reaches the edge's streams once, with the account of its
 // subject and the core's payload unchanged.
 func TestAlertFiredReachesEdgeOnce(t *testing.T) {
-	_, r, _, st := setup(t)
+	_, r, c, st := setup(t)
 	const alert = `{"id":3,"symbol":"AAPL","condition":"above","status":"triggered"}`
 	r.AlertFired(42, []byte(alert))
 	select {
@@ -240,6 +241,10 @@ func TestAlertFiredReachesEdgeOnce(t *testing.T) {
 		}
 	case <-time.After(time.Second):
 		t.Fatal("second fired alert did not reach the streams")
+	}
+	var m dto.Metric
+	if err := c.alerts.Write(&m); err != nil || m.GetCounter().GetValue() != 2 {
+		t.Fatalf("tickerd_cluster_alerts_received_total %v (%v), want 2", m.GetCounter().GetValue(), err)
 	}
 }
 
