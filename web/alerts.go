@@ -167,12 +167,16 @@ func (s *Server) handleDeleteAlert(c *fiber.Ctx) error {
 }
 
 // AlertFired pushes a fired alert to its account's streams subscribed to
-// the alerts channel. It is what AlertWatch.Run announces to.
+// the alerts channel, and hands it to Deps.Events (a core publishes it to
+// the edges). It is what AlertWatch.Run announces to.
 func (s *Server) AlertFired(a portfolio.Alert) {
-	msg, err := wire.AppendAlertMessage(nil, a)
+	data, err := json.Marshal(wire.FromAlert(a))
 	if err != nil {
 		s.log.Error("encode fired alert", "alert", a.ID, "err", err)
 		return
 	}
-	s.streams.AlertFired(a.AccountID, msg)
+	s.streams.AlertFired(a.AccountID, wire.AppendAlertData(nil, data))
+	if s.events != nil {
+		s.events.AlertFired(a.AccountID, data)
+	}
 }

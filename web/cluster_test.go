@@ -18,6 +18,7 @@ import (
 
 	"github.com/tickerd/tickerd/feed"
 	"github.com/tickerd/tickerd/portfolio"
+	"github.com/tickerd/tickerd/web/wire"
 )
 
 // recordedEvents is a Deps.Events that keeps what it was told.
@@ -25,6 +26,24 @@ type recordedEvents struct {
 	mu      sync.Mutex
 	revoked []string
 	changed []int64
+	alerts  []recordedAlert
+}
+
+type recordedAlert struct {
+	accountID int64
+	alert     string
+}
+
+func (e *recordedEvents) AlertFired(id int64, alert []byte) {
+	e.mu.Lock()
+	defer e.mu.Unlock()
+	e.alerts = append(e.alerts, recordedAlert{id, string(alert)})
+}
+
+func (e *recordedEvents) firedAlerts() []recordedAlert {
+	e.mu.Lock()
+	defer e.mu.Unlock()
+	return append([]recordedAlert(nil), e.alerts...)
 }
 
 func (e *recordedEvents) SessionRevoked(id string) {
@@ -304,6 +323,89 @@ func TestFeedFrames(t *testing.T) {
 		ev := nextEvent(t, events, "quotes")
 		if strings.Contains(ev.data, `"snapshot":true`) {
 			break
+		}
+	}
+}
+
+// accountID returns the id of token's account (GET /api/v1/me).
+func (ts *testServer) accountID(tb testing.TB, token string) int64 {
+	tb.Helper()
+	resp, body := ts.do(tb, http.MethodGet, "/api/v1/me", token, nil)
+	var me struct{ ID int64 }
+	if err := json.Unmarshal(body, &me); err != nil || resp.StatusCode != http.StatusOK {
+		tb.Fatalf("me: %d %s", resp.StatusCode, body)
+	}
+	return me.ID
+}
+
+// A fired alert is handed to Deps.Events once, as the wire JSON the
+// stream's alert message carries, with the alert's account.
+func TestFiredAlertReachesEvents(t *testing.T) {
+	ev := &recordedEvents{}
+	ts := startTestServerWith(t, Config{}, testServerOptions{Speed: 10, Events: ev})
+	token := ts.register(t, "alert-eve", "correct horse battery")
+	id := ts.accountID(t, token)
+	ws := mustDialWS(t, ts, token)
+	send(t, ws, `{"type":"subscribe","id":1,"channels":["alerts"]}`)
+	readFrame(t, ws)
+	bracketAlerts(t, ts, token, "AAPL")
+	f := readUntil(t, ws, "alert")
+
+	deadline := time.Now().Add(time.Second)
+	for len(ev.firedAlerts()) == 0 && time.Now().Before(deadline) {
+		time.Sleep(10 * time.Millisecond)
+	}
+	got := ev.firedAlerts()
+	if len(got) == 0 || got[0] != (recordedAlert{id, string(f.Data)}) {
+		t.Fatalf("events got %+v, want account %d with %s", got, id, f.Data)
+	}
+	time.Sleep(200 * time.Millisecond) // a duplicate would come right after
+	seen := map[recordedAlert]bool{}
+	for _, a := range ev.firedAlerts() {
+		if seen[a] {
+			t.Fatalf("alert handed to events twice: %s", a.alert)
+		}
+		seen[a] = true
+	}
+}
+
+// An alert fired on another node reaches the account's streams subscribed
+// to alerts with the node's JSON unchanged; another account's do not get
+// it, and a payload that is not a JSON object is dropped.
+func TestAlertFiredOnCore(t *testing.T) {
+	ts := startTestServer(t, Config{})
+	token := ts.register(t, "remote-ann", "correct horse battery")
+	otherToken := ts.register(t, "remote-bob", "correct horse battery")
+	id := ts.accountID(t, token)
+	ws := mustDialWS(t, ts, token)
+	send(t, ws, `{"type":"subscribe","id":1,"channels":["alerts"]}`)
+	readFrame(t, ws)
+	other := mustDialWS(t, ts, otherToken)
+	send(t, other, `{"type":"subscribe","id":1,"channels":["alerts"]}`)
+	readFrame(t, other)
+
+	ts.Server.AlertFiredOnCore(id, []byte(`[1,2]`))
+	ts.Server.AlertFiredOnCore(id, []byte(`{"id":9`))
+	at := time.Date(2026, 11, 30, 10, 0, 0, 0, time.UTC)
+	alert, err := json.Marshal(wire.FromAlert(portfolio.Alert{ID: 9, AccountID: id, Symbol: "AAPL",
+		Condition: portfolio.Above, Threshold: 19000, Status: portfolio.AlertTriggered, CreatedAt: at,
+		TriggeredPrice: 19001, TriggeredSeq: 77, TriggeredAt: at.Add(time.Minute)}))
+	if err != nil {
+		t.Fatal(err)
+	}
+	ts.Server.AlertFiredOnCore(id, alert)
+	f := readUntil(t, ws, "alert")
+	if string(f.Data) != string(alert) {
+		t.Fatalf("alert frame %s, want data %s", f.Raw, alert)
+	}
+	deadline := time.Now().Add(300 * time.Millisecond)
+	for {
+		f, err := tryReadFrame(other, time.Until(deadline))
+		if err != nil {
+			break // timeout: nothing more
+		}
+		if f.Type == "alert" {
+			t.Fatalf("other account got %s", f.Raw)
 		}
 	}
 }

@@ -83,12 +83,16 @@ type Market interface {
 	Upcoming() []feed.ScheduledEvent
 }
 
-// Events is told of account changes the REST API commits, so that other
-// nodes can act on them (close a logged-out session's streams, revalue an
-// account's portfolio channel).
+// Events is told of account changes the REST API commits, and of the
+// alerts that fire, so that other nodes can act on them (close a
+// logged-out session's streams, revalue an account's portfolio channel,
+// push a fired alert to the account's alerts channel).
 type Events interface {
 	SessionRevoked(sessionID string)
 	AccountChanged(accountID int64)
+	// AlertFired is given the wire JSON of an alert of the account that
+	// fired (a wire.Alert), after the alert watch recorded it.
+	AlertFired(accountID int64, alert []byte)
 }
 
 var (

@@ -30,6 +30,9 @@ const (
 type Streams interface {
 	CloseSession(sessionID string)
 	PortfolioChanged(accountID int64)
+	// AlertFiredOnCore is given the wire JSON of an account's alert that
+	// fired on the core, as the core published it.
+	AlertFiredOnCore(accountID int64, alert []byte)
 }
 
 // OpenSessions are the sessions of an edge's open streams, for Recheck.
@@ -55,6 +58,7 @@ type Client struct {
 
 	latency *prometheus.HistogramVec
 	lookups *prometheus.CounterVec
+	alerts  prometheus.Counter
 	subs    []*nats.Subscription
 }
 
@@ -87,17 +91,22 @@ func NewClient(nc *nats.Conn, cluster string, timeout, ttl time.Duration, log *s
 			Name: "tickerd_cluster_session_checks_total",
 			Help: "Session checks on this edge, by whether the short cache answered (hit) or the core did (miss).",
 		}, []string{"cache"}),
+		alerts: prometheus.NewCounter(prometheus.CounterOpts{
+			Name: "tickerd_cluster_alerts_received_total",
+			Help: "Fired alerts this edge received from the core and handed to its streams.",
+		}),
 	}
 }
 
 // Collectors are the client's metrics.
 func (c *Client) Collectors() []prometheus.Collector {
-	return []prometheus.Collector{c.latency, c.lookups}
+	return []prometheus.Collector{c.latency, c.lookups, c.alerts}
 }
 
 // Listen subscribes to the core's events: a revoked session is dropped from
 // the cache and its streams closed; a changed account's portfolio streams
-// are revalued. Close unsubscribes.
+// are revalued; a fired alert goes to the account's alerts streams, once
+// per message. Close unsubscribes.
 func (c *Client) Listen(s Streams) error {
 	sub, err := c.nc.Subscribe(c.cluster+revokedToken, func(m *nats.Msg) {
 		var ev revokedEvent
@@ -112,13 +121,24 @@ func (c *Client) Listen(s Streams) error {
 	}
 	c.subs = append(c.subs, sub)
 	sub, err = c.nc.Subscribe(c.cluster+".account.*.changed", func(m *nats.Msg) {
-		id, ok := accountOf(m.Subject)
+		id, ok := accountOf(m.Subject, ".changed")
 		if ok {
 			s.PortfolioChanged(id)
 		}
 	})
 	if err != nil {
 		return fmt.Errorf("subscribe account changes: %w", err)
+	}
+	c.subs = append(c.subs, sub)
+	sub, err = c.nc.Subscribe(c.cluster+".account.*.alert", func(m *nats.Msg) {
+		id, ok := accountOf(m.Subject, ".alert")
+		if ok {
+			c.alerts.Inc()
+			s.AlertFiredOnCore(id, m.Data)
+		}
+	})
+	if err != nil {
+		return fmt.Errorf("subscribe fired alerts: %w", err)
 	}
 	c.subs = append(c.subs, sub)
 	if err := c.nc.Flush(); err != nil { // the server has the subscriptions when Listen returns
@@ -134,9 +154,9 @@ func (c *Client) Close() {
 	}
 }
 
-// accountOf reads the id of <cluster>.account.<id>.changed.
-func accountOf(subject string) (int64, bool) {
-	rest, ok := strings.CutSuffix(subject, ".changed")
+// accountOf reads the id of <cluster>.account.<id><suffix>.
+func accountOf(subject, suffix string) (int64, bool) {
+	rest, ok := strings.CutSuffix(subject, suffix)
 	if !ok {
 		return 0, false
 	}

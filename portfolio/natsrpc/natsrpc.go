@@ -1,6 +1,7 @@
 // Package natsrpc carries a tickerd cluster's account traffic over NATS:
 // the core answers session checks and holdings for edges (request/reply)
-// and publishes account events (a logout, a fill or watchlist change); an
+// and publishes account events (a logout, a fill or watchlist change, a
+// fired alert); an
 // edge asks through a Client, which caches positive session checks for a
 // few seconds and drops them the moment a revocation arrives. It depends
 // on package portfolio and NATS only; cmd/tickerd wires it to web.
@@ -26,6 +27,11 @@ const (
 // changedSubject is <cluster>.account.<id>.changed.
 func changedSubject(cluster string, accountID int64) string {
 	return cluster + ".account." + strconv.FormatInt(accountID, 10) + ".changed"
+}
+
+// alertSubject is <cluster>.account.<id>.alert.
+func alertSubject(cluster string, accountID int64) string {
+	return cluster + ".account." + strconv.FormatInt(accountID, 10) + ".alert"
 }
 
 // CodeUnavailable is the code of the error a Client returns when the core

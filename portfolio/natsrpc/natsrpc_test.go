@@ -9,6 +9,7 @@ import (
 
 	"github.com/nats-io/nats-server/v2/server"
 	"github.com/nats-io/nats.go"
+	dto "github.com/prometheus/client_model/go"
 	"go.uber.org/goleak"
 
 	"github.com/tickerd/tickerd/portfolio"
@@ -70,10 +71,19 @@ func (a *fakeAccounts) authCalls() int {
 type streams struct {
 	closed  chan string
 	changed chan int64
+	alerts  chan firedAlert
+}
+
+type firedAlert struct {
+	accountID int64
+	alert     string
 }
 
 func (s *streams) CloseSession(id string)    { s.closed <- id }
 func (s *streams) PortfolioChanged(id int64) { s.changed <- id }
+func (s *streams) AlertFiredOnCore(id int64, alert []byte) {
+	s.alerts <- firedAlert{id, string(alert)}
+}
 
 // setup runs an embedded NATS server, a responder on fake accounts and a
 // client listening for events.
@@ -102,7 +112,7 @@ func setup(t *testing.T) (*fakeAccounts, *Responder, *Client, *streams) {
 		t.Fatal(err)
 	}
 	c := NewClient(edgeNC, "test", time.Second, 3*time.Second, nil)
-	st := &streams{closed: make(chan string, 4), changed: make(chan int64, 4)}
+	st := &streams{closed: make(chan string, 4), changed: make(chan int64, 4), alerts: make(chan firedAlert, 4)}
 	if err := c.Listen(st); err != nil {
 		t.Fatal(err)
 	}
@@ -206,6 +216,54 @@ func TestHoldingsPingAndEvents(t *testing.T) {
 		}
 	case <-time.After(time.Second):
 		t.Fatal("account change did not reach the streams")
+	}
+}
+
+// A fired alert reaches the edge's streams once, with the account of its
+// subject and the core's payload unchanged.
+func TestAlertFiredReachesEdgeOnce(t *testing.T) {
+	_, r, c, st := setup(t)
+	const alert = `{"id":3,"symbol":"AAPL","condition":"above","status":"triggered"}`
+	r.AlertFired(42, []byte(alert))
+	select {
+	case got := <-st.alerts:
+		if got != (firedAlert{42, alert}) {
+			t.Fatalf("got %+v", got)
+		}
+	case <-time.After(time.Second):
+		t.Fatal("fired alert did not reach the streams")
+	}
+	r.AlertFired(43, []byte(`{"id":4}`)) // same subscription, so it comes after any duplicate
+	select {
+	case got := <-st.alerts:
+		if got != (firedAlert{43, `{"id":4}`}) {
+			t.Fatalf("got %+v after the first alert, want account 43's", got)
+		}
+	case <-time.After(time.Second):
+		t.Fatal("second fired alert did not reach the streams")
+	}
+	var m dto.Metric
+	if err := c.alerts.Write(&m); err != nil || m.GetCounter().GetValue() != 2 {
+		t.Fatalf("tickerd_cluster_alerts_received_total %v (%v), want 2", m.GetCounter().GetValue(), err)
+	}
+}
+
+func TestAccountOf(t *testing.T) {
+	tests := []struct {
+		subject, suffix string
+		id              int64
+		ok              bool
+	}{
+		{"c.account.7.changed", ".changed", 7, true},
+		{"c.account.42.alert", ".alert", 42, true},
+		{"c.account.42.alert", ".changed", 0, false},
+		{"c.account.x.alert", ".alert", 0, false},
+	}
+	for _, tt := range tests {
+		id, ok := accountOf(tt.subject, tt.suffix)
+		if id != tt.id || ok != tt.ok {
+			t.Errorf("accountOf(%q, %q) = %d, %v; want %d, %v", tt.subject, tt.suffix, id, ok, tt.id, tt.ok)
+		}
 	}
 }
 

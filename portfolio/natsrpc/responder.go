@@ -172,8 +172,19 @@ func (r *Responder) AccountChanged(accountID int64) {
 	r.publish(changedSubject(r.cluster, accountID), changedEvent{AccountID: accountID})
 }
 
+// AlertFired publishes <cluster>.account.<id>.alert with the fired
+// alert's wire JSON as the payload, unchanged (web.Events). Delivery is at
+// most once: an edge that is cut off from NATS then never gets it.
+func (r *Responder) AlertFired(accountID int64, alert []byte) {
+	r.publishRaw(alertSubject(r.cluster, accountID), alert)
+}
+
 func (r *Responder) publish(subject string, v any) {
 	b, _ := json.Marshal(v)
+	r.publishRaw(subject, b)
+}
+
+func (r *Responder) publishRaw(subject string, b []byte) {
 	if err := r.nc.Publish(subject, b); err != nil {
 		r.log.Warn("publish event", "subject", subject, "err", err)
 	}

@@ -1,10 +1,6 @@
 package wire
 
-import (
-	"encoding/json"
-
-	"github.com/tickerd/tickerd/portfolio"
-)
+import "github.com/tickerd/tickerd/portfolio"
 
 // Alert is the wire form of a price alert, shared by the REST API and the
 // streams' "alert" message. Exactly one of Price (conditions above and
@@ -43,14 +39,11 @@ func FromAlert(a portfolio.Alert) Alert {
 	return out
 }
 
-// AppendAlertMessage appends the streams' message for a fired alert:
-// {"type":"alert","data":{...the alert...}}.
-func AppendAlertMessage(dst []byte, a portfolio.Alert) ([]byte, error) {
-	data, err := json.Marshal(FromAlert(a))
-	if err != nil {
-		return dst, err
-	}
+// AppendAlertData appends the streams' message for a fired alert given as
+// its wire JSON (an Alert as encoding/json writes it), which it copies
+// unchanged; the caller has checked that data is one JSON object.
+func AppendAlertData(dst, data []byte) []byte {
 	dst = append(dst, `{"type":"alert","data":`...)
 	dst = append(dst, data...)
-	return append(dst, '}'), nil
+	return append(dst, '}')
 }
