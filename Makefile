@@ -28,7 +28,8 @@ test: assets
 # can fail a timed run with a spurious "context deadline exceeded"
 # (golang/go#75804, fixed in Go 1.27). FUZZTIME=1m fuzzes each for a minute.
 FUZZ_TARGETS := ./web:FuzzDecodeJSON:10000 ./web/stream:FuzzWSClientMessages:40000 \
-	./web/stream:FuzzSSEQuery:30000 ./portfolio:FuzzCursor:100000 ./feed:FuzzLoadUniverse:60000
+	./web/stream:FuzzSSEQuery:30000 ./portfolio:FuzzCursor:100000 ./feed:FuzzLoadUniverse:60000 \
+	./feed:FuzzParseScenario:20000
 
 fuzz:
 	@set -e; for t in $(FUZZ_TARGETS); do \
