@@ -121,7 +121,7 @@ func (m *Main) Run(ctx context.Context) error {
 			return err
 		}
 	}
-	hub := feed.NewHub(feed.HubConfig{})
+	hub := feed.NewHub(cfg.Replay)
 	m.market, err = feed.NewMarket(feed.MarketConfig{
 		Symbols: syms, Seed: seed, Speed: cfg.Speed, TicksPerSecond: cfg.TickRate, Publisher: hub,
 		Scenario: scenario,
