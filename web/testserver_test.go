@@ -75,7 +75,7 @@ func startTestServerWith(tb testing.TB, cfg Config, opts testServerOptions) *tes
 	if err != nil {
 		tb.Fatalf("load universe: %v", err)
 	}
-	hub := feed.NewHub(feed.HubConfig{})
+	hub := feed.NewHub(feed.HubConfig{ReplayTicks: feed.DefaultReplayTicks, ReplayWindow: feed.DefaultReplayWindow})
 	market, err := feed.NewMarket(feed.MarketConfig{
 		Symbols: syms, Seed: opts.Seed, TicksPerSecond: opts.TickRate, Speed: opts.Speed, Publisher: hub,
 		Scenario: opts.Scenario,

@@ -63,7 +63,7 @@ func FuzzSSEQuery(f *testing.F) {
 	}
 	r, _, _ := newTestRegistry(f, Config{MaxSymbols: fuzzMaxSymbols})
 	f.Fuzz(func(t *testing.T, symbols, channels, maxRateMS string) {
-		req, qerr := QueryRequest(symbols, channels, maxRateMS)
+		req, qerr := QueryRequest(symbols, channels, maxRateMS, "")
 		if qerr != nil {
 			checkError(t, qerr)
 			return

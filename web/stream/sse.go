@@ -38,7 +38,7 @@ func (r *Registry) OpenSSE(ip string, sess portfolio.Session, sub Subscription) 
 		r.leave(st)
 		return nil, &Error{Code: CodeTooManyConnections, Message: reason}
 	}
-	st.sub.Subscribe(sub.Symbols, sub.Every, r.deps.Market.Quote)
+	st.sub.SubscribeSince(sub.Symbols, sub.Every, sub.Since, r.deps.Market.Quote)
 	st.symbols.Store(int32(len(sub.Symbols)))
 	if sub.Portfolio {
 		st.portfolio.Store(true)
