@@ -92,8 +92,7 @@ func NewHub(cfg HubConfig) *Hub {
 // It never blocks on a subscriber and does not retain batch; the quotes of
 // one symbol must arrive in seq order (older ones are dropped). It allocates
 // per batch, never per delivery. With a history (HubConfig.ReplayTicks) it
-// also holds each quote for replay, which bounds how long a batch's memory
-// stays alive.
+// also copies each quote into its symbol's history.
 func (h *Hub) Publish(batch []Quote) {
 	if len(batch) == 0 {
 		return
@@ -117,7 +116,7 @@ func (h *Hub) Publish(batch []Quote) {
 		t.mu.RLock()
 		if prev := t.last.Load(); prev == nil || prev.seq < e.seq {
 			t.last.Store(e)
-			t.held.add(e, now, h.cfg.ReplayTicks, h.cfg.ReplayWindow)
+			t.held.add(q, now, h.cfg.ReplayTicks, h.cfg.ReplayWindow)
 		}
 		for _, sl := range t.slots {
 			conflated += sl.sub.offer(sl, e, now, &h.wake)

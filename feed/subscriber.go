@@ -66,6 +66,7 @@ type slot struct {
 	queued bool          // in sub.ready
 
 	replay  []*encoded // missed ticks of a resume, delivered before pending
+	filling bool       // the missed ticks are being encoded: Take must wait
 	pending pending
 }
 
@@ -234,6 +235,10 @@ func (s *Subscriber) Take(dst []byte) ([]byte, Batch) {
 	var conflated uint64
 	for _, sl := range s.ready {
 		p := &sl.pending
+		if sl.filling && sl.quotes { // live ticks may not overtake the replay
+			keep = append(keep, sl)
+			continue
+		}
 		if (p.n == 0 && len(sl.replay) == 0) || !sl.quotes {
 			sl.queued = false
 			sl.replay = nil

@@ -49,23 +49,29 @@ func (s *Subscriber) SubscribeSince(symbols []string, every time.Duration, since
 		}
 		s.mu.Unlock()
 		seq, resume := since[sym]
-		started, resumed := s.start(sym, sl, every, resume, seq)
+		started, resumed, missed := s.start(sym, sl, every, resume, seq)
 		if !started {
 			continue
 		}
 		added++
-		if !resumed {
+		switch {
+		case !resumed:
 			s.snapshot(sl, latest)
+		case len(missed) > 0:
+			s.fill(sl, encode(missed))
 		}
 	}
 	return added
 }
 
 // start registers sl with its topic unless it is already (a watched
-// symbol) and turns its quotes on; with resume, it queues the held ticks
-// after since in the same step. It reports false if the subscriber was
-// closed or dropped the slot meanwhile, and whether the resume succeeded.
-func (s *Subscriber) start(sym string, sl *slot, every time.Duration, resume bool, since uint64) (started, resumed bool) {
+// symbol) and turns its quotes on; with resume, it reads the ticks after
+// since from the history in the same step. It reports false if the
+// subscriber was closed or dropped the slot meanwhile, whether the resume
+// succeeded, and the missed ticks the caller must encode and hand to fill
+// (the slot delivers nothing until then). Encoding happens outside the
+// locks, so the publisher never waits for it.
+func (s *Subscriber) start(sym string, sl *slot, every time.Duration, resume bool, since uint64) (started, resumed bool, missed []Quote) {
 	t := sl.topic
 	t.mu.Lock()
 	if sl.idx < 0 {
@@ -77,33 +83,53 @@ func (s *Subscriber) start(sym string, sl *slot, every time.Duration, resume boo
 		s.mu.Unlock()
 		t.mu.Unlock()
 		t.remove(sl)
-		return false, false
+		return false, false, nil
 	}
 	defer t.mu.Unlock()
 	defer s.mu.Unlock()
 	sl.quotes, sl.fresh, sl.stale, sl.every = true, true, false, every
 	if !resume {
-		return true, false
+		return true, false, nil
 	}
 	t.held.expire(s.hub.now(), s.hub.cfg.ReplayWindow)
 	missed, ok := t.held.after(since, t.last.Load())
 	if !ok {
 		sl.stale = true
-		return true, false
+		return true, false, nil
 	}
 	sl.fresh = false
 	sl.seq, sl.seen = since, true
 	if len(missed) == 0 {
-		return true, true
+		return true, true, nil
 	}
-	sl.seq = missed[len(missed)-1].seq
+	sl.seq = missed[len(missed)-1].Seq
 	if every > 0 {
-		sl.pending.push(missed[len(missed)-1])
+		// Conflated like live ticks: the newest, the others dropped.
+		sl.pending.push(encode(missed[len(missed)-1:])[0])
 		sl.pending.dropped = uint32(len(missed) - 1)
 		s.hub.conflated.Add(uint64(len(missed) - 1))
-	} else {
-		sl.replay = missed
+		s.queue(sl)
+		return true, true, nil
 	}
+	sl.filling = true
+	return true, true, missed
+}
+
+// fill hands a resumed slot its encoded missed ticks, to be delivered
+// before any live one.
+func (s *Subscriber) fill(sl *slot, missed []*encoded) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	sl.filling = false
+	if s.closed || !sl.quotes {
+		return
+	}
+	sl.replay = missed
+	s.queue(sl)
+}
+
+// queue marks sl ready and signals. Caller holds s.mu.
+func (s *Subscriber) queue(sl *slot) {
 	if !sl.queued {
 		sl.queued = true
 		s.ready = append(s.ready, sl)
@@ -112,7 +138,6 @@ func (s *Subscriber) start(sym string, sl *slot, every time.Duration, resume boo
 		s.waitSince = s.hub.now()
 	}
 	s.signal()
-	return true, true
 }
 
 // snapshot queues the symbol's latest quote in sl unless a tick already
@@ -155,7 +180,7 @@ func (s *Subscriber) Unsubscribe(symbols []string) {
 			continue
 		}
 		sl.quotes, sl.fresh, sl.stale, sl.every, sl.due = false, false, false, 0, 0
-		sl.replay = nil
+		sl.replay, sl.filling = nil, false
 		sl.pending.reset()
 		drop := !sl.watch
 		if drop {
