@@ -213,9 +213,9 @@ func (s *Subscriber) offer(sl *slot, e *encoded, now time.Duration, wake *[]*Sub
 // dropped since the symbol's previous delivery. A resumed symbol
 // (SubscribeSince) delivers the ticks it missed first, as plain quotes; a
 // snapshot that answers a resume the history could not serve also carries
-// "resumed":false. Quotes held back by a
-// per-symbol interval stay pending, only the latest kept; Batch.Wait says
-// when they become due. Take is meant for one goroutine.
+// "resumed":false. Quotes held back by a per-symbol interval stay pending,
+// only the latest kept; Batch.Wait says when they become due. Take is meant
+// for one goroutine.
 func (s *Subscriber) Take(dst []byte) ([]byte, Batch) {
 	var b Batch
 	s.mu.Lock()
