@@ -108,7 +108,7 @@ func TestHubReplayWithMaxRate(t *testing.T) {
 // every seq exactly once, in order: no tick falls between the history read
 // and the registration, and none comes twice. The publisher runs at most a
 // few batches ahead of the reader (credits), so nothing is conflated, and
-// gets credits just before each subscribe so that it races it.
+// gets six credits just before each subscribe so that it races it.
 func TestHubReplayRacesPublish(t *testing.T) {
 	h := NewHub(HubConfig{ReplayTicks: 1024, ReplayWindow: time.Minute})
 	syms := []string{"A", "B", "C", "D"}
@@ -137,7 +137,7 @@ func TestHubReplayRacesPublish(t *testing.T) {
 	for range given {
 		credit <- struct{}{}
 	}
-	for round := 0; round < 40; round++ {
+	for round := 0; round < 300; round++ {
 		for last := h.topic("D").last.Load(); last == nil || last.seq < given; last = h.topic("D").last.Load() {
 			time.Sleep(time.Millisecond) // let the publisher use every credit
 		}
@@ -147,10 +147,10 @@ func TestHubReplayRacesPublish(t *testing.T) {
 		for _, s := range syms {
 			since[s] = h.topic(s).last.Load().seq - 20
 		}
-		for range 4 {
+		for range 6 {
 			credit <- struct{}{}
 		}
-		given += 4
+		given += 6
 		s := h.NewSubscriber(SubscriberOptions{SlowWindow: time.Hour})
 		s.SubscribeSince(syms, 0, since, nil)
 		last := maps.Clone(since)
