@@ -6,11 +6,17 @@ import (
 	"time"
 )
 
-// HubConfig configures a Hub. It has no options today: the zero value is
-// what every caller passes. Per-subscriber limits (slow-client window,
-// conflation limit) are SubscriberOptions so each transport can announce its
-// own.
-type HubConfig struct{}
+// HubConfig configures a Hub. The zero value keeps no history. Per-subscriber
+// limits (slow-client window, conflation limit) are SubscriberOptions so each
+// transport can announce its own.
+type HubConfig struct {
+	// ReplayTicks is how many of each symbol's latest ticks the hub holds
+	// for subscribers that resume (SubscribeSince). 0 keeps none.
+	ReplayTicks int
+	// ReplayWindow is how long a held tick stays replayable; 0 means no
+	// limit but ReplayTicks. Whichever bound is smaller applies.
+	ReplayWindow time.Duration
+}
 
 // Hub fans ticks out to subscribers without ever blocking on one.
 //
@@ -25,6 +31,7 @@ type HubConfig struct{}
 // single writer goroutine; the quotes that arrive while it writes are taken
 // together by its next Take.
 type Hub struct {
+	cfg   HubConfig
 	epoch time.Time
 	now   func() time.Duration // monotonic time since epoch; replaced in tests
 
@@ -51,14 +58,16 @@ type HubStats struct {
 	Subscribers int64  // subscribers registered now
 }
 
-// topic is the registry of one symbol: the subscribers' slots and the latest
-// encoded quote (the snapshot for new subscribers).
+// topic is the registry of one symbol: the subscribers' slots, the latest
+// encoded quote (the snapshot for new subscribers) and the ticks held for
+// replay.
 type topic struct {
 	symbol string
 	last   atomic.Pointer[encoded]
 
 	mu    sync.RWMutex // Publish holds it shared while offering; (un)subscribe exclusively
 	slots []*slot
+	held  history // see history for how it is guarded
 }
 
 // encoded is one quote's wire JSON. It is never modified after Publish
@@ -69,8 +78,8 @@ type encoded struct {
 }
 
 // NewHub returns an empty hub.
-func NewHub(HubConfig) *Hub {
-	h := &Hub{epoch: time.Now()}
+func NewHub(cfg HubConfig) *Hub {
+	h := &Hub{cfg: cfg, epoch: time.Now()}
 	h.now = func() time.Duration { return time.Since(h.epoch) }
 	empty := map[string]*topic{}
 	h.topics.Store(&empty)
@@ -82,7 +91,8 @@ func NewHub(HubConfig) *Hub {
 // for a few, through a goroutine it starts for many (see maxInlineSignals).
 // It never blocks on a subscriber and does not retain batch; the quotes of
 // one symbol must arrive in seq order (older ones are dropped). It allocates
-// per batch, never per delivery.
+// per batch, never per delivery. With a history (HubConfig.ReplayTicks) it
+// also copies each quote into its symbol's history.
 func (h *Hub) Publish(batch []Quote) {
 	if len(batch) == 0 {
 		return
@@ -103,10 +113,11 @@ func (h *Hub) Publish(batch []Quote) {
 		*e = encoded{seq: q.Seq, json: buf[start:len(buf):len(buf)]}
 
 		t := h.topic(q.Symbol)
+		t.mu.RLock()
 		if prev := t.last.Load(); prev == nil || prev.seq < e.seq {
 			t.last.Store(e)
+			t.held.add(q, now, h.cfg.ReplayTicks, h.cfg.ReplayWindow)
 		}
-		t.mu.RLock()
 		for _, sl := range t.slots {
 			conflated += sl.sub.offer(sl, e, now, &h.wake)
 		}

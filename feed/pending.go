@@ -69,12 +69,17 @@ func (p *pending) reset() {
 	p.head, p.n, p.dropped = 0, 0, 0
 }
 
-// appendQuote appends e's JSON to dst, first adding "snapshot":true, or
-// else "dropped":N when N ticks were dropped before it. The shared bytes are
-// not touched: their closing brace is left out and written after the key.
-func appendQuote(dst []byte, e *encoded, snapshot bool, dropped uint32) []byte {
+// appendQuote appends e's JSON to dst, first adding "snapshot":true (and
+// "resumed":false when unresumed: the snapshot replaces a replay the hub
+// could not make), or else "dropped":N when N ticks were dropped before it.
+// The shared bytes are not touched: their closing brace is left out and
+// written after the key.
+func appendQuote(dst []byte, e *encoded, snapshot, unresumed bool, dropped uint32) []byte {
 	j := e.json
 	switch {
+	case snapshot && unresumed:
+		dst = append(dst, j[:len(j)-1]...)
+		return append(dst, `,"snapshot":true,"resumed":false}`...)
 	case snapshot:
 		dst = append(dst, j[:len(j)-1]...)
 		return append(dst, `,"snapshot":true}`...)

@@ -62,8 +62,11 @@ type slot struct {
 	seq    uint64        // seq of the newest quote queued or delivered
 	seen   bool          // seq is valid
 	fresh  bool          // the next delivery is the symbol's snapshot
+	stale  bool          // that snapshot answers a resume the history could not serve
 	queued bool          // in sub.ready
 
+	replay  []*encoded // missed ticks of a resume, delivered before pending
+	filling bool       // the missed ticks are being encoded: Take must wait
 	pending pending
 }
 
@@ -207,9 +210,12 @@ func (s *Subscriber) offer(sl *slot, e *encoded, now time.Duration, wake *[]*Sub
 // A symbol's quotes come oldest first. The first quote delivered for a newly
 // subscribed symbol carries "snapshot":true; any other quote that follows
 // dropped ticks of its symbol carries "dropped":N, the number of ticks
-// dropped since the symbol's previous delivery. Quotes held back by a
-// per-symbol interval stay pending, only the latest kept; Batch.Wait says
-// when they become due. Take is meant for one goroutine.
+// dropped since the symbol's previous delivery. A resumed symbol
+// (SubscribeSince) delivers the ticks it missed first, as plain quotes; a
+// snapshot that answers a resume the history could not serve also carries
+// "resumed":false. Quotes held back by a per-symbol interval stay pending,
+// only the latest kept; Batch.Wait says when they become due. Take is meant
+// for one goroutine.
 func (s *Subscriber) Take(dst []byte) ([]byte, Batch) {
 	var b Batch
 	s.mu.Lock()
@@ -229,8 +235,13 @@ func (s *Subscriber) Take(dst []byte) ([]byte, Batch) {
 	var conflated uint64
 	for _, sl := range s.ready {
 		p := &sl.pending
-		if p.n == 0 || !sl.quotes {
+		if sl.filling && sl.quotes { // live ticks may not overtake the replay
+			keep = append(keep, sl)
+			continue
+		}
+		if (p.n == 0 && len(sl.replay) == 0) || !sl.quotes {
 			sl.queued = false
+			sl.replay = nil
 			p.reset()
 			continue
 		}
@@ -246,12 +257,20 @@ func (s *Subscriber) Take(dst []byte) ([]byte, Batch) {
 			}
 			sl.due = now + sl.every
 		}
+		for _, e := range sl.replay { // set only without an interval
+			if b.Quotes > 0 {
+				dst = append(dst, ',')
+			}
+			dst = appendQuote(dst, e, false, false, 0)
+			b.Quotes++
+		}
+		sl.replay = nil
 		for i := range int(p.n) {
 			if b.Quotes > 0 {
 				dst = append(dst, ',')
 			}
-			dst = appendQuote(dst, p.at(i), sl.fresh, p.dropped)
-			sl.fresh, p.dropped = false, 0 // a snapshot follows no earlier delivery: nothing to announce
+			dst = appendQuote(dst, p.at(i), sl.fresh, sl.stale, p.dropped)
+			sl.fresh, sl.stale, p.dropped = false, false, 0 // a snapshot follows no earlier delivery: nothing to announce
 			b.Quotes++
 		}
 		p.reset()

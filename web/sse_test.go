@@ -21,6 +21,14 @@ type sseEvent struct{ event, data string }
 // closes when the stream ends.
 func openSSE(t *testing.T, ts *testServer, token, path string) <-chan sseEvent {
 	t.Helper()
+	ch, _ := openSSEDroppable(t, ts, token, path)
+	return ch
+}
+
+// openSSEDroppable is openSSE that also returns a function dropping the
+// connection mid-stream.
+func openSSEDroppable(t *testing.T, ts *testServer, token, path string) (<-chan sseEvent, func()) {
+	t.Helper()
 	req, err := http.NewRequest(http.MethodGet, ts.URL+path, nil)
 	if err != nil {
 		t.Fatal(err)
@@ -56,7 +64,7 @@ func openSSE(t *testing.T, ts *testServer, token, path string) <-chan sseEvent {
 			}
 		}
 	}()
-	return ch
+	return ch, func() { resp.Body.Close() }
 }
 
 // nextEvent returns the next event named typ (skipping others) within 10 s.

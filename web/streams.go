@@ -83,7 +83,7 @@ func (s *Server) handleWSUpgrade(c *fiber.Ctx, upgrade fiber.Handler) error {
 // Events: GET /api/v1/stream?symbols=AAPL,MSFT&channels=portfolio&max_rate_ms=500.
 func (s *Server) handleSSE(c *fiber.Ctx) error {
 	sess, _ := sessionOf(c)
-	req, perr := stream.QueryRequest(c.Query("symbols"), c.Query("channels"), c.Query("max_rate_ms"))
+	req, perr := stream.QueryRequest(c.Query("symbols"), c.Query("channels"), c.Query("max_rate_ms"), c.Query("since"))
 	if perr != nil {
 		return subscriptionProblem(perr)
 	}

@@ -77,7 +77,7 @@ func startTestServerWith(tb testing.TB, cfg Config, opts testServerOptions) *tes
 	if err != nil {
 		tb.Fatalf("load universe: %v", err)
 	}
-	hub := feed.NewHub(feed.HubConfig{})
+	hub := feed.NewHub(feed.HubConfig{ReplayTicks: feed.DefaultReplayTicks, ReplayWindow: feed.DefaultReplayWindow})
 	logs := &syncBuffer{}
 	logger := slog.New(slog.NewJSONHandler(logs, &slog.HandlerOptions{Level: slog.LevelDebug}))
 	alerts := portfolio.NewAlertWatch(store, 0, logger)

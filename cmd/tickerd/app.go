@@ -137,7 +137,7 @@ func (m *Main) Run(ctx context.Context) error {
 			return err
 		}
 	}
-	hub := feed.NewHub(feed.HubConfig{})
+	hub := feed.NewHub(cfg.Replay)
 	alerts := portfolio.NewAlertWatch(store, 0, m.log)
 	if err := alerts.Load(ctx); err != nil {
 		return err

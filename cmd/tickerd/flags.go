@@ -27,6 +27,7 @@ type config struct {
 	SymbolsFile  string // CSV universe replacing the embedded one; "" means data/symbols.csv
 	UniverseSize int    // serve only the first N symbols of the universe; 0 means all
 	Scenario     string // scenario file (YAML or JSON) the market plays; "" means none
+	Replay       feed.HubConfig
 	StartingCash cents
 	SessionTTL   time.Duration
 	HashConc     int
@@ -59,6 +60,8 @@ func newFlagSet(cfg *config, out io.Writer) *flag.FlagSet {
 	fs.Int64Var(&cfg.Seed, "seed", 0, "random seed of the simulated market; 0 picks one at random and logs it")
 	fs.Float64Var(&cfg.Speed, "speed", 1, "simulated seconds per real second")
 	fs.Float64Var(&cfg.TickRate, "tick-rate", feed.DefaultTicksPerSecond, "mean ticks per symbol per simulated second")
+	fs.IntVar(&cfg.Replay.ReplayTicks, "replay-ticks", feed.DefaultReplayTicks, "ticks held per symbol for clients that resume after a reconnect (subscribe with since); 0 keeps none")
+	fs.DurationVar(&cfg.Replay.ReplayWindow, "replay-window", feed.DefaultReplayWindow, "how long a held tick stays replayable; the smaller of this and -replay-ticks applies")
 	fs.StringVar(&cfg.SymbolsFile, "symbols-file", "", "CSV file of the symbol universe (ticker,name,sector,price,volatility,drift); empty means the built-in one")
 	fs.IntVar(&cfg.UniverseSize, "universe-size", 0, "serve only the first N symbols of the universe file; 0 means all")
 	fs.StringVar(&cfg.Scenario, "scenario", "", "scenario file (YAML or JSON) of market events to play from the start, e.g. data/scenarios/flash-crash.yaml (see docs/SCENARIOS.md); empty means none")
@@ -146,6 +149,10 @@ func (c config) validate() error {
 		return errors.New("-speed must be positive")
 	case c.TickRate <= 0:
 		return errors.New("-tick-rate must be positive")
+	case c.Replay.ReplayTicks < 0:
+		return errors.New("-replay-ticks must not be negative")
+	case c.Replay.ReplayWindow <= 0:
+		return errors.New("-replay-window must be positive")
 	case c.UniverseSize < 0:
 		return errors.New("-universe-size must not be negative")
 	case c.StartingCash < 0:

@@ -36,7 +36,8 @@ func TestParseConfig(t *testing.T) {
 			if c.Addr != "127.0.0.1:8080" || c.DB != "data/tickerd.db" || c.TickRate != 2 || c.Speed != 1 ||
 				c.StartingCash != 10_000_000 || c.SessionTTL != 24*time.Hour || c.Demo || c.Seed != 0 ||
 				c.LogFormat != "text" || c.Web.BodyLimit != 64<<10 || c.Web.Stream.MaxSymbols != 200 ||
-				c.Web.MaxConns != 0 || c.Web.MaxConnsPerIP != 256 {
+				c.Web.MaxConns != 0 || c.Web.MaxConnsPerIP != 256 ||
+				c.Replay.ReplayTicks != 1024 || c.Replay.ReplayWindow != time.Minute {
 				t.Fatalf("defaults: %+v", c)
 			}
 		}},
@@ -61,6 +62,12 @@ func TestParseConfig(t *testing.T) {
 				t.Fatalf("starting cash = %d", c.StartingCash)
 			}
 		}},
+		{name: "replay history", args: []string{"-replay-ticks", "64"}, env: []string{"TICKERD_REPLAY_WINDOW", "30s"},
+			check: func(t *testing.T, c config) {
+				if c.Replay.ReplayTicks != 64 || c.Replay.ReplayWindow != 30*time.Second {
+					t.Fatalf("replay: %+v", c.Replay)
+				}
+			}},
 		{name: "connection caps", args: []string{"-max-conns", "5000"}, env: []string{"TICKERD_MAX_CONNS_PER_IP", "1000"},
 			check: func(t *testing.T, c config) {
 				if c.Web.MaxConns != 5000 || c.Web.MaxConnsPerIP != 1000 {
@@ -77,6 +84,8 @@ func TestParseConfig(t *testing.T) {
 		{name: "bad log format", args: []string{"-log-format", "xml"}, wantErr: "log-format"},
 		{name: "bad log level", env: []string{"TICKERD_LOG_LEVEL", "loud"}, wantErr: "log-level"},
 		{name: "zero tick rate", args: []string{"-tick-rate", "0"}, wantErr: "tick-rate"},
+		{name: "negative replay ticks", args: []string{"-replay-ticks", "-1"}, wantErr: "replay-ticks"},
+		{name: "zero replay window", env: []string{"TICKERD_REPLAY_WINDOW", "0s"}, wantErr: "replay-window"},
 		{name: "negative universe", env: []string{"TICKERD_UNIVERSE_SIZE", "-1"}, wantErr: "universe-size"},
 		{name: "role defaults to all", check: func(t *testing.T, c config) {
 			if c.Cluster.Role != "all" || c.Cluster.Name != "tickerd" || c.Cluster.NATSURL != "" || len(c.Web.TrustedProxies) != 0 {

@@ -84,12 +84,13 @@ func (fp *framePool) put(b *[]byte) {
 // depends on Type. Unknown fields are ignored; keys are case-sensitive
 // (decodeClientMessage).
 type clientMessage struct {
-	Type      string          `json:"type"`
-	ID        json.RawMessage `json:"id"`
-	Token     string          `json:"token"`
-	Symbols   []string        `json:"symbols"`
-	Channels  []string        `json:"channels"`
-	MaxRateMS *int64          `json:"max_rate_ms"`
+	Type      string                     `json:"type"`
+	ID        json.RawMessage            `json:"id"`
+	Token     string                     `json:"token"`
+	Symbols   []string                   `json:"symbols"`
+	Channels  []string                   `json:"channels"`
+	MaxRateMS *int64                     `json:"max_rate_ms"`
+	Since     map[string]json.RawMessage `json:"since"`
 }
 
 // validID reports whether a raw id may be echoed: absent, a number or a

@@ -32,6 +32,11 @@ func checkSubscription(t *testing.T, r *Registry, sub Subscription, current map[
 			n++
 		}
 	}
+	for sym := range sub.Since {
+		if !slices.Contains(sub.Symbols, sym) {
+			t.Fatalf("since names %q, not among the accepted symbols %q", sym, sub.Symbols)
+		}
+	}
 	if n > r.cfg.MaxSymbols {
 		t.Fatalf("subscription brings the stream to %d symbols, cap %d", n, r.cfg.MaxSymbols)
 	}
@@ -52,18 +57,20 @@ func checkError(t *testing.T, e *Error) {
 // handshake does, always give either a subscription within the rules or a
 // coded error, never a panic.
 func FuzzSSEQuery(f *testing.F) {
-	for _, s := range [][3]string{
-		{"AAPL", "", ""}, {"aapl, msft", "portfolio", "500"}, {"", "portfolio", ""},
-		{"AAPL,AAPL,aapl", "", "0"}, {"AAPL,MSFT,KO", "", ""}, {"NOPE", "", ""},
-		{"AAPL,,MSFT", "", ""}, {"AAPL", "news", ""}, {"AAPL", "", "-1"}, {"AAPL", "", "60001"},
-		{"AAPL", "", "1e3"}, {"AAPL", "", "99999999999999999999"}, {"", "", ""}, {" ", ",", ""},
-		{"ıbm", "", ""}, {"\xff\xfe", "portfolio,portfolio", "60000"},
+	for _, s := range [][4]string{
+		{"AAPL", "", "", ""}, {"aapl, msft", "portfolio", "500", ""}, {"", "portfolio", "", ""},
+		{"AAPL,AAPL,aapl", "", "0", ""}, {"AAPL,MSFT,KO", "", "", ""}, {"NOPE", "", "", ""},
+		{"AAPL,,MSFT", "", "", ""}, {"AAPL", "news", "", ""}, {"AAPL", "", "-1", ""}, {"AAPL", "", "60001", ""},
+		{"AAPL", "", "1e3", ""}, {"AAPL", "", "99999999999999999999", ""}, {"", "", "", ""}, {" ", ",", "", ""},
+		{"ıbm", "", "", ""}, {"\xff\xfe", "portfolio,portfolio", "60000", ""},
+		{"AAPL,MSFT", "", "", "AAPL:4211,msft:0"}, {"AAPL", "", "", "MSFT:1"}, {"AAPL", "", "", "AAPL:-1"},
+		{"AAPL", "", "", "AAPL:1,AAPL:2"}, {"AAPL", "", "", "AAPL"}, {"AAPL", "", "", "AAPL:18446744073709551616"},
 	} {
-		f.Add(s[0], s[1], s[2])
+		f.Add(s[0], s[1], s[2], s[3])
 	}
 	r, _, _ := newTestRegistry(f, Config{MaxSymbols: fuzzMaxSymbols})
-	f.Fuzz(func(t *testing.T, symbols, channels, maxRateMS string) {
-		req, qerr := QueryRequest(symbols, channels, maxRateMS)
+	f.Fuzz(func(t *testing.T, symbols, channels, maxRateMS, since string) {
+		req, qerr := QueryRequest(symbols, channels, maxRateMS, since)
 		if qerr != nil {
 			checkError(t, qerr)
 			return
@@ -95,6 +102,9 @@ func FuzzWSClientMessages(f *testing.F) {
 		`{"type":"subscribe","id":1,"symbols":["aapl"," MSFT "],"channels":["portfolio"],"max_rate_ms":250}` + "\n" +
 			`{"type":"unsubscribe","id":"x","symbols":["AAPL"]}` + "\n" + `{"type":"subscribe","symbols":["KO"]}`,
 		`{"type":"subscribe","symbols":["AAPL","MSFT","KO"]}`,
+		`{"type":"subscribe","symbols":["AAPL","MSFT"],"since":{"AAPL":4211,"msft":0}}`,
+		`{"type":"subscribe","symbols":["AAPL"],"since":{"KO":1}}`, `{"type":"subscribe","symbols":["AAPL"],"since":{"AAPL":-1}}`,
+		`{"type":"subscribe","symbols":["AAPL"],"since":{"AAPL":1,"AAPL":2}}`, `{"type":"subscribe","symbols":["AAPL"],"since":[1]}`,
 		`{"type":"unsubscribe","channels":["portfolio"]}`,
 		`{"type":"ping","id":"p1"}`, `{"type":"ping","id":-1.5e3}`, `{"type":"ping","id":{"a":1}}`,
 		`{"type":"auth","token":"good"}`, `{"type":"nope"}`, `{}`, `[]`, `null`, `"x"`, `{"type":1}`,

@@ -39,7 +39,7 @@ func (r *Registry) OpenSSE(ip string, sess portfolio.Session, sub Subscription) 
 		return nil, &Error{Code: CodeTooManyConnections, Message: reason}
 	}
 	st.replyMu.Lock()
-	st.sub.Subscribe(sub.Symbols, sub.Every, r.deps.Market.Quote)
+	st.sub.SubscribeSince(sub.Symbols, sub.Every, sub.Since, r.deps.Market.Quote)
 	st.quotes, st.every = sub.Symbols, sub.Every
 	st.replyMu.Unlock()
 	st.symbols.Store(int32(len(sub.Symbols)))

@@ -15,15 +15,17 @@ import (
 type Request struct {
 	Symbols   []string
 	Channels  []string
-	MaxRateMS *int64 // nil: not given
+	MaxRateMS *int64            // nil: not given
+	Since     map[string]string // symbol → the last seq the client saw, as it wrote it
 }
 
 // Subscription is a Request that passed the rules.
 type Subscription struct {
-	Symbols   []string      // upper-cased, known, without duplicates, in request order
-	Portfolio bool          // the portfolio channel was named
-	Alerts    bool          // the alerts channel was named
-	Every     time.Duration // at most one quote per symbol per interval; 0 means every tick
+	Symbols   []string          // upper-cased, known, without duplicates, in request order
+	Portfolio bool              // the portfolio channel was named
+	Alerts    bool              // the alerts channel was named
+	Every     time.Duration     // at most one quote per symbol per interval; 0 means every tick
+	Since     map[string]uint64 // resume these symbols after the seq given; nil means none
 }
 
 // Error is a Request the rules refuse: one of this package's Code*
@@ -41,8 +43,9 @@ func refuse(code, field, format string, args ...any) *Error {
 }
 
 // QueryRequest reads the SSE query (?symbols=AAPL,MSFT&channels=portfolio
-// &max_rate_ms=500) into a Request; empty parameters are absent ones.
-func QueryRequest(symbols, channels, maxRateMS string) (Request, *Error) {
+// &max_rate_ms=500&since=AAPL:4211,MSFT:88) into a Request; empty parameters
+// are absent ones.
+func QueryRequest(symbols, channels, maxRateMS, since string) (Request, *Error) {
 	var req Request
 	if symbols != "" {
 		req.Symbols = strings.Split(symbols, ",")
@@ -59,6 +62,17 @@ func QueryRequest(symbols, channels, maxRateMS string) (Request, *Error) {
 				"max_rate_ms must be an integer between 0 and %d", MaxRateMSLimit)
 		}
 		req.MaxRateMS = &ms
+	}
+	if since != "" {
+		req.Since = make(map[string]string)
+		for _, pair := range strings.Split(since, ",") {
+			sym, seq, ok := strings.Cut(pair, ":")
+			if _, dup := req.Since[sym]; !ok || dup {
+				return req, refuse(CodeInvalidField, "since",
+					"since must be SYMBOL:SEQ pairs separated by commas, each symbol once")
+			}
+			req.Since[sym] = seq
+		}
 	}
 	return req, nil
 }
@@ -116,7 +130,35 @@ func (r *Registry) parse(req Request) (Subscription, *Error) {
 		}
 	}
 	sub.Symbols = syms
+	if sub.Since, err = checkSince(req.Since, syms); err != nil {
+		return Subscription{}, err
+	}
 	return sub, nil
+}
+
+// checkSince reads the seqs a resuming client gives: each names one of
+// symbols (already normalized; case and surrounding space ignored here too)
+// and is a decimal integer in the range of a seq.
+func checkSince(since map[string]string, symbols []string) (map[string]uint64, *Error) {
+	if len(since) == 0 {
+		return nil, nil
+	}
+	out := make(map[string]uint64, len(since))
+	for raw, text := range since {
+		sym := portfolio.NormalizeSymbol(raw)
+		if !slices.Contains(symbols, sym) {
+			return nil, refuse(CodeInvalidField, "since", "since names %q, which is not among the symbols of the request", raw)
+		}
+		if _, dup := out[sym]; dup {
+			return nil, refuse(CodeInvalidField, "since", "since names %q more than once", sym)
+		}
+		seq, err := strconv.ParseUint(text, 10, 64)
+		if err != nil {
+			return nil, refuse(CodeInvalidField, "since", "since of %q must be a seq (a non-negative integer)", sym)
+		}
+		out[sym] = seq
+	}
+	return out, nil
 }
 
 // checkSymbols normalizes (portfolio.NormalizeSymbol: ASCII only) and

@@ -1,6 +1,7 @@
 package stream
 
 import (
+	"maps"
 	"slices"
 	"testing"
 	"time"
@@ -31,6 +32,14 @@ func TestCheck(t *testing.T) {
 		{"non-ASCII folding to a ticker", Request{Symbols: []string{"m\u017fft"}}, nil, CodeUnknownSymbol, Subscription{}},
 		{"unknown channel", Request{Channels: []string{"news"}}, nil, CodeUnknownChannel, Subscription{}},
 		{"too many with current", Request{Symbols: []string{"KO", "MSFT"}}, []string{"AAPL", "NVDA"}, CodeTooManySymbols, Subscription{}},
+		{"since", Request{Symbols: []string{"aapl", "KO"}, Since: map[string]string{" AAPL": "4211", "ko": "0"}}, nil, "",
+			Subscription{Symbols: []string{"AAPL", "KO"}, Since: map[string]uint64{"AAPL": 4211, "KO": 0}}},
+		{"since of a symbol not asked for", Request{Symbols: []string{"AAPL"}, Since: map[string]string{"KO": "1"}}, nil, CodeInvalidField, Subscription{}},
+		{"since unknown symbol", Request{Symbols: []string{"AAPL"}, Since: map[string]string{"XYZ": "1"}}, nil, CodeInvalidField, Subscription{}},
+		{"since twice after folding case", Request{Symbols: []string{"AAPL"}, Since: map[string]string{"AAPL": "1", "aapl": "2"}}, nil, CodeInvalidField, Subscription{}},
+		{"since negative", Request{Symbols: []string{"AAPL"}, Since: map[string]string{"AAPL": "-1"}}, nil, CodeInvalidField, Subscription{}},
+		{"since not an integer", Request{Symbols: []string{"AAPL"}, Since: map[string]string{"AAPL": "1.5"}}, nil, CodeInvalidField, Subscription{}},
+		{"since a string", Request{Symbols: []string{"AAPL"}, Since: map[string]string{"AAPL": `"1"`}}, nil, CodeInvalidField, Subscription{}},
 		{"current ones not counted twice", Request{Symbols: []string{"AAPL", "KO"}}, []string{"AAPL", "MSFT"}, "",
 			Subscription{Symbols: []string{"AAPL", "KO"}}},
 	}
@@ -50,7 +59,8 @@ func TestCheck(t *testing.T) {
 			if err != nil {
 				t.Fatalf("Check: %v", err)
 			}
-			if !slices.Equal(got.Symbols, tt.want.Symbols) || got.Portfolio != tt.want.Portfolio || got.Every != tt.want.Every {
+			if !slices.Equal(got.Symbols, tt.want.Symbols) || got.Portfolio != tt.want.Portfolio || got.Every != tt.want.Every ||
+				!maps.Equal(got.Since, tt.want.Since) {
 				t.Fatalf("Check = %+v, want %+v", got, tt.want)
 			}
 		})
@@ -58,15 +68,21 @@ func TestCheck(t *testing.T) {
 }
 
 func TestQueryRequest(t *testing.T) {
-	req, err := QueryRequest("AAPL,msft", " portfolio ,", "500")
+	req, err := QueryRequest("AAPL,msft", " portfolio ,", "500", "AAPL:12,msft:0")
 	if err != nil || !slices.Equal(req.Symbols, []string{"AAPL", "msft"}) ||
-		!slices.Equal(req.Channels, []string{"portfolio"}) || req.MaxRateMS == nil || *req.MaxRateMS != 500 {
+		!slices.Equal(req.Channels, []string{"portfolio"}) || req.MaxRateMS == nil || *req.MaxRateMS != 500 ||
+		len(req.Since) != 2 || req.Since["AAPL"] != "12" || req.Since["msft"] != "0" {
 		t.Fatalf("QueryRequest = %+v, %v", req, err)
 	}
-	if _, err := QueryRequest("AAPL", "", "soon"); err == nil || err.Code != CodeInvalidField || err.Field != "max_rate_ms" {
+	if _, err := QueryRequest("AAPL", "", "soon", ""); err == nil || err.Code != CodeInvalidField || err.Field != "max_rate_ms" {
 		t.Fatalf("non-integer max_rate_ms: %v", err)
 	}
-	if req, _ := QueryRequest("", "", ""); req.Symbols != nil || req.Channels != nil || req.MaxRateMS != nil {
+	for _, since := range []string{"AAPL", "AAPL:1,AAPL:2", "AAPL:1,"} {
+		if _, err := QueryRequest("AAPL", "", "", since); err == nil || err.Code != CodeInvalidField || err.Field != "since" {
+			t.Errorf("since=%s: %v, want invalid_field", since, err)
+		}
+	}
+	if req, _ := QueryRequest("", "", "", ""); req.Symbols != nil || req.Channels != nil || req.MaxRateMS != nil {
 		t.Fatalf("empty query = %+v, want nothing named", req)
 	}
 }

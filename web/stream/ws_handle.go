@@ -75,7 +75,14 @@ func (c *wsConn) fail(id json.RawMessage, code, message string) {
 
 // subscribe adds symbols and channels, all or nothing.
 func (c *wsConn) subscribe(m *clientMessage) {
-	sub, err := c.reg.Check(Request{Symbols: m.Symbols, Channels: m.Channels, MaxRateMS: m.MaxRateMS}, c.symbols)
+	req := Request{Symbols: m.Symbols, Channels: m.Channels, MaxRateMS: m.MaxRateMS}
+	if m.Since != nil {
+		req.Since = make(map[string]string, len(m.Since))
+		for sym, seq := range m.Since {
+			req.Since[sym] = string(seq)
+		}
+	}
+	sub, err := c.reg.Check(req, c.symbols)
 	if err != nil {
 		c.fail(m.ID, err.Code, err.Message)
 		return
@@ -90,7 +97,7 @@ func (c *wsConn) subscribe(m *clientMessage) {
 	if sub.Alerts {
 		c.st.alerts.Store(true) // alerts fired from now on follow the reply
 	}
-	c.st.sub.Subscribe(sub.Symbols, sub.Every, c.reg.deps.Market.Quote)
+	c.st.sub.SubscribeSince(sub.Symbols, sub.Every, sub.Since, c.reg.deps.Market.Quote)
 	c.st.setQuotesLocked(c.symbols, sub.Every)
 	c.st.replyMu.Unlock()
 	if newPortfolio {

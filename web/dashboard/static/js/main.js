@@ -134,8 +134,12 @@ class App {
   }
 
   connected(info) {
-    this.protocol.reset();
-    if (info.first) return;
+    // The stream resumes each symbol where it left off (or restarts it with
+    // a snapshot), so sequence checking carries on across reconnects.
+    if (info.first) {
+      this.protocol.reset();
+      return;
+    }
     // Back after a drop: refresh what the stream does not replay.
     this.refreshPortfolio();
     this.history.refresh();

@@ -1,7 +1,8 @@
 // The live stream: one WebSocket to /api/v1/ws, reconnected with exponential
 // backoff and full jitter, with Server-Sent Events as the fallback when a
 // WebSocket cannot be opened. It keeps the wanted subscription set and
-// re-sends it after every reconnect.
+// re-sends it after every reconnect with the last seq it saw of each symbol
+// (since), so the server replays the ticks missed meanwhile.
 
 import { api } from './api.js';
 
@@ -34,6 +35,7 @@ export class Stream {
     this.symbols = new Set();      // wanted
     this.channels = new Set(['portfolio', 'alerts']);
     this.sent = new Set();         // what the server confirmed on the WebSocket
+    this.seen = new Map();         // symbol → highest seq received: the resume point
     this.ws = null;
     this.wsLive = false;
     this.sse = null;
@@ -81,6 +83,7 @@ export class Stream {
     this.closeSSE();
     this.wsLive = false;
     this.sent.clear();
+    this.seen.clear();
     this.latency = NaN;
     this.everConnected = false;
     this.failures = this.preOpenFailures = 0;
@@ -89,6 +92,7 @@ export class Stream {
   /** setSymbols replaces the wanted symbol set and tells the server the difference. */
   setSymbols(list) {
     this.symbols = new Set(list);
+    for (const s of this.seen.keys()) if (!this.symbols.has(s)) this.seen.delete(s);
     if (this.wsLive) this.syncSymbols();
     if (this.sse) this.openSSE(); // reopens only when the set changed
   }
@@ -197,10 +201,20 @@ export class Stream {
   syncSymbols() {
     const add = [...this.symbols].filter((s) => !this.sent.has(s));
     const drop = [...this.sent].filter((s) => !this.symbols.has(s));
-    if (add.length) this.send({ type: 'subscribe', symbols: add });
+    if (add.length) this.send({ type: 'subscribe', symbols: add, ...this.since(add) });
     if (drop.length) this.send({ type: 'unsubscribe', symbols: drop });
     for (const s of add) this.sent.add(s);
     for (const s of drop) this.sent.delete(s);
+  }
+
+  /** since is the resume point of symbols as a subscribe field: {since: {SYM: seq}} or {}. */
+  since(symbols) {
+    const since = {};
+    let any = false;
+    for (const s of symbols) {
+      if (this.seen.has(s)) { since[s] = this.seen.get(s); any = true; }
+    }
+    return any ? { since } : {};
   }
 
   welcome(frame) {
@@ -250,7 +264,9 @@ export class Stream {
     if (this.sse && key === this.sseKey) return;
     this.closeSSE();
     this.sseKey = key;
-    const es = new EventSource(SSE_PATH + '?' + key);
+    const since = this.since(this.symbols).since;
+    if (since) qs.set('since', Object.entries(since).map(([s, seq]) => `${s}:${seq}`).join(','));
+    const es = new EventSource(SSE_PATH + '?' + qs.toString());
     this.sse = es;
     const onData = (name) => (ev) => { if (this.sse === es) this.receive(ev.data, 'sse', name); };
     es.onopen = () => {
@@ -313,6 +329,7 @@ export class Stream {
         break;
       case 'quotes':
         if (Array.isArray(msg.data)) {
+          this.remember(msg.data);
           this.measure(msg.data, now);
           this.h.quotes(msg.data, via);
         }
@@ -334,6 +351,17 @@ export class Stream {
         break;
       default:
         break; // unknown types are ignored, as the protocol asks
+    }
+  }
+
+  // remember keeps the highest seq of each wanted symbol; a snapshot (the
+  // server could not resume it, e.g. after a restart: resumed:false) starts
+  // the symbol afresh.
+  remember(quotes) {
+    for (const q of quotes) {
+      if (typeof q.seq !== 'number' || !this.symbols.has(q.symbol)) continue;
+      const prev = this.seen.get(q.symbol);
+      if (prev === undefined || q.seq > prev || q.snapshot) this.seen.set(q.symbol, q.seq);
     }
   }
 
