@@ -99,7 +99,7 @@ func (m *Main) startEdge(ctx, runCtx context.Context) (web.Deps, error) {
 	if err := m.connect(); err != nil {
 		return web.Deps{}, err
 	}
-	hub := feed.NewHub(feed.HubConfig{})
+	hub := feed.NewHub(cfg.Replay) // the same history as a core: a client moving between edges resumes by seq
 	sctx, cancel := context.WithTimeout(ctx, edgeStartTimeout)
 	defer cancel()
 	replica, err := natsfeed.NewReplica(sctx, natsfeed.ReplicaConfig{
