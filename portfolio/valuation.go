@@ -17,7 +17,8 @@ type PriceSource interface {
 type SessionClock interface {
 	// SessionDay returns the current session's key: the day of the
 	// market's clock (UTC), in days since the Unix epoch. It never goes
-	// back; 0 is not a session.
+	// back. 0 means the session is not known: every position then changes
+	// from the previous close.
 	SessionDay() int64
 }
 

@@ -50,13 +50,11 @@ func (r *Replica) LastPrice(ticker string) (price, prevClose int64, ok bool) {
 // Now is the wall clock: an edge has no simulated clock of its own.
 func (r *Replica) Now() time.Time { return time.Now() }
 
-// SessionDay is the UTC day of the wall clock (portfolio.SessionClock): an
-// edge does not know the core's simulated clock. At speed 1 the two agree;
-// when the core runs faster, the positions' fills are of other sessions and
-// the edge values their day change from the previous close.
-func (r *Replica) SessionDay() int64 {
-	return time.Now().UTC().Unix() / (24 * 60 * 60)
-}
+// SessionDay is 0, no session (portfolio.SessionClock): an edge does not
+// know the core's simulated clock, whose day runs ahead of the wall clock's
+// with a speed above 1, so it values every position's day change from the
+// previous close rather than guess which fills are today's.
+func (r *Replica) SessionDay() int64 { return 0 }
 
 // AllQuotes returns the latest quote of every symbol, by ticker.
 func (r *Replica) AllQuotes() []feed.Quote {
