@@ -113,3 +113,25 @@ func TestDayChangeNoPrice(t *testing.T) {
 		t.Fatalf("unpriced position = %+v", pv)
 	}
 }
+
+// TestDayChangeOfOlderRows: a position written before the day columns
+// existed (only the columns of migration 0001) reads as not traded today.
+func TestDayChangeOfOlderRows(t *testing.T) {
+	ctx := context.Background()
+	s := MustOpenStore(t)
+	a := mustRegister(t, s, "alice")
+	if _, err := s.writer.ExecContext(ctx,
+		"INSERT INTO positions (account_id, symbol, quantity, cost_basis_cents) VALUES (?, 'AAPL', 10, 180000)",
+		a.ID); err != nil {
+		t.Fatal(err)
+	}
+	prices := newFakePrices()
+	prices.set("AAPL", 18_800, 18_712)
+	v, err := s.Valuation(ctx, a.ID, prices, prices)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if pv := v.Positions[0]; pv.DayChange != 880 || pv.DayBasis != 187_120 {
+		t.Fatalf("day change %d of %d, want 880 of 187120", pv.DayChange, pv.DayBasis)
+	}
+}
