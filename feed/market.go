@@ -246,6 +246,14 @@ func (m *Market) Now() time.Time {
 	return time.Unix(0, m.simNowNS.Load())
 }
 
+// SessionDay returns the current session: the UTC day of the simulated
+// clock (Now), in days since the Unix epoch. A symbol's quote rolls its
+// PrevClose over at its first tick of a new day. It satisfies
+// portfolio.SessionClock.
+func (m *Market) SessionDay() int64 {
+	return unixDay(m.simNowNS.Load() / int64(time.Millisecond))
+}
+
 // Ticks returns the number of ticks produced since NewMarket.
 func (m *Market) Ticks() uint64 { return m.ticks.Load() }
 

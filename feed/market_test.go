@@ -247,3 +247,39 @@ func TestSnapCents(t *testing.T) {
 		}
 	}
 }
+
+// TestMarketSessionDay: the session is the simulated clock's UTC day, and
+// the first tick of the next day rolls the previous close over.
+func TestMarketSessionDay(t *testing.T) {
+	start := time.Date(2026, 3, 2, 23, 59, 0, 0, time.UTC)
+	m := mustMarket(t, MarketConfig{Symbols: mustUniverse(t)[:1], Seed: 1, TicksPerSecond: 5, Start: start})
+	ticker := m.Symbols()[0].Ticker
+	day := start.Unix() / (24 * 60 * 60)
+	if got := m.SessionDay(); got != day {
+		t.Fatalf("SessionDay = %d, want %d", got, day)
+	}
+	m.Advance(50 * time.Second)
+	closing, yesterday, _ := m.LastPrice(ticker)
+	if got := m.SessionDay(); got != day {
+		t.Fatalf("SessionDay at 23:59:50 = %d, want %d", got, day)
+	}
+	quotes := m.Advance(20 * time.Second) // to 00:00:10 the next day
+	if got := m.SessionDay(); got != day+1 {
+		t.Fatalf("SessionDay after midnight = %d, want %d", got, day+1)
+	}
+	rolled := false
+	for _, q := range quotes {
+		if !rolled && q.PrevClose != yesterday {
+			if q.PrevClose != closing {
+				t.Fatalf("prev close rolled over to %d, want the day's last price %d", q.PrevClose, closing)
+			}
+			rolled = true
+		}
+		if !rolled {
+			closing = q.Price
+		}
+	}
+	if !rolled {
+		t.Fatalf("no quote rolled the previous close over at midnight: %+v", quotes)
+	}
+}

@@ -35,7 +35,7 @@ func TestConcurrentBuysNeverOverdraw(t *testing.T) {
 			defer wg.Done()
 			qty := int64(1 + i%3)
 			<-start
-			tr, err := s.PlaceTrade(ctx, a.ID, TradeRequest{"AAPL", Buy, qty}, prices)
+			tr, err := s.PlaceTrade(ctx, a.ID, TradeRequest{"AAPL", Buy, qty}, prices, prices)
 			results[i] = result{qty, tr, err}
 		}()
 	}
@@ -78,7 +78,7 @@ func TestConcurrentBuysNeverOverdraw(t *testing.T) {
 	if cash >= minFailedQty*price {
 		t.Fatalf("cash %d would still cover a refused buy of %d", cash, minFailedQty)
 	}
-	if len(positions) != 1 || positions[0] != (Position{"AAPL", filled, spent}) {
+	if len(positions) != 1 || positions[0] != todays("AAPL", filled, spent, spent) {
 		t.Fatalf("positions = %+v, want AAPL %d shares costing %d", positions, filled, spent)
 	}
 	var n, sum int64
@@ -116,7 +116,7 @@ func TestConcurrentBuysAcrossStores(t *testing.T) {
 			if i%2 == 1 {
 				s = s2
 			}
-			tr, err := s.PlaceTrade(ctx, a.ID, TradeRequest{"AAPL", Buy, 1}, prices)
+			tr, err := s.PlaceTrade(ctx, a.ID, TradeRequest{"AAPL", Buy, 1}, prices, prices)
 			if err != nil {
 				if ErrorCode(err) != CodeInsufficientCash {
 					t.Errorf("buy: %v", err)
@@ -134,7 +134,7 @@ func TestConcurrentBuysAcrossStores(t *testing.T) {
 		t.Fatal(err)
 	}
 	if filled != 33 || cash != 100_000-spent || cash != 1_000 ||
-		len(positions) != 1 || positions[0] != (Position{"AAPL", filled, spent}) {
+		len(positions) != 1 || positions[0] != todays("AAPL", filled, spent, spent) {
 		t.Fatalf("filled %d for %d; cash %d, positions %+v", filled, spent, cash, positions)
 	}
 }

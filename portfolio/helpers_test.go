@@ -70,13 +70,27 @@ func wantCode(tb testing.TB, err error, code, field string) {
 	}
 }
 
-// fakePrices is a PriceSource with fixed prices, safe for concurrent use.
+// fakePrices is a PriceSource and SessionClock with fixed prices and
+// session, safe for concurrent use.
 type fakePrices struct {
-	mu     sync.Mutex
-	prices map[string][2]int64 // symbol -> price, prev close
+	mu      sync.Mutex
+	prices  map[string][2]int64 // symbol -> price, prev close
+	session int64
 }
 
-func newFakePrices() *fakePrices { return &fakePrices{prices: map[string][2]int64{}} }
+func newFakePrices() *fakePrices { return &fakePrices{prices: map[string][2]int64{}, session: 20_000} }
+
+func (f *fakePrices) SessionDay() int64 {
+	f.mu.Lock()
+	defer f.mu.Unlock()
+	return f.session
+}
+
+func (f *fakePrices) setSession(day int64) {
+	f.mu.Lock()
+	defer f.mu.Unlock()
+	f.session = day
+}
 
 func (f *fakePrices) set(symbol string, price, prevClose int64) {
 	f.mu.Lock()
@@ -89,6 +103,13 @@ func (f *fakePrices) LastPrice(symbol string) (price, prevClose int64, ok bool) 
 	defer f.mu.Unlock()
 	p, ok := f.prices[symbol]
 	return p[0], p[1], ok
+}
+
+// todays is a position opened in the fake prices' session: bought from
+// nothing, with net the cost of its buys minus the proceeds of its sells.
+func todays(symbol string, qty, basis, net int64) Position {
+	return Position{Symbol: symbol, Quantity: qty, CostBasis: basis,
+		DaySession: newFakePrices().SessionDay(), DayNetCash: net}
 }
 
 // testClock is a settable clock for Options.Now.

@@ -16,7 +16,7 @@ func TestAccountsAreIsolated(t *testing.T) {
 	prices := newFakePrices()
 	prices.set("AAPL", 18712, 18659)
 	for range 3 {
-		if _, err := s.PlaceTrade(ctx, a.ID, TradeRequest{"AAPL", Buy, 2}, prices); err != nil {
+		if _, err := s.PlaceTrade(ctx, a.ID, TradeRequest{"AAPL", Buy, 2}, prices, prices); err != nil {
 			t.Fatal(err)
 		}
 	}
@@ -41,7 +41,7 @@ func TestAccountsAreIsolated(t *testing.T) {
 	if err != nil || cash != DefaultStartingCash || len(positions) != 0 {
 		t.Errorf("B's holdings = %d %+v %v", cash, positions, err)
 	}
-	v, err := s.Valuation(ctx, b.ID, prices)
+	v, err := s.Valuation(ctx, b.ID, prices, prices)
 	if err != nil || v.MarketValue != 0 || len(v.Positions) != 0 {
 		t.Errorf("B's valuation = %+v %v", v, err)
 	}
@@ -49,12 +49,12 @@ func TestAccountsAreIsolated(t *testing.T) {
 		t.Errorf("B's watchlist = %v %v", wl, err)
 	}
 	// B selling A's shares fails and changes nothing for A.
-	_, err = s.PlaceTrade(ctx, b.ID, TradeRequest{"AAPL", Sell, 1}, prices)
+	_, err = s.PlaceTrade(ctx, b.ID, TradeRequest{"AAPL", Sell, 1}, prices, prices)
 	wantCode(t, err, CodeInsufficientShares, "quantity")
 	if err := s.SetWatchlist(ctx, b.ID, []string{"TSLA"}); err != nil {
 		t.Fatal(err)
 	}
-	if _, err := s.PlaceTrade(ctx, b.ID, TradeRequest{"AAPL", Buy, 1}, prices); err != nil {
+	if _, err := s.PlaceTrade(ctx, b.ID, TradeRequest{"AAPL", Buy, 1}, prices, prices); err != nil {
 		t.Fatal(err)
 	}
 	if aAfter := takeSnapshot(t, s, a.ID); !reflect.DeepEqual(aAfter, aBefore) {

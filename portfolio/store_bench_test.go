@@ -15,7 +15,7 @@ func benchStore(b *testing.B) (*Store, Account, *fakePrices) {
 	for i := range 10 {
 		sym := fmt.Sprintf("S%d", i)
 		prices.set(sym, int64(1000+i), 990)
-		if _, err := s.PlaceTrade(ctx, a.ID, TradeRequest{sym, Buy, 10}, prices); err != nil {
+		if _, err := s.PlaceTrade(ctx, a.ID, TradeRequest{sym, Buy, 10}, prices, prices); err != nil {
 			b.Fatal(err)
 		}
 	}
@@ -29,7 +29,7 @@ func BenchmarkValuation(b *testing.B) {
 	b.ReportAllocs()
 	b.RunParallel(func(pb *testing.PB) {
 		for pb.Next() {
-			if _, err := s.Valuation(ctx, a.ID, prices); err != nil {
+			if _, err := s.Valuation(ctx, a.ID, prices, prices); err != nil {
 				b.Error(err)
 				return
 			}
@@ -62,7 +62,7 @@ func BenchmarkPlaceTrade(b *testing.B) {
 	ctx := context.Background()
 	b.ReportAllocs()
 	for b.Loop() {
-		if _, err := s.PlaceTrade(ctx, a.ID, TradeRequest{"S1", Buy, 1}, prices); err != nil {
+		if _, err := s.PlaceTrade(ctx, a.ID, TradeRequest{"S1", Buy, 1}, prices, prices); err != nil {
 			b.Fatal(err)
 		}
 	}

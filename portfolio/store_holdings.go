@@ -10,7 +10,8 @@ import (
 // holdingsQuery reads cash and positions in one statement, hence from one
 // consistent snapshot, without a transaction round trip.
 const holdingsQuery = `
-	SELECT a.cash_cents, p.symbol, p.quantity, p.cost_basis_cents
+	SELECT a.cash_cents, p.symbol, p.quantity, p.cost_basis_cents,
+		p.day_session, p.day_open_quantity, p.day_net_cents
 	FROM accounts a LEFT JOIN positions p ON p.account_id = a.id
 	WHERE a.id = ? ORDER BY p.symbol`
 
@@ -27,12 +28,13 @@ func (s *Store) Holdings(ctx context.Context, accountID int64) (cash int64, posi
 	for rows.Next() {
 		found = true
 		var sym sql.NullString
-		var qty, basis sql.NullInt64
-		if err := rows.Scan(&cash, &sym, &qty, &basis); err != nil {
+		var qty, basis, daySession, dayOpen, dayNet sql.NullInt64
+		if err := rows.Scan(&cash, &sym, &qty, &basis, &daySession, &dayOpen, &dayNet); err != nil {
 			return 0, nil, fmt.Errorf("holdings: %w", err)
 		}
 		if sym.Valid {
-			positions = append(positions, Position{Symbol: sym.String, Quantity: qty.Int64, CostBasis: basis.Int64})
+			positions = append(positions, Position{Symbol: sym.String, Quantity: qty.Int64, CostBasis: basis.Int64,
+				DaySession: daySession.Int64, DayOpenQty: dayOpen.Int64, DayNetCash: dayNet.Int64})
 		}
 	}
 	if err := rows.Err(); err != nil {
@@ -53,14 +55,14 @@ func (s *Store) Cash(ctx context.Context, accountID int64) (int64, error) {
 	return cash, nil
 }
 
-// Valuation values an account's holdings at prices' latest prices (see
-// Value), as of the store's clock.
-func (s *Store) Valuation(ctx context.Context, accountID int64, prices PriceSource) (Valuation, error) {
+// Valuation values an account's holdings at prices' latest prices in
+// clock's current session (see Value), as of the store's clock.
+func (s *Store) Valuation(ctx context.Context, accountID int64, prices PriceSource, clock SessionClock) (Valuation, error) {
 	cash, positions, err := s.Holdings(ctx, accountID)
 	if err != nil {
 		return Valuation{}, fmt.Errorf("valuation: %w", err)
 	}
-	return Value(cash, positions, prices, s.now().UTC()), nil
+	return Value(cash, positions, prices, clock.SessionDay(), s.now().UTC()), nil
 }
 
 type queryRower interface {

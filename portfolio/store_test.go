@@ -170,7 +170,7 @@ func TestPersistsAcrossReopen(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	trade, err := s.PlaceTrade(ctx, a.ID, TradeRequest{Symbol: "aapl", Side: Buy, Quantity: 3}, prices)
+	trade, err := s.PlaceTrade(ctx, a.ID, TradeRequest{Symbol: "aapl", Side: Buy, Quantity: 3}, prices, prices)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -194,7 +194,7 @@ func TestPersistsAcrossReopen(t *testing.T) {
 		t.Fatal(err)
 	}
 	if cash != DefaultStartingCash-3*18712 || len(positions) != 1 ||
-		positions[0] != (Position{Symbol: "AAPL", Quantity: 3, CostBasis: 3 * 18712}) {
+		positions[0] != todays("AAPL", 3, 3*18712, 3*18712) {
 		t.Errorf("holdings after reopen: %d %+v", cash, positions)
 	}
 	trades, _, err := s.Trades(ctx, a.ID, "", 0)

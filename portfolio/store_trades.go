@@ -11,11 +11,12 @@ import (
 
 // PlaceTrade fills req at prices' current price in one transaction: the
 // account's cash, its position and the trade record change together or not
-// at all. The symbol is normalized to upper case. Domain failures return
+// at all. The fill is recorded in the position as one of clock's current
+// session (see Position.DaySession), for the day change of Value. The symbol is normalized to upper case. Domain failures return
 // *Error with code invalid_side, invalid_quantity, unknown_symbol,
 // insufficient_cash, insufficient_shares or not_found (no such account),
 // and change nothing.
-func (s *Store) PlaceTrade(ctx context.Context, accountID int64, req TradeRequest, prices PriceSource) (Trade, error) {
+func (s *Store) PlaceTrade(ctx context.Context, accountID int64, req TradeRequest, prices PriceSource, clock SessionClock) (Trade, error) {
 	req, err := req.normalize()
 	if err != nil {
 		return Trade{}, err
@@ -41,7 +42,7 @@ func (s *Store) PlaceTrade(ctx context.Context, accountID int64, req TradeReques
 		return Trade{}, fmt.Errorf("place trade: %w", err)
 	}
 	defer rollback(tx)
-	if err := s.fill(ctx, tx, &t); err != nil {
+	if err := s.fill(ctx, tx, &t, clock.SessionDay()); err != nil {
 		return Trade{}, err
 	}
 	if err := tx.Commit(); err != nil {
@@ -50,9 +51,9 @@ func (s *Store) PlaceTrade(ctx context.Context, accountID int64, req TradeReques
 	return t, nil
 }
 
-// fill applies t to the account inside tx and records it, setting t's ID,
-// CashAfter and Time.
-func (s *Store) fill(ctx context.Context, tx *sql.Tx, t *Trade) error {
+// fill applies t to the account inside tx as a fill of session and records
+// it, setting t's ID, CashAfter and Time.
+func (s *Store) fill(ctx context.Context, tx *sql.Tx, t *Trade, session int64) error {
 	var cash int64
 	err := tx.QueryRowContext(ctx, "SELECT cash_cents FROM accounts WHERE id = ?", t.AccountID).Scan(&cash)
 	if errors.Is(err, sql.ErrNoRows) {
@@ -61,12 +62,19 @@ func (s *Store) fill(ctx context.Context, tx *sql.Tx, t *Trade) error {
 	if err != nil {
 		return fmt.Errorf("place trade: read cash: %w", err)
 	}
-	var held, basis int64
-	err = tx.QueryRowContext(ctx,
-		"SELECT quantity, cost_basis_cents FROM positions WHERE account_id = ? AND symbol = ?",
-		t.AccountID, t.Symbol).Scan(&held, &basis)
+	var held, basis, daySession, dayOpen, dayNet int64
+	err = tx.QueryRowContext(ctx, `
+		SELECT quantity, cost_basis_cents, day_session, day_open_quantity, day_net_cents
+		FROM positions WHERE account_id = ? AND symbol = ?`,
+		t.AccountID, t.Symbol).Scan(&held, &basis, &daySession, &dayOpen, &dayNet)
 	if err != nil && !errors.Is(err, sql.ErrNoRows) {
 		return fmt.Errorf("place trade: read position: %w", err)
+	}
+	if daySession != session { // the session's first fill: today starts from here
+		daySession, dayOpen, dayNet = session, held, 0
+	}
+	if dayNet > math.MaxInt64/2 || dayNet < math.MinInt64/2 {
+		return fieldErrorf(CodeInvalidQuantity, "quantity", "position would be too large")
 	}
 
 	switch t.Side {
@@ -82,6 +90,7 @@ func (s *Store) fill(ctx context.Context, tx *sql.Tx, t *Trade) error {
 		cash -= t.Amount
 		held += t.Quantity
 		basis += t.Amount
+		dayNet += t.Amount
 	case Sell:
 		if held < t.Quantity {
 			return fieldErrorf(CodeInsufficientShares, "quantity",
@@ -91,6 +100,7 @@ func (s *Store) fill(ctx context.Context, tx *sql.Tx, t *Trade) error {
 			return fieldErrorf(CodeInvalidQuantity, "quantity", "order value is too large")
 		}
 		cash += t.Amount
+		dayNet -= t.Amount
 		basis -= soldBasis(basis, t.Quantity, held)
 		held -= t.Quantity
 	}
@@ -102,10 +112,14 @@ func (s *Store) fill(ctx context.Context, tx *sql.Tx, t *Trade) error {
 		_, err = tx.ExecContext(ctx, "DELETE FROM positions WHERE account_id = ? AND symbol = ?", t.AccountID, t.Symbol)
 	} else {
 		_, err = tx.ExecContext(ctx, `
-			INSERT INTO positions (account_id, symbol, quantity, cost_basis_cents) VALUES (?, ?, ?, ?)
+			INSERT INTO positions (account_id, symbol, quantity, cost_basis_cents,
+				day_session, day_open_quantity, day_net_cents)
+			VALUES (?, ?, ?, ?, ?, ?, ?)
 			ON CONFLICT (account_id, symbol) DO UPDATE
-			SET quantity = excluded.quantity, cost_basis_cents = excluded.cost_basis_cents`,
-			t.AccountID, t.Symbol, held, basis)
+			SET quantity = excluded.quantity, cost_basis_cents = excluded.cost_basis_cents,
+				day_session = excluded.day_session, day_open_quantity = excluded.day_open_quantity,
+				day_net_cents = excluded.day_net_cents`,
+			t.AccountID, t.Symbol, held, basis, daySession, dayOpen, dayNet)
 	}
 	if err != nil {
 		return fmt.Errorf("place trade: update position: %w", err)

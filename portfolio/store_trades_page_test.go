@@ -13,7 +13,7 @@ func TestTradesPagination(t *testing.T) {
 	prices.set("AAPL", 100, 100)
 	const total = 23
 	for range total {
-		if _, err := s.PlaceTrade(ctx, a.ID, TradeRequest{"AAPL", Buy, 1}, prices); err != nil {
+		if _, err := s.PlaceTrade(ctx, a.ID, TradeRequest{"AAPL", Buy, 1}, prices, prices); err != nil {
 			t.Fatal(err)
 		}
 	}
@@ -59,7 +59,7 @@ func TestTradesPagination(t *testing.T) {
 		}
 	}
 	for range 130 - total {
-		if _, err := s.PlaceTrade(ctx, a.ID, TradeRequest{"AAPL", Buy, 1}, prices); err != nil {
+		if _, err := s.PlaceTrade(ctx, a.ID, TradeRequest{"AAPL", Buy, 1}, prices, prices); err != nil {
 			t.Fatal(err)
 		}
 	}

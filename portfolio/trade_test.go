@@ -46,18 +46,18 @@ func TestTradeLifecycle(t *testing.T) {
 		avgCost   int64
 	}{
 		{"buy", TradeRequest{" aapl ", Buy, 10}, 18712,
-			10_000_000 - 187_120, Position{"AAPL", 10, 187_120}, 18712},
+			10_000_000 - 187_120, todays("AAPL", 10, 187_120, 187_120), 18712},
 		{"buy more at another price", TradeRequest{"AAPL", Buy, 5}, 19001,
-			9_812_880 - 95_005, Position{"AAPL", 15, 282_125}, 18808}, // 18808.33
+			9_812_880 - 95_005, todays("AAPL", 15, 282_125, 282_125), 18808}, // 18808.33
 		{"partial sell", TradeRequest{"AAPL", Sell, 4}, 19500,
-			9_717_875 + 78_000, Position{"AAPL", 11, 282_125 - 75_233}, 18808}, // 282125*4/15 = 75233.3
+			9_717_875 + 78_000, todays("AAPL", 11, 282_125-75_233, 282_125-78_000), 18808}, // 282125*4/15 = 75233.3
 		{"sell all", TradeRequest{"AAPL", Sell, 11}, 18000,
 			9_795_875 + 198_000, Position{}, 0},
 	}
 	for i, st := range steps {
 		prices.set("AAPL", st.price, 18000)
 		clock.Advance(1500 * time.Millisecond)
-		tr, err := s.PlaceTrade(ctx, a.ID, st.req, prices)
+		tr, err := s.PlaceTrade(ctx, a.ID, st.req, prices, prices)
 		if err != nil {
 			t.Fatalf("%s: %v", st.name, err)
 		}
@@ -92,7 +92,7 @@ func TestTradeErrorsChangeNothing(t *testing.T) {
 	prices.set("MSFT", 41000, 40000)
 	prices.set("HUGE", math.MaxInt64/2, 1)
 	prices.set("ZERO", 0, 0)
-	if _, err := s.PlaceTrade(ctx, a.ID, TradeRequest{"AAPL", Buy, 7}, prices); err != nil {
+	if _, err := s.PlaceTrade(ctx, a.ID, TradeRequest{"AAPL", Buy, 7}, prices, prices); err != nil {
 		t.Fatal(err)
 	}
 	// A trigger makes the last statement of a trade fail, after cash and
@@ -135,7 +135,7 @@ func TestTradeErrorsChangeNothing(t *testing.T) {
 	before := takeSnapshot(t, s, a.ID)
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
-			tr, err := s.PlaceTrade(tt.ctx, tt.accountID, tt.req, prices)
+			tr, err := s.PlaceTrade(tt.ctx, tt.accountID, tt.req, prices, prices)
 			if err == nil {
 				t.Fatalf("trade filled: %+v", tr)
 			}
@@ -214,19 +214,19 @@ func TestTradeAtTheLimits(t *testing.T) {
 	}{
 		{"buy with exactly all the cash", nil,
 			fill{TradeRequest{"AAPL", Buy, 800}, 12_500}, "",
-			0, []Position{{"AAPL", 800, DefaultStartingCash}}},
+			0, []Position{todays("AAPL", 800, DefaultStartingCash, DefaultStartingCash)}},
 		{"buy one cent beyond the cash", nil,
 			fill{TradeRequest{"AAPL", Buy, 1}, DefaultStartingCash + 1}, CodeInsufficientCash,
 			DefaultStartingCash, []Position{}},
 		{"spend the last cent", []fill{{TradeRequest{"AAPL", Buy, 1}, DefaultStartingCash - 1}},
 			fill{TradeRequest{"KO", Buy, 1}, 1}, "",
-			0, []Position{{"AAPL", 1, DefaultStartingCash - 1}, {"KO", 1, 1}}},
+			0, []Position{todays("AAPL", 1, DefaultStartingCash-1, DefaultStartingCash-1), todays("KO", 1, 1, 1)}},
 		{"sell exactly all the shares", []fill{{TradeRequest{"AAPL", Buy, 7}, 18_712}},
 			fill{TradeRequest{"AAPL", Sell, 7}, 19_000}, "",
 			DefaultStartingCash - 7*18_712 + 7*19_000, []Position{}},
 		{"sell one share beyond the position", []fill{{TradeRequest{"AAPL", Buy, 7}, 18_712}},
 			fill{TradeRequest{"AAPL", Sell, 8}, 19_000}, CodeInsufficientShares,
-			DefaultStartingCash - 7*18_712, []Position{{"AAPL", 7, 7 * 18_712}}},
+			DefaultStartingCash - 7*18_712, []Position{todays("AAPL", 7, 7*18_712, 7*18_712)}},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
@@ -236,12 +236,12 @@ func TestTradeAtTheLimits(t *testing.T) {
 			prices := newFakePrices()
 			for _, f := range tt.before {
 				prices.set(f.req.Symbol, f.price, f.price)
-				if _, err := s.PlaceTrade(ctx, a.ID, f.req, prices); err != nil {
+				if _, err := s.PlaceTrade(ctx, a.ID, f.req, prices, prices); err != nil {
 					t.Fatalf("setup %+v: %v", f.req, err)
 				}
 			}
 			prices.set(tt.trade.req.Symbol, tt.trade.price, tt.trade.price)
-			tr, err := s.PlaceTrade(ctx, a.ID, tt.trade.req, prices)
+			tr, err := s.PlaceTrade(ctx, a.ID, tt.trade.req, prices, prices)
 			switch {
 			case tt.code != "":
 				wantCode(t, err, tt.code, "")

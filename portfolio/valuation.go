@@ -11,11 +11,41 @@ type PriceSource interface {
 	LastPrice(symbol string) (price, prevClose int64, ok bool)
 }
 
+// SessionClock names the market's current trading session. feed.Market
+// implements it. Fills record the session they happen in, and a valuation
+// counts them as today's only while that session is still the current one.
+type SessionClock interface {
+	// SessionDay returns the current session's key: the day of the
+	// market's clock (UTC), in days since the Unix epoch. It never goes
+	// back. 0 means the session is not known: every position then changes
+	// from the previous close.
+	SessionDay() int64
+}
+
 // Position is a holding of one symbol.
 type Position struct {
 	Symbol    string
 	Quantity  int64
 	CostBasis int64 // total cost of the shares held, cents
+
+	// The position's fills in session DaySession (0: none recorded):
+	// DayOpenQty shares were held before that session's first fill, and
+	// DayNetCash is the cost of the session's buys minus the proceeds of
+	// its sells, cents (negative when it sold more than it bought).
+	DaySession int64
+	DayOpenQty int64
+	DayNetCash int64
+}
+
+// dayBasis is what the position's day change is measured from in session:
+// the shares held at the session's start at prevClose plus today's net
+// cash into the position, or Quantity*prevClose when it was not traded in
+// session.
+func (p Position) dayBasis(session, prevClose int64) int64 {
+	if p.DaySession == 0 || p.DaySession != session {
+		return p.Quantity * prevClose
+	}
+	return p.DayOpenQty*prevClose + p.DayNetCash
 }
 
 // AvgCost is the average cost per share in cents, rounded half up.
@@ -32,8 +62,9 @@ type PositionValue struct {
 	MarketValue  int64
 	UnrealizedPL int64
 	UnrealizedBP int64 // basis points of CostBasis
-	DayChange    int64 // (LastPrice-PrevClose)*Quantity
-	DayChangeBP  int64 // basis points of PrevClose*Quantity
+	DayChange    int64 // MarketValue - DayBasis
+	DayChangeBP  int64 // basis points of DayBasis (0 when DayBasis <= 0)
+	DayBasis     int64 // held at the session's start * PrevClose + today's buys - today's sells
 }
 
 // Valuation is an account's portfolio valued at the latest prices.
@@ -45,25 +76,28 @@ type Valuation struct {
 	UnrealizedPL int64
 	UnrealizedBP int64           // basis points of CostBasis
 	DayChange    int64           // sum of the positions' day changes
-	DayChangeBP  int64           // basis points of yesterday's total value, TotalValue-DayChange
+	DayChangeBP  int64           // basis points of TotalValue-DayChange: the day's starting value, net of today's trades
 	Positions    []PositionValue // sorted by symbol
 	AsOf         time.Time
 }
 
-// Value values cash and positions at prices' latest prices. A position whose
-// price is missing is valued at its average cost with no day change. All
-// figures are exact integer cents; ratios are rounded half away from zero.
-func Value(cash int64, positions []Position, prices PriceSource, asOf time.Time) Valuation {
+// Value values cash and positions at prices' latest prices. A position's
+// day change is measured the brokers' way: from the previous close for the
+// shares held when session (the market's current session, see
+// SessionClock) began, and from their price for the shares bought in it,
+// with the proceeds of its sales counted in; a position not traded in
+// session changes by (LastPrice-PrevClose)*Quantity. A position whose price
+// is missing is valued at its average cost with no day change. All figures
+// are exact integer cents; ratios are rounded half away from zero.
+func Value(cash int64, positions []Position, prices PriceSource, session int64, asOf time.Time) Valuation {
 	v := Valuation{Cash: cash, Positions: make([]PositionValue, 0, len(positions)), AsOf: asOf}
-	var prevValue int64
 	for _, p := range positions {
-		pv := valuePosition(p, prices)
+		pv := valuePosition(p, prices, session)
 		v.Positions = append(v.Positions, pv)
 		v.MarketValue += pv.MarketValue
 		v.CostBasis += pv.CostBasis
 		v.UnrealizedPL += pv.UnrealizedPL
 		v.DayChange += pv.DayChange
-		prevValue += pv.PrevClose * pv.Quantity
 	}
 	sort.Slice(v.Positions, func(i, j int) bool { return v.Positions[i].Symbol < v.Positions[j].Symbol })
 	v.TotalValue = v.Cash + v.MarketValue
@@ -72,10 +106,11 @@ func Value(cash int64, positions []Position, prices PriceSource, asOf time.Time)
 	return v
 }
 
-func valuePosition(p Position, prices PriceSource) PositionValue {
+func valuePosition(p Position, prices PriceSource, session int64) PositionValue {
 	pv := PositionValue{Symbol: p.Symbol, Quantity: p.Quantity, CostBasis: p.CostBasis, AvgCost: p.AvgCost()}
 	last, prev, ok := prices.LastPrice(p.Symbol)
-	if !ok || last <= 0 {
+	priced := ok && last > 0
+	if !priced {
 		last, prev = pv.AvgCost, pv.AvgCost
 	}
 	if prev <= 0 {
@@ -85,8 +120,14 @@ func valuePosition(p Position, prices PriceSource) PositionValue {
 	pv.MarketValue = last * p.Quantity
 	pv.UnrealizedPL = pv.MarketValue - p.CostBasis
 	pv.UnrealizedBP = ratioBP(pv.UnrealizedPL, p.CostBasis)
-	pv.DayChange = (last - prev) * p.Quantity
-	pv.DayChangeBP = ratioBP(pv.DayChange, prev*p.Quantity)
+	pv.DayBasis = pv.MarketValue
+	if priced {
+		pv.DayBasis = p.dayBasis(session, prev)
+	}
+	pv.DayChange = pv.MarketValue - pv.DayBasis
+	if pv.DayBasis > 0 {
+		pv.DayChangeBP = ratioBP(pv.DayChange, pv.DayBasis)
+	}
 	return pv
 }
 

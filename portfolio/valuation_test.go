@@ -14,12 +14,12 @@ import (
 var wantPositions = []PositionValue{
 	{Symbol: "AAPL", Quantity: 10, AvgCost: 15_000, CostBasis: 150_000, LastPrice: 16_000, PrevClose: 15_500,
 		MarketValue: 160_000, UnrealizedPL: 10_000, UnrealizedBP: 667, // 6.6667 %
-		DayChange: 5_000, DayChangeBP: 323}, // 5000/155000 = 3.2258 %
+		DayChange: 5_000, DayChangeBP: 323, DayBasis: 155_000}, // 5000/155000 = 3.2258 %
 	{Symbol: "MSFT", Quantity: 3, AvgCost: 33_333, CostBasis: 100_000, LastPrice: 32_000, PrevClose: 33_000,
 		MarketValue: 96_000, UnrealizedPL: -4_000, UnrealizedBP: -400,
-		DayChange: -3_000, DayChangeBP: -303}, // -3000/99000 = -3.0303 %
+		DayChange: -3_000, DayChangeBP: -303, DayBasis: 99_000}, // -3000/99000 = -3.0303 %
 	{Symbol: "ZZZ", Quantity: 2, AvgCost: 501, CostBasis: 1_001, LastPrice: 501, PrevClose: 501,
-		MarketValue: 1_002, UnrealizedPL: 1, UnrealizedBP: 10}, // 1/1001 = 0.0999 %
+		MarketValue: 1_002, UnrealizedPL: 1, UnrealizedBP: 10, DayBasis: 1_002}, // 1/1001 = 0.0999 %
 }
 
 var wantValuation = Valuation{
@@ -42,9 +42,13 @@ func valuationPrices() *fakePrices {
 }
 
 func TestValue(t *testing.T) {
-	positions := []Position{{"MSFT", 3, 100_000}, {"ZZZ", 2, 1_001}, {"AAPL", 10, 150_000}}
+	positions := []Position{
+		{Symbol: "MSFT", Quantity: 3, CostBasis: 100_000},
+		{Symbol: "ZZZ", Quantity: 2, CostBasis: 1_001},
+		{Symbol: "AAPL", Quantity: 10, CostBasis: 150_000},
+	}
 	clock := newTestClock()
-	got := Value(1_000_000, positions, valuationPrices(), clock.Now())
+	got := Value(1_000_000, positions, valuationPrices(), 20_000, clock.Now())
 	want := wantValuation
 	want.AsOf = clock.Now()
 	if !reflect.DeepEqual(got, want) {
@@ -65,11 +69,14 @@ func TestStoreValuation(t *testing.T) {
 	for _, b := range buys {
 		p := newFakePrices()
 		p.set(b.sym, b.price, b.price)
-		if _, err := s.PlaceTrade(ctx, a.ID, TradeRequest{b.sym, Buy, b.qty}, p); err != nil {
+		if _, err := s.PlaceTrade(ctx, a.ID, TradeRequest{b.sym, Buy, b.qty}, p, p); err != nil {
 			t.Fatal(err)
 		}
 	}
-	got, err := s.Valuation(ctx, a.ID, valuationPrices())
+	// Valued the next session, so the buys are yesterday's.
+	nextDay := valuationPrices()
+	nextDay.setSession(newFakePrices().SessionDay() + 1)
+	got, err := s.Valuation(ctx, a.ID, nextDay, nextDay)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -80,14 +87,14 @@ func TestStoreValuation(t *testing.T) {
 	}
 
 	empty := mustRegister(t, s, "bob")
-	got, err = s.Valuation(ctx, empty.ID, valuationPrices())
+	got, err = s.Valuation(ctx, empty.ID, valuationPrices(), valuationPrices())
 	if err != nil {
 		t.Fatal(err)
 	}
 	if got.Cash != 1_251_001 || got.TotalValue != 1_251_001 || got.Positions == nil || len(got.Positions) != 0 {
 		t.Fatalf("empty valuation = %+v", got)
 	}
-	_, err = s.Valuation(ctx, 999, valuationPrices())
+	_, err = s.Valuation(ctx, 999, valuationPrices(), valuationPrices())
 	wantCode(t, err, CodeNotFound, "")
 }
 

@@ -39,7 +39,7 @@ func toTradeJSON(t portfolio.Trade) tradeJSON {
 
 func (s *Server) handlePortfolio(c *fiber.Ctx) error {
 	sess, _ := sessionOf(c)
-	v, err := s.store.Valuation(c.UserContext(), sess.AccountID, s.market)
+	v, err := s.store.Valuation(c.UserContext(), sess.AccountID, s.market, s.market)
 	if err != nil {
 		return err
 	}
@@ -88,7 +88,7 @@ func (s *Server) handlePlaceTrade(c *fiber.Ctx) (err error) {
 	if s.market.Halted(req.Symbol) {
 		return problemf(codeMarketHalted, "symbol", "trading in %s is halted", req.Symbol)
 	}
-	t, err := s.store.PlaceTrade(c.UserContext(), sess.AccountID, req, s.market)
+	t, err := s.store.PlaceTrade(c.UserContext(), sess.AccountID, req, s.market, s.market)
 	if err != nil {
 		return err
 	}

@@ -25,6 +25,12 @@ import (
 	"github.com/tickerd/tickerd/web"
 )
 
+// The market prices trades and valuations and names their session.
+var (
+	_ portfolio.PriceSource  = (*feed.Market)(nil)
+	_ portfolio.SessionClock = (*feed.Market)(nil)
+)
+
 // Main is the tickerd program: ParseFlags, then Run, then Close.
 type Main struct {
 	Config config

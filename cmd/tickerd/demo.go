@@ -113,7 +113,7 @@ func fillDemo(ctx context.Context, store *portfolio.Store, market *feed.Market, 
 		if _, ok := market.Lookup(t.Symbol); !ok {
 			continue
 		}
-		if _, err := store.PlaceTrade(ctx, accountID, t, market); err != nil {
+		if _, err := store.PlaceTrade(ctx, accountID, t, market, market); err != nil {
 			return fmt.Errorf("sample trade %s: %w", t.Symbol, err)
 		}
 	}

@@ -262,7 +262,8 @@ func (c *Client) Holdings(ctx context.Context, accountID int64) (int64, []portfo
 	}
 	pos := make([]portfolio.Position, len(rep.Positions))
 	for i, p := range rep.Positions {
-		pos[i] = portfolio.Position{Symbol: p.Symbol, Quantity: p.Quantity, CostBasis: p.CostBasis}
+		pos[i] = portfolio.Position{Symbol: p.Symbol, Quantity: p.Quantity, CostBasis: p.CostBasis,
+			DaySession: p.DaySession, DayOpenQty: p.DayOpenQty, DayNetCash: p.DayNetCash}
 	}
 	return rep.Cash, pos, nil
 }

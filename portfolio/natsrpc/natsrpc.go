@@ -64,10 +64,16 @@ type holdingsRequest struct {
 	AccountID int64 `json:"account_id"`
 }
 
+// positionJSON is a portfolio.Position. The day_ fields are its fills in
+// the core's session day_session (absent from a core that predates them:
+// the edge then values the day change from the previous close).
 type positionJSON struct {
-	Symbol    string `json:"symbol"`
-	Quantity  int64  `json:"quantity"`
-	CostBasis int64  `json:"cost_basis"`
+	Symbol     string `json:"symbol"`
+	Quantity   int64  `json:"quantity"`
+	CostBasis  int64  `json:"cost_basis"`
+	DaySession int64  `json:"day_session,omitempty"`
+	DayOpenQty int64  `json:"day_open_quantity,omitempty"`
+	DayNetCash int64  `json:"day_net,omitempty"`
 }
 
 type holdingsReply struct {

@@ -36,11 +36,16 @@ func (a *fakeAccounts) Authenticate(_ context.Context, token string) (portfolio.
 	return testSession, nil
 }
 
+// heldAAPL was held before today's session (1 share) and traded in it, so
+// the edge needs its day fields to value its day change.
+var heldAAPL = portfolio.Position{Symbol: "AAPL", Quantity: 3, CostBasis: 56100,
+	DaySession: 20_422, DayOpenQty: 1, DayNetCash: 37_400}
+
 func (a *fakeAccounts) Holdings(_ context.Context, id int64) (int64, []portfolio.Position, error) {
 	if id != 7 {
 		return 0, nil, errors.New("disk on fire")
 	}
-	return 12345, []portfolio.Position{{Symbol: "AAPL", Quantity: 3, CostBasis: 56100}}, nil
+	return 12345, []portfolio.Position{heldAAPL}, nil
 }
 
 func (a *fakeAccounts) Ping(context.Context) error {
@@ -193,7 +198,7 @@ func TestHoldingsPingAndEvents(t *testing.T) {
 	accts, r, c, st := setup(t)
 	ctx := context.Background()
 	cash, pos, err := c.Holdings(ctx, 7)
-	if err != nil || cash != 12345 || len(pos) != 1 || pos[0] != (portfolio.Position{Symbol: "AAPL", Quantity: 3, CostBasis: 56100}) {
+	if err != nil || cash != 12345 || len(pos) != 1 || pos[0] != heldAAPL {
 		t.Fatalf("holdings: %d %+v %v", cash, pos, err)
 	}
 	if _, _, err := c.Holdings(ctx, 8); portfolio.ErrorCode(err) != portfolio.CodeInternal || err.Error() == "disk on fire" {

@@ -130,7 +130,8 @@ func (r *Responder) holdings(ctx context.Context, data []byte) any {
 	}
 	out := holdingsReply{Cash: cash, Positions: make([]positionJSON, len(pos))}
 	for i, p := range pos {
-		out.Positions[i] = positionJSON{Symbol: p.Symbol, Quantity: p.Quantity, CostBasis: p.CostBasis}
+		out.Positions[i] = positionJSON{Symbol: p.Symbol, Quantity: p.Quantity, CostBasis: p.CostBasis,
+			DaySession: p.DaySession, DayOpenQty: p.DayOpenQty, DayNetCash: p.DayNetCash}
 	}
 	return out
 }

@@ -26,9 +26,10 @@ type Hub interface {
 }
 
 // Market answers which symbols exist, their latest quote (a subscription's
-// snapshot) and their prices (portfolio valuations).
+// snapshot), their prices and the current session (portfolio valuations).
 type Market interface {
 	portfolio.PriceSource
+	portfolio.SessionClock
 	Lookup(ticker string) (feed.Symbol, bool)
 	Quote(ticker string) (feed.Quote, bool)
 }

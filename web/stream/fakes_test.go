@@ -25,6 +25,8 @@ func (m fakeMarket) Quote(t string) (feed.Quote, bool) {
 	return feed.Quote{Symbol: t, Price: p, PrevClose: p, Seq: 1}, ok
 }
 
+func (m fakeMarket) SessionDay() int64 { return 20_000 }
+
 func (m fakeMarket) LastPrice(t string) (int64, int64, bool) {
 	p, ok := m[t]
 	return p, p, ok

@@ -77,7 +77,7 @@ func (w *writer) value(now time.Time) (portfolio.Valuation, error) {
 		}
 		p.cash, p.positions, p.loaded = cash, positions, true
 	}
-	return portfolio.Value(p.cash, p.positions, w.reg.deps.Market, now.UTC()), nil
+	return portfolio.Value(p.cash, p.positions, w.reg.deps.Market, w.reg.deps.Market.SessionDay(), now.UTC()), nil
 }
 
 // watch makes the held symbols' ticks mark the subscriber dirty, so the
