@@ -67,6 +67,11 @@ type Fanout struct {
 	Steps      []Step    `json:"steps"`
 	MaxClients int       `json:"max_clients"` // largest passing step; 0 if none passed
 	StepNote   string    `json:"step_note"`   // how the search ended
+	// WithAlerts is the first rate's run again on a server holding
+	// AlertCount active price alerts that never fire: what evaluating every
+	// tick against them costs the fan-out.
+	WithAlerts *Run `json:"with_alerts,omitempty"`
+	AlertCount int  `json:"alert_count,omitempty"`
 }
 
 // Step is one client count of the step search.

@@ -19,6 +19,22 @@ func (b *bench) serveAndLoad(ctx context.Context, spec loadSpec, tickRate float6
 	return b.runLoad(ctx, srv, spec, tickRate, nil)
 }
 
+// serveAlertsAndLoad is serveAndLoad on a server given n active price
+// alerts before the load starts.
+func (b *bench) serveAlertsAndLoad(ctx context.Context, spec loadSpec, tickRate float64, n int) Run {
+	srv, err := b.startServer(ctx, tickRate)
+	if err == nil {
+		defer b.stopServer(srv)
+		err = b.seedAlerts(ctx, srv, n)
+	}
+	if err != nil {
+		r := spec.run(tickRate)
+		r.Err = fmt.Sprintf("%d alerts: %v", n, err)
+		return r
+	}
+	return b.runLoad(ctx, srv, spec, tickRate, nil)
+}
+
 // runPushPoll is scenario 1: the same clients and symbols over WebSocket
 // and polled at each interval, each on a fresh server at 2 ticks/s.
 func (b *bench) runPushPoll(ctx context.Context) {
@@ -80,6 +96,11 @@ func (b *bench) runFanout(ctx context.Context) {
 	for _, rate := range sz.fanRates {
 		name := fmt.Sprintf("fanout-tick%g-%d", rate, sz.fanClients)
 		fo.Rates = append(fo.Rates, b.serveAndLoad(ctx, spec(name, sz.fanClients), rate))
+	}
+	if sz.fanAlerts > 0 && ctx.Err() == nil {
+		rate := sz.fanRates[0]
+		run := b.serveAlertsAndLoad(ctx, spec(fmt.Sprintf("fanout-alerts%d-tick%g-%d", sz.fanAlerts, rate, sz.fanClients), sz.fanClients), rate, sz.fanAlerts)
+		fo.WithAlerts, fo.AlertCount = &run, sz.fanAlerts
 	}
 	fo.StepNote = fmt.Sprintf("every step passed: the bound is above %d clients", slicesMax(sz.steps))
 	for _, n := range sz.steps {

@@ -191,6 +191,7 @@ func renderFanout(sb *strings.Builder, fo *Fanout, benchRel string) {
 	table(sb, []string{"Ticks/symbol/s", "Clients open", "Offered/s", "Delivered/s", "Delivered / offered", "p50", "p90", "p99", "p99.9", "max",
 		"CPU-ms per 1,000", "Quotes per frame", "Client errors"}, rows)
 	sb.WriteString(deliveredNote)
+	renderFanoutAlerts(sb, fo)
 
 	fmt.Fprintf(sb, "Step search at %s ticks/symbol/s for the largest client count whose p99 stays under %s ms\n"+
 		"(all clients must stay connected; the search stops at the first failing step):\n\n", fmtF(fo.StepRate, 0), fmtF(fo.StepP99Ms, 0))
@@ -212,6 +213,9 @@ func renderFanout(sb *strings.Builder, fo *Fanout, benchRel string) {
 	}
 	fmt.Fprintf(sb, "**Largest client count with p99 under %s ms: %s** (%s).\n\n", fmtF(fo.StepP99Ms, 0), largest, fo.StepNote)
 	runs := slices.Clone(fo.Rates)
+	if fo.WithAlerts != nil {
+		runs = append(runs, *fo.WithAlerts)
+	}
 	for _, s := range fo.Steps {
 		if !slices.ContainsFunc(runs, func(r Run) bool { return r.Name == s.Run.Name }) {
 			runs = append(runs, s.Run)
@@ -347,3 +351,29 @@ func sortedStrings(s []string) []string {
 // deliveredNote explains the delivered / offered column of a push table.
 const deliveredNote = "Delivered / offered: tickload's delivered ÷ expected ticks (a few percent either way, ticks being random);\n" +
 	"\"—\" for polling and for results from before tickload reported delivery (issue 11).\n\n"
+
+// renderFanoutAlerts compares the first rate's run with the same load on a
+// server holding active price alerts that never fire.
+func renderFanoutAlerts(sb *strings.Builder, fo *Fanout) {
+	if fo.WithAlerts == nil || len(fo.Rates) == 0 {
+		return
+	}
+	fmt.Fprintf(sb, "The first row again on a server holding %s active price alerts over the pool's symbols, none of\n"+
+		"which fires: every tick is tested against them (one map lookup and four comparisons when none fires).\n\n",
+		fmtInt(int64(fo.AlertCount)))
+	base, with := fo.Rates[0], *fo.WithAlerts
+	row := func(label string, r Run) []string {
+		rep := r.Report
+		if rep == nil {
+			return []string{label, runErr(r), "", "", "", ""}
+		}
+		return []string{label, fmtInt(int64(rep.Quotes.PerS)), deliveredCell(rep), fmtMs(rep.Latency.P50),
+			fmtMs(rep.Latency.P99), fmtF(rep.cpuMsPer1k(), 2)}
+	}
+	table(sb, []string{"Server", "Delivered/s", "Delivered / offered", "p50", "p99", "CPU-ms per 1,000"},
+		[][]string{row("no alerts", base), row(fmtInt(int64(fo.AlertCount))+" alerts", with)})
+	if base.Report != nil && with.Report != nil && base.Report.cpuMsPer1k() > 0 {
+		fmt.Fprintf(sb, "With the alerts: CPU per 1,000 delivered %s× and p99 %s× the run without (one run each).\n\n",
+			fmtF(with.Report.cpuMsPer1k()/base.Report.cpuMsPer1k(), 2), fmtF(with.Report.Latency.P99/max(base.Report.Latency.P99, 0.001), 2))
+	}
+}

@@ -26,6 +26,7 @@ type sizes struct {
 	latencyRuns   int           // runs of each, a fresh server each; the table shows medians
 	shockClients  []int         // the shock scenario's workloads (scenario 10), at 2 ticks/s
 	shockSpeed    float64       // its servers' -speed: the shock starts 300 s / speed after start
+	fanAlerts     int           // active price alerts of the fan-out's row with alerts (scenario 2)
 }
 
 // latencyLoad is one workload of the latency scenario: clients, each on
@@ -44,7 +45,7 @@ func defaultSizes(quick bool) sizes {
 			memClients: 200, wrkDuration: 2 * time.Second, benchCount: 2, benchTime: "10x",
 			stormClients: 100, stormWorkers: 8, duration: 3 * time.Second, minRamp: time.Second,
 			latency: []latencyLoad{{100, 2}, {200, 2}, {200, 4}}, latencyRuns: 1,
-			shockClients: []int{200}, shockSpeed: 40,
+			shockClients: []int{200}, shockSpeed: 40, fanAlerts: 300,
 		}
 	}
 	return sizes{
@@ -55,7 +56,7 @@ func defaultSizes(quick bool) sizes {
 		memClients: 10_000, wrkDuration: 10 * time.Second, benchCount: 6, benchTime: "200x",
 		stormClients: 2_000, stormWorkers: 32, duration: 20 * time.Second, minRamp: 3 * time.Second,
 		latency: []latencyLoad{{1_000, 2}, {10_000, 2}, {10_000, 4}}, latencyRuns: 3,
-		shockClients: []int{1_000, 10_000}, shockSpeed: 8,
+		shockClients: []int{1_000, 10_000}, shockSpeed: 8, fanAlerts: 10_000,
 	}
 }
 
