@@ -116,19 +116,10 @@ func newMetrics(s *Server, extra []prometheus.Collector) *metrics {
 			Help: "Quotes the simulated market has produced (rate() gives ticks per second).",
 		}, func() float64 { return float64(s.market.Ticks()) }),
 		s.streams.Collector(),
-		prometheus.NewGaugeFunc(prometheus.GaugeOpts{
-			Name: "tickerd_alerts_active",
-			Help: "Price alerts waiting for their condition, across all accounts.",
-		}, func() float64 { return float64(s.alerts.Stats().Active) }),
-		prometheus.NewCounterFunc(prometheus.CounterOpts{
-			Name: "tickerd_alerts_fired_total",
-			Help: "Price alerts recorded as triggered and pushed.",
-		}, func() float64 { return float64(s.alerts.Stats().Fired) }),
-		prometheus.NewCounterFunc(prometheus.CounterOpts{
-			Name: "tickerd_alerts_requeued_total",
-			Help: "Fired alerts put back to fire on a later tick because the queue to the database was full.",
-		}, func() float64 { return float64(s.alerts.Stats().Requeued) }),
 	)
+	if s.alerts != nil { // an edge evaluates no alerts: its core does
+		m.reg.MustRegister(alertCollectors(s.alerts)...)
+	}
 	m.reg.MustRegister(connCollectors(s.conns)...)
 	m.reg.MustRegister(extra...)
 	m.handler = promhttp.HandlerFor(m.reg, promhttp.HandlerOpts{
@@ -137,6 +128,24 @@ func newMetrics(s *Server, extra []prometheus.Collector) *metrics {
 		MaxRequestsInFlight: 2, // a scrape storm gets 503s, not the CPU
 	})
 	return m
+}
+
+// alertCollectors are the price alerts' metrics, read at scrape time.
+func alertCollectors(w *portfolio.AlertWatch) []prometheus.Collector {
+	return []prometheus.Collector{
+		prometheus.NewGaugeFunc(prometheus.GaugeOpts{
+			Name: "tickerd_alerts_active",
+			Help: "Price alerts waiting for their condition, across all accounts.",
+		}, func() float64 { return float64(w.Stats().Active) }),
+		prometheus.NewCounterFunc(prometheus.CounterOpts{
+			Name: "tickerd_alerts_fired_total",
+			Help: "Price alerts recorded as triggered and pushed.",
+		}, func() float64 { return float64(w.Stats().Fired) }),
+		prometheus.NewCounterFunc(prometheus.CounterOpts{
+			Name: "tickerd_alerts_requeued_total",
+			Help: "Fired alerts put back to fire on a later tick because the queue to the database was full.",
+		}, func() float64 { return float64(w.Stats().Requeued) }),
+	}
 }
 
 // Metrics returns the handler that renders the server's metrics in the

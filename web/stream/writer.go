@@ -3,6 +3,8 @@ package stream
 import (
 	"errors"
 	"time"
+
+	"github.com/tickerd/tickerd/feed"
 )
 
 // framer writes one transport's frames. Only the connection's writer calls
@@ -67,40 +69,16 @@ func (w *writer) pass(now time.Time) (time.Time, bool) {
 	}
 	frame := w.reg.frames.getFrame()
 	defer w.reg.frames.put(frame)
-	// The replies and the quotes are taken together, so a subscribe's reply
-	// is written before the snapshots it made pending.
-	w.st.replyMu.Lock()
-	replies := w.st.replies
-	w.st.replies = nil
-	alerts := w.st.alertMsgs
-	w.st.alertMsgs = nil
-	quotes, batch := w.st.sub.Take(append(*frame, quotesPrefix...))
-	w.st.replyMu.Unlock()
-	if batch.Quotes > 0 {
-		quotes = append(quotes, quotesSuffix...)
-	}
-	*frame = quotes
-
-	if err := w.writeReplies(replies); err != nil {
+	replies, alerts, batch := w.take(frame)
+	if err := w.writeControl(replies, alerts); err != nil {
 		return w.failed(err)
-	}
-	if err := w.writeAlerts(alerts); err != nil {
-		return w.failed(err)
-	}
-	if err := w.f.control(); err != nil {
-		return w.failed(err)
-	}
-	if status := w.st.feedStatus.Swap(nil); status != nil {
-		if err := w.f.message(eventFeed, *status); err != nil {
-			return w.failed(err)
-		}
 	}
 	if batch.Lagging {
 		return w.end(CloseTooSlow, "client too slow")
 	}
 	wrote := false
 	if batch.Quotes > 0 {
-		if err := w.f.message(eventQuotes, quotes); err != nil {
+		if err := w.f.message(eventQuotes, *frame); err != nil {
 			return w.failed(err)
 		}
 		wrote = true
@@ -124,6 +102,40 @@ func (w *writer) pass(now time.Time) (time.Time, bool) {
 		return w.failed(err)
 	}
 	return w.wake(now, batch.Wait, wait)
+}
+
+// take takes the queued replies and alerts and, into frame, the pending
+// quotes as one quotes message. They are taken together, so a subscribe's
+// reply is written before the snapshots it made pending.
+func (w *writer) take(frame *[]byte) (replies, alerts []*[]byte, batch feed.Batch) {
+	w.st.replyMu.Lock()
+	replies, alerts = w.st.replies, w.st.alertMsgs
+	w.st.replies, w.st.alertMsgs = nil, nil
+	quotes, batch := w.st.sub.Take(append(*frame, quotesPrefix...))
+	w.st.replyMu.Unlock()
+	if batch.Quotes > 0 {
+		quotes = append(quotes, quotesSuffix...)
+	}
+	*frame = quotes
+	return replies, alerts, batch
+}
+
+// writeControl writes what goes before the quotes: the replies, fired
+// alerts, the transport's own control frames and a feed status change.
+func (w *writer) writeControl(replies, alerts []*[]byte) error {
+	if err := w.writeReplies(replies); err != nil {
+		return err
+	}
+	if err := w.writeAlerts(alerts); err != nil {
+		return err
+	}
+	if err := w.f.control(); err != nil {
+		return err
+	}
+	if status := w.st.feedStatus.Swap(nil); status != nil {
+		return w.f.message(eventFeed, *status)
+	}
+	return nil
 }
 
 // wake returns the earliest timed duty: the heartbeat, quotes held back by
