@@ -97,11 +97,10 @@ func (m *Main) Run(ctx context.Context) error {
 	m.log = newLogger(m.Stderr, cfg.LogFormat, level)
 	raiseFileLimit(m.log)
 	if cfg.TLSCert != "" {
-		tlsCfg, err := web.LoadTLSConfig(cfg.TLSCert, cfg.TLSKey)
-		if err != nil {
+		var err error
+		if cfg.Web.TLS, err = web.LoadTLSConfig(cfg.TLSCert, cfg.TLSKey); err != nil {
 			return err
 		}
-		cfg.Web.TLS = tlsCfg
 	}
 	m.log.Info("role", "role", cfg.Cluster.Role)
 	mctx, cancel := context.WithCancel(context.WithoutCancel(ctx))
@@ -115,55 +114,17 @@ func (m *Main) Run(ctx context.Context) error {
 		return m.serve(cfg, deps, demo{})
 	}
 
-	if dir := filepath.Dir(cfg.DB); dir != "" {
-		if err := os.MkdirAll(dir, 0o755); err != nil {
-			return fmt.Errorf("create database folder: %w", err)
-		}
-	}
-	store, err := portfolio.Open(ctx, cfg.DB, portfolio.Options{
-		StartingCash: int64(cfg.StartingCash), SessionTTL: cfg.SessionTTL, HashConcurrency: cfg.HashConc,
-		HashBusy: hashProcs(cfg.HashConc),
-	})
-	if err != nil {
-		return fmt.Errorf("open database: %w", err)
-	}
-	m.store = store
-
-	syms, err := loadUniverse(cfg.SymbolsFile, cfg.UniverseSize)
+	store, err := m.openStore(ctx, cfg)
 	if err != nil {
 		return err
-	}
-	seed := cfg.Seed
-	if seed == 0 {
-		seed = randomSeed()
-	}
-	var scenario *feed.Scenario
-	if cfg.Scenario != "" {
-		if scenario, err = feed.LoadScenario(cfg.Scenario, syms); err != nil {
-			return err
-		}
 	}
 	hub := feed.NewHub(cfg.Replay)
 	alerts := portfolio.NewAlertWatch(store, 0, m.log)
 	if err := alerts.Load(ctx); err != nil {
 		return err
 	}
-	mcfg := feed.MarketConfig{
-		Symbols: syms, Seed: seed, Speed: cfg.Speed, TicksPerSecond: cfg.TickRate,
-		Publisher: alertTap{next: hub, watch: alerts}, Scenario: scenario,
-	}
-	if cfg.Cluster.Role == roleCore {
-		if err := m.startCore(&mcfg); err != nil {
-			return err
-		}
-	}
-	m.market, err = feed.NewMarket(mcfg)
-	if err != nil {
-		return fmt.Errorf("create market: %w", err)
-	}
-	m.log.Info("market", "symbols", len(syms), "seed", seed, "speed", cfg.Speed, "tick_rate", cfg.TickRate)
-	if scenario != nil {
-		m.log.Info("scenario", "file", cfg.Scenario, "name", scenario.Name, "events", len(scenario.Events))
+	if err := m.newMarket(cfg, alertTap{next: hub, watch: alerts}); err != nil {
+		return err
 	}
 	deps := web.Deps{Store: store, Market: m.market, Hub: hub, Alerts: alerts, Logger: m.log}
 	if cfg.Cluster.Role == roleCore {
@@ -179,21 +140,79 @@ func (m *Main) Run(ctx context.Context) error {
 		}
 	}
 
-	m.wg.Add(1)
-	go func() {
-		defer m.wg.Done()
+	m.goRun(func() {
 		if err := m.market.Run(mctx); err != nil && !errors.Is(err, context.Canceled) {
 			m.done <- fmt.Errorf("market: %w", err)
 		}
-	}()
+	})
 	if err := m.serve(cfg, deps, dm); err != nil {
 		return err
 	}
+	// The alert watch ends with the market, before the store closes.
+	m.goRun(func() { _ = alerts.Run(mctx, m.server.AlertFired) })
+	return nil
+}
+
+// goRun runs f on a goroutine that Close waits for.
+func (m *Main) goRun(f func()) {
 	m.wg.Add(1)
 	go func() {
 		defer m.wg.Done()
-		_ = alerts.Run(mctx, m.server.AlertFired) // ends with the market, before the store closes
+		f()
 	}()
+}
+
+// openStore opens (creating it and its folder if need be) the database.
+func (m *Main) openStore(ctx context.Context, cfg config) (*portfolio.Store, error) {
+	if dir := filepath.Dir(cfg.DB); dir != "" {
+		if err := os.MkdirAll(dir, 0o755); err != nil {
+			return nil, fmt.Errorf("create database folder: %w", err)
+		}
+	}
+	store, err := portfolio.Open(ctx, cfg.DB, portfolio.Options{
+		StartingCash: int64(cfg.StartingCash), SessionTTL: cfg.SessionTTL, HashConcurrency: cfg.HashConc,
+		HashBusy: hashProcs(cfg.HashConc),
+	})
+	if err != nil {
+		return nil, fmt.Errorf("open database: %w", err)
+	}
+	m.store = store
+	return store, nil
+}
+
+// newMarket builds the simulated market (universe, seed, scenario) that
+// publishes to publisher and, on a core, to NATS too.
+func (m *Main) newMarket(cfg config, publisher feed.Publisher) error {
+	syms, err := loadUniverse(cfg.SymbolsFile, cfg.UniverseSize)
+	if err != nil {
+		return err
+	}
+	seed := cfg.Seed
+	if seed == 0 {
+		seed = randomSeed()
+	}
+	var scenario *feed.Scenario
+	if cfg.Scenario != "" {
+		if scenario, err = feed.LoadScenario(cfg.Scenario, syms); err != nil {
+			return err
+		}
+	}
+	mcfg := feed.MarketConfig{
+		Symbols: syms, Seed: seed, Speed: cfg.Speed, TicksPerSecond: cfg.TickRate,
+		Publisher: publisher, Scenario: scenario,
+	}
+	if cfg.Cluster.Role == roleCore {
+		if err := m.startCore(&mcfg); err != nil {
+			return err
+		}
+	}
+	if m.market, err = feed.NewMarket(mcfg); err != nil {
+		return fmt.Errorf("create market: %w", err)
+	}
+	m.log.Info("market", "symbols", len(syms), "seed", seed, "speed", cfg.Speed, "tick_rate", cfg.TickRate)
+	if scenario != nil {
+		m.log.Info("scenario", "file", cfg.Scenario, "name", scenario.Name, "events", len(scenario.Events))
+	}
 	return nil
 }
 
@@ -211,13 +230,11 @@ func (m *Main) serve(cfg config, deps web.Deps, dm demo) error {
 	if err := m.cluster.attach(m.server); err != nil {
 		return err
 	}
-	m.wg.Add(1)
-	go func() {
-		defer m.wg.Done()
+	m.goRun(func() {
 		if err := m.server.Serve(m.ln); err != nil {
 			m.done <- fmt.Errorf("serve: %w", err)
 		}
-	}()
+	})
 	if err := m.startDebug(); err != nil {
 		return err
 	}
@@ -258,13 +275,11 @@ func (m *Main) startDebug() error {
 	mux.Handle("/metrics", m.server.Metrics())
 	m.dbgLn = ln
 	m.debug = &http.Server{Handler: mux, ReadHeaderTimeout: 10 * time.Second}
-	m.wg.Add(1)
-	go func() {
-		defer m.wg.Done()
+	m.goRun(func() {
 		if err := m.debug.Serve(ln); err != nil && !errors.Is(err, http.ErrServerClosed) {
 			m.done <- fmt.Errorf("debug server: %w", err)
 		}
-	}()
+	})
 	m.log.Info("debug listener: pprof and metrics", "addr", ln.Addr().String())
 	return nil
 }

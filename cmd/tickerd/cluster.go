@@ -80,13 +80,11 @@ func (m *Main) serveCore(ctx context.Context, deps *web.Deps) error {
 	m.cluster.responder = r
 	deps.Events = r
 	deps.Collectors = append(natsfeed.ConnCollectors(m.cluster.nc), m.corePub.Collectors()...)
-	m.wg.Add(1)
-	go func() {
-		defer m.wg.Done()
+	m.goRun(func() {
 		if err := m.corePub.Serve(ctx); err != nil {
 			m.done <- fmt.Errorf("cluster: %w", err)
 		}
-	}()
+	})
 	return nil
 }
 
@@ -119,15 +117,13 @@ func (m *Main) startEdge(ctx, runCtx context.Context) (web.Deps, error) {
 	client := natsrpc.NewClient(m.cluster.nc, cfg.Cluster.Name, 0, 0, m.log)
 	m.cluster.client = client
 	m.log.Info("edge", "core_url", cfg.Cluster.CoreURL, "symbols", len(replica.Symbols()))
-	m.wg.Add(1)
-	go func() {
-		defer m.wg.Done()
+	m.goRun(func() {
 		select { // Stopped and Resumed need the server
 		case <-m.started:
 			replica.Run(runCtx)
 		case <-runCtx.Done():
 		}
-	}()
+	})
 	collectors := append(natsfeed.ConnCollectors(m.cluster.nc), replica.Collectors()...)
 	return web.Deps{
 		Sessions: client, Holdings: client, Market: replica, Hub: hub,
