@@ -128,14 +128,9 @@ func (s *Server) handleAlerts(c *fiber.Ctx) error {
 	default:
 		return newProblem(codeInvalidParameter, "status", "status must be active, triggered or all")
 	}
-	limit := portfolio.DefaultAlertsLimit
-	if v := c.Query("limit"); v != "" {
-		n, err := strconv.Atoi(v)
-		if err != nil || n < 1 || n > portfolio.MaxAlertsLimit {
-			return problemf(codeInvalidParameter, "limit",
-				"limit must be a whole number from 1 to %d", portfolio.MaxAlertsLimit)
-		}
-		limit = n
+	limit, err := pageLimit(c, portfolio.DefaultAlertsLimit, portfolio.MaxAlertsLimit)
+	if err != nil {
+		return err
 	}
 	alerts, next, err := s.store.Alerts(c.UserContext(), sess.AccountID, status, c.Query("cursor"), limit)
 	if err != nil {

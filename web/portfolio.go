@@ -101,14 +101,9 @@ func (s *Server) handlePlaceTrade(c *fiber.Ctx) (err error) {
 
 func (s *Server) handleTrades(c *fiber.Ctx) error {
 	sess, _ := sessionOf(c)
-	limit := portfolio.DefaultTradesLimit
-	if v := c.Query("limit"); v != "" {
-		n, err := strconv.Atoi(v)
-		if err != nil || n < 1 || n > portfolio.MaxTradesLimit {
-			return problemf(codeInvalidParameter, "limit",
-				"limit must be a whole number from 1 to %d", portfolio.MaxTradesLimit)
-		}
-		limit = n
+	limit, err := pageLimit(c, portfolio.DefaultTradesLimit, portfolio.MaxTradesLimit)
+	if err != nil {
+		return err
 	}
 	trades, next, err := s.store.Trades(c.UserContext(), sess.AccountID, c.Query("cursor"), limit)
 	if err != nil {
@@ -125,4 +120,18 @@ func (s *Server) handleTrades(c *fiber.Ctx) error {
 		out.NextCursor = &next
 	}
 	return c.JSON(out)
+}
+
+// pageLimit reads the ?limit= of a paged list: def when absent, otherwise a
+// whole number from 1 to max (400 invalid_parameter naming the bounds).
+func pageLimit(c *fiber.Ctx, def, max int) (int, error) {
+	v := c.Query("limit")
+	if v == "" {
+		return def, nil
+	}
+	n, err := strconv.Atoi(v)
+	if err != nil || n < 1 || n > max {
+		return 0, problemf(codeInvalidParameter, "limit", "limit must be a whole number from 1 to %d", max)
+	}
+	return n, nil
 }
