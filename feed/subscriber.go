@@ -257,23 +257,7 @@ func (s *Subscriber) Take(dst []byte) ([]byte, Batch) {
 			}
 			sl.due = now + sl.every
 		}
-		for _, e := range sl.replay { // set only without an interval
-			if b.Quotes > 0 {
-				dst = append(dst, ',')
-			}
-			dst = appendQuote(dst, e, false, false, 0)
-			b.Quotes++
-		}
-		sl.replay = nil
-		for i := range int(p.n) {
-			if b.Quotes > 0 {
-				dst = append(dst, ',')
-			}
-			dst = appendQuote(dst, p.at(i), sl.fresh, sl.stale, p.dropped)
-			sl.fresh, sl.stale, p.dropped = false, false, 0 // a snapshot follows no earlier delivery: nothing to announce
-			b.Quotes++
-		}
-		p.reset()
+		dst = sl.drain(dst, &b.Quotes)
 		sl.queued = false
 	}
 	clear(s.ready[len(keep):])
@@ -291,4 +275,30 @@ func (s *Subscriber) Take(dst []byte) ([]byte, Batch) {
 		s.hub.conflated.Add(conflated)
 	}
 	return dst, b
+}
+
+// drain appends the slot's replayed ticks (set only without an interval),
+// then its pending ones, to dst as comma-separated JSON objects, counting
+// them in *n (which also says whether a comma is due), and empties both.
+// The caller holds the subscriber's mu.
+func (sl *slot) drain(dst []byte, n *int) []byte {
+	for _, e := range sl.replay {
+		if *n > 0 {
+			dst = append(dst, ',')
+		}
+		dst = appendQuote(dst, e, false, false, 0)
+		*n++
+	}
+	sl.replay = nil
+	p := &sl.pending
+	for i := range int(p.n) {
+		if *n > 0 {
+			dst = append(dst, ',')
+		}
+		dst = appendQuote(dst, p.at(i), sl.fresh, sl.stale, p.dropped)
+		sl.fresh, sl.stale, p.dropped = false, false, 0 // a snapshot follows no earlier delivery: nothing to announce
+		*n++
+	}
+	p.reset()
+	return dst
 }
