@@ -200,6 +200,11 @@ func (m *Main) newMarket(cfg config, publisher feed.Publisher) error {
 	mcfg := feed.MarketConfig{
 		Symbols: syms, Seed: seed, Speed: cfg.Speed, TicksPerSecond: cfg.TickRate,
 		Publisher: publisher, Scenario: scenario,
+		// Seqs start at the current time in microseconds, so a restarted
+		// server's (or core's) ticks are newer than any its predecessor
+		// sent, and a client resuming with an old run's seq is told it
+		// missed ticks rather than replayed the new run's.
+		SeqBase: uint64(time.Now().UnixMicro()),
 	}
 	if cfg.Cluster.Role == roleCore {
 		if err := m.startCore(&mcfg); err != nil {
