@@ -100,19 +100,18 @@ func (b *bench) locateBinaries(ctx context.Context) error {
 }
 
 // startResults describes the machine and, with -only, keeps the other
-// scenarios' last results.
+// scenarios' last results, recording the selected ones as a rerun.
 func (b *bench) startResults(ctx context.Context, nofile uint64) *Results {
-	r := &Results{}
+	m := describeMachine(ctx, b.goBin)
+	m.OpenFiles = nofile
+	r := &Results{Generated: time.Now().UTC().Truncate(time.Second), Quick: b.opts.quick, Machine: m}
 	if b.opts.only != nil {
 		// Keep the other scenarios only from a run of the same kind.
 		if old, err := readResults(filepath.Join(b.benchDir, "results.json")); err == nil && old.Quick == b.opts.quick {
 			r = old
+			mergeRerun(r, b.opts.only, m)
 		}
 	}
-	r.Generated = time.Now().UTC().Truncate(time.Second)
-	r.Quick = b.opts.quick
-	r.Machine = describeMachine(ctx, b.goBin)
-	r.Machine.OpenFiles = nofile
 	r.Build = []string{"go build -o $TMP/tickerd ./cmd/tickerd", "go build -o $TMP/tickload ./cmd/tickload"}
 	if b.opts.tickerd != "" || b.opts.tickload != "" {
 		r.Build = append(r.Build, "(prebuilt binaries given with -tickerd/-tickload)")

@@ -1,154 +1,138 @@
 package main
 
 import (
-	"bufio"
 	"context"
 	"fmt"
-	"net"
-	"net/http"
-	"strconv"
-	"strings"
+	"math"
 	"time"
 )
 
 // Cluster is scenario 9: the same WebSocket load on a single node and on
 // the edge of a core + edge pair joined by NATS (the core running the
-// embedded server), and the NATS traffic into the edge.
+// embedded server), alternating the two setups round by round; the NATS
+// traffic into the edge; and what a connection ramp costs the core.
 type Cluster struct {
-	Ran        time.Time `json:"ran"`
-	Single     Run       `json:"single"`
-	Edge       Run       `json:"edge"`        // clients on the edge; its server_cmd is the edge's
-	CoreServer string    `json:"core_cmd"`    // the core's command line
-	TicksPerS  float64   `json:"ticks_per_s"` // ticks the edge received per second during the load
-	NATSBytes  float64   `json:"nats_bytes_per_tick"`
-	CoreCPUPct float64   `json:"core_cpu_pct"` // the core's CPU during the load, % of one core
-	Err        string    `json:"error,omitempty"`
+	Ran        time.Time      `json:"ran"`
+	Rounds     []ClusterRound `json:"rounds"`
+	CoreServer string         `json:"core_cmd"` // the core's command line
+	// Sessions is a ramp of connections that each hold their own session,
+	// so that no session check can be answered from the edge's cache.
+	Sessions *SessionRamp `json:"sessions,omitempty"`
 }
 
-// runCluster is scenario 9.
+// ClusterRound is one single-node run followed by one core + edge run.
+type ClusterRound struct {
+	Single     Run         `json:"single"`
+	Edge       Run         `json:"edge"` // clients on the edge; its server_cmd is the edge's
+	NATS       NATSTraffic `json:"nats"` // during the edge run's window
+	Ramp       RPCRamp     `json:"ramp"` // during the edge run's ramp
+	CoreCPUPct float64     `json:"core_cpu_pct"`
+	Err        string      `json:"error,omitempty"` // the pair did not start or could not be scraped
+}
+
+// SessionRamp is a core + edge run whose clients each log in to their own
+// account, and what their ramp cost the core.
+type SessionRamp struct {
+	Run  Run     `json:"run"`
+	Ramp RPCRamp `json:"ramp"`
+	Err  string  `json:"error,omitempty"`
+}
+
+// NATSTraffic is the difference of the pair's counters over an interval.
+type NATSTraffic struct {
+	Seconds      float64 `json:"seconds"`
+	Published    float64 `json:"ticks_published"` // the core's tickerd_cluster_ticks_published_total
+	Received     float64 `json:"ticks_received"`  // the edge's tickerd_cluster_ticks_received_total
+	InBytes      float64 `json:"in_bytes"`        // the edge's tickerd_cluster_nats_in_bytes_total
+	CoreOutBytes float64 `json:"core_out_bytes"`  // the core's tickerd_cluster_nats_out_bytes_total
+}
+
+// MsgsPerTick is tick messages the edge received per tick the core
+// published.
+func (n NATSTraffic) MsgsPerTick() float64 { return per(n.Received, n.Published) }
+
+// BytesPerTick is NATS payload bytes into the edge (ticks, heartbeats and
+// any replies) per tick it received.
+func (n NATSTraffic) BytesPerTick() float64 { return per(n.InBytes, n.Received) }
+
+// TicksPerS is the ticks the edge received per second.
+func (n NATSTraffic) TicksPerS() float64 { return per(n.Received, n.Seconds) }
+
+// RPCRamp is what the edge asked the core while clients connected: the
+// edge's tickerd_cluster_session_checks_total and tickerd_cluster_rpc_seconds
+// over the ramp, and the core's CPU.
+type RPCRamp struct {
+	Seconds     float64  `json:"seconds"`
+	Connections int64    `json:"connections"` // clients connected during the ramp
+	Accounts    int      `json:"accounts"`    // their sessions: one per account
+	CacheHits   float64  `json:"cache_hits"`
+	CacheMisses float64  `json:"cache_misses"`
+	Requests    float64  `json:"requests"` // to the core, any method but ping
+	Auth        float64  `json:"auth_requests"`
+	AuthSeconds float64  `json:"auth_seconds"` // sum of their latencies
+	AuthBuckets []Bucket `json:"auth_buckets"` // cumulative, the histogram's bounds
+	CoreCPUS    float64  `json:"core_cpu_s"`
+	// WindowCPUPct is the core's CPU in the window after the ramp, when
+	// ticks flow and nothing is asked of it: the ramp's baseline.
+	WindowCPUPct float64 `json:"window_core_cpu_pct"`
+}
+
+// PerConnection is core requests per new connection.
+func (r RPCRamp) PerConnection() float64 { return per(r.Requests, float64(r.Connections)) }
+
+// PerS is core requests per second of the ramp.
+func (r RPCRamp) PerS() float64 { return per(r.Requests, r.Seconds) }
+
+// MeanMs is the mean latency of a session check through the core.
+func (r RPCRamp) MeanMs() float64 { return per(r.AuthSeconds, r.Auth) * 1000 }
+
+// P99Ms is the upper bound of the histogram bucket holding the 99th
+// percentile of session checks through the core.
+func (r RPCRamp) P99Ms() float64 { return quantileBound(r.AuthBuckets, r.Auth, 0.99) * 1000 }
+
+// minRequestsForCPU is the fewest requests whose CPU is worth dividing:
+// /proc counts CPU in 10 ms steps, over a ramp of a few seconds.
+const minRequestsForCPU = 100
+
+// CoreCPUPct is the core's CPU during the ramp, % of one core.
+func (r RPCRamp) CoreCPUPct() float64 { return per(r.CoreCPUS, r.Seconds) * 100 }
+
+// CoreCPUMsPerRequest is the core's CPU during the ramp above its baseline
+// (WindowCPUPct) per request; NaN for too few requests.
+func (r RPCRamp) CoreCPUMsPerRequest() float64 {
+	if r.Requests < minRequestsForCPU {
+		return math.NaN()
+	}
+	return per(r.CoreCPUS-r.WindowCPUPct/100*r.Seconds, r.Requests) * 1000
+}
+
+// per is a / b, NaN when b is not positive (nothing to divide by).
+func per(a, b float64) float64 {
+	if b <= 0 {
+		return math.NaN()
+	}
+	return a / b
+}
+
+// runCluster is scenario 9: sz.clusterRounds rounds of a single node then a
+// core + edge pair under the same load, then the session ramp.
 func (b *bench) runCluster(ctx context.Context) {
 	sz := b.sz
-	spec := func(name string) loadSpec {
-		return loadSpec{name: name, mode: "ws", clients: sz.pushClients, symbols: sz.symbols,
-			ramp: sz.ramp(sz.pushClients), duration: sz.duration}
-	}
 	c := &Cluster{Ran: time.Now().UTC()}
 	b.res.Cluster = c
-	c.Single = b.serveAndLoad(ctx, spec(fmt.Sprintf("cluster-single-%d", sz.pushClients)), 2)
-
-	edgeSpec := spec(fmt.Sprintf("cluster-edge-%d", sz.pushClients))
-	c.Edge = edgeSpec.run(2)
-	port, err := freePort()
-	if err != nil {
-		c.Err = err.Error()
-		return
-	}
-	natsAddr := net.JoinHostPort("127.0.0.1", strconv.Itoa(port))
-	core, err := b.startServer(ctx, 2, "-role", "core", "-nats-listen", natsAddr, "-trusted-proxies", "127.0.0.1")
-	if err != nil {
-		c.Err = "core: " + err.Error()
-		return
-	}
-	defer b.stopServer(core)
-	c.CoreServer = strings.NewReplacer(natsAddr, "127.0.0.1:$NATS_PORT", "127.0.0.1:$PORT", "127.0.0.1:$CORE_PORT").Replace(core.command())
-	edge, err := b.startServer(ctx, 2, "-role", "edge", "-nats-url", "nats://"+natsAddr, "-core-url", core.url)
-	if err != nil {
-		c.Err = "edge: " + err.Error()
-		return
-	}
-	defer b.stopServer(edge)
-
-	before, t0 := scrapeEdge(ctx, edge.url), time.Now()
-	cpu0, cerr0 := procCPU(core.pid)
-	c.Edge = b.runLoad(ctx, edge, edgeSpec, 2, nil)
-	after, elapsed := scrapeEdge(ctx, edge.url), time.Since(t0)
-	cpu1, cerr1 := procCPU(core.pid)
-	c.Edge.Server = strings.NewReplacer(natsAddr, "127.0.0.1:$NATS_PORT", core.url, "http://127.0.0.1:$CORE_PORT").Replace(c.Edge.Server)
-	if ticks := after.ticks - before.ticks; ticks > 0 {
-		c.NATSBytes = (after.bytes - before.bytes) / ticks
-		c.TicksPerS = ticks / elapsed.Seconds()
-	}
-	if cerr0 == nil && cerr1 == nil {
-		c.CoreCPUPct = (cpu1 - cpu0).Seconds() / elapsed.Seconds() * 100
-	}
-}
-
-// edgeCounters are the edge's NATS counters at one moment.
-type edgeCounters struct{ bytes, ticks float64 }
-
-// scrapeEdge reads the edge's NATS bytes in and ticks received from its
-// /metrics; zeros when it cannot.
-func scrapeEdge(ctx context.Context, base string) edgeCounters {
-	var c edgeCounters
-	req, err := http.NewRequestWithContext(ctx, http.MethodGet, base+"/metrics", nil)
-	if err != nil {
-		return c
-	}
-	resp, err := (&http.Client{Timeout: 5 * time.Second}).Do(req)
-	if err != nil {
-		return c
-	}
-	defer resp.Body.Close()
-	sc := bufio.NewScanner(resp.Body)
-	for sc.Scan() {
-		name, value, ok := strings.Cut(sc.Text(), " ")
-		if !ok {
-			continue
+	for i := 1; i <= sz.clusterRounds && ctx.Err() == nil; i++ {
+		spec := func(setup string) loadSpec {
+			return loadSpec{name: fmt.Sprintf("cluster-%s-%d-round%d", setup, sz.pushClients, i), mode: "ws",
+				clients: sz.pushClients, symbols: sz.symbols, ramp: sz.ramp(sz.pushClients), duration: sz.duration}
 		}
-		v, err := strconv.ParseFloat(value, 64)
-		if err != nil {
-			continue
+		var r ClusterRound
+		r.Single = b.serveAndLoad(ctx, spec("single"), clusterTickRate)
+		if core := b.pairRound(ctx, spec("edge"), &r); core != "" {
+			c.CoreServer = core
 		}
-		switch name {
-		case "tickerd_cluster_nats_in_bytes_total":
-			c.bytes = v
-		case "tickerd_cluster_ticks_received_total":
-			c.ticks = v
-		}
+		c.Rounds = append(c.Rounds, r)
 	}
-	return c
-}
-
-// renderCluster is scenario 9's section.
-func renderCluster(sb *strings.Builder, c *Cluster, benchRel string) {
-	sb.WriteString("## 9. Cluster: a single node against core + edge\n\n")
-	if c == nil {
-		sb.WriteString("Not run.\n\n")
-		return
+	if ctx.Err() == nil && sz.sessionClients > 0 {
+		c.Sessions = b.sessionRamp(ctx, sz.sessionClients)
 	}
-	sb.WriteString("The same WebSocket clients (10 symbols each of the pool, 2 ticks/symbol/s) on a single node (`-role all`)\n" +
-		"and on the edge of a core + edge pair joined by the core's embedded NATS server (see docs/CLUSTER.md). Latency\n" +
-		"is measured from the tick's `ts`, set by the core's market, so the edge's figures include the NATS hop. CPU\n" +
-		"is the measured server's (the edge's in the second row).\n\n")
-	var rows [][]string
-	for _, r := range []struct {
-		label string
-		run   Run
-	}{{"single node", c.Single}, {"core + edge (edge)", c.Edge}} {
-		rep := r.run.Report
-		if rep == nil {
-			rows = append(rows, []string{r.label, runErr(r.run)})
-			continue
-		}
-		l := rep.Latency
-		rows = append(rows, []string{r.label, fmtInt(rep.Clients.OpenAtEnd) + " of " + fmtInt(int64(r.run.Clients)),
-			fmtInt(int64(rep.Quotes.PerS)), fmtMs(l.P50), fmtMs(l.P90), fmtMs(l.P99), fmtMs(l.P999), fmtMs(l.Max),
-			fmtF(rep.cpuMsPer1k(), 2), fmtF(rep.Bytes.PerQuote, 1), errCell(rep)})
-	}
-	table(sb, []string{"", "Clients open", "Delivered/s", "p50", "p90", "p99", "p99.9", "max",
-		"CPU-ms per 1,000", "Bytes per quote", "Client errors"}, rows)
-	if c.Err != "" {
-		fmt.Fprintf(sb, "The pair did not run: %s\n\n", firstLine(c.Err))
-	}
-	if c.NATSBytes > 0 {
-		fmt.Fprintf(sb, "NATS traffic into the edge: **%s payload bytes per tick** (one message per tick, as the NATS client counts them; the MSG line adds about 32 on the wire), "+
-			"%s ticks/s; the core used %s%% of a core while serving the edge.\n\n",
-			fmtF(c.NATSBytes, 1), fmtF(c.TicksPerS, 1), fmtF(c.CoreCPUPct, 1))
-	}
-	runs := []Run{c.Single, c.Edge}
-	runNotes(sb, runs)
-	sb.WriteString("Commands (the core's first, for the second run):\n\n")
-	codeBlock(sb, "sh", "# "+c.Single.Name, c.Single.Server, c.Single.Load,
-		"# "+c.Edge.Name, c.CoreServer, c.Edge.Server, c.Edge.Load)
-	rawLinks(sb, benchRel, runFiles(runs)...)
 }

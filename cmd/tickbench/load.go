@@ -2,6 +2,7 @@ package main
 
 import (
 	"bufio"
+	"cmp"
 	"context"
 	"fmt"
 	"io"
@@ -21,11 +22,17 @@ type loadSpec struct {
 	interval time.Duration
 	ramp     time.Duration
 	duration time.Duration
+	// perAccount is tickload's -per-account; 0 means defaultPerAccount.
+	perAccount int
 	// scenarioEvent, when set, opens the window once a market-wide event
 	// of this type is in force; tickload then reads the tick rate from the
 	// server instead of being told it.
 	scenarioEvent string
 }
+
+// defaultPerAccount is how many of a run's clients share one account (and
+// its session): the servers' per-user cap is raised to 1000.
+const defaultPerAccount = 250
 
 // run is the record of spec before it runs.
 func (spec loadSpec) run(tickRate float64) Run {
@@ -44,7 +51,7 @@ func (b *bench) loadArgs(spec loadSpec, srv *server, tickRate float64, jsonPath 
 		"-url", srv.url, "-mode", spec.mode,
 		"-clients", strconv.Itoa(spec.clients), "-symbols", strconv.Itoa(spec.symbols),
 		"-ramp", spec.ramp.String(), "-duration", spec.duration.String(),
-		"-per-account", "250", "-server-pid", strconv.Itoa(srv.pid), "-json", jsonPath,
+		"-per-account", strconv.Itoa(cmp.Or(spec.perAccount, defaultPerAccount)), "-server-pid", strconv.Itoa(srv.pid), "-json", jsonPath,
 	}
 	if spec.symbols > 0 {
 		args = append(args, "-universe", strconv.Itoa(b.pool))
@@ -61,9 +68,31 @@ func (b *bench) loadArgs(spec loadSpec, srv *server, tickRate float64, jsonPath 
 	return args
 }
 
+// progressHook is called once, from the goroutine reading tickload's
+// progress, when a line containing marker appears.
+type progressHook struct {
+	marker string
+	fn     func()
+}
+
+// Markers of tickload's progress lines.
+const (
+	rampOpens   = "ws clients over" // "opening 1000 ws clients over 3s"
+	windowOpens = "measuring for"   // "...; measuring for 20s"
+)
+
 // runLoad runs tickload against srv and reads its report. onWindow, if
 // not nil, is called once when the measurement window opens.
 func (b *bench) runLoad(ctx context.Context, srv *server, spec loadSpec, tickRate float64, onWindow func()) Run {
+	var hooks []progressHook
+	if onWindow != nil {
+		hooks = append(hooks, progressHook{windowOpens, onWindow})
+	}
+	return b.runLoadHooks(ctx, srv, spec, tickRate, hooks...)
+}
+
+// runLoadHooks is runLoad calling each hook when its progress line appears.
+func (b *bench) runLoadHooks(ctx context.Context, srv *server, spec loadSpec, tickRate float64, hooks ...progressHook) Run {
 	jsonPath := filepath.Join(b.benchDir, spec.name+".json")
 	args := b.loadArgs(spec, srv, tickRate, jsonPath)
 	shown := append([]string{"tickload"}, args...)
@@ -98,7 +127,7 @@ func (b *bench) runLoad(ctx context.Context, srv *server, spec loadSpec, tickRat
 	scanned := make(chan struct{})
 	go func() {
 		defer close(scanned)
-		b.scanProgress(pr, onWindow)
+		b.scanProgress(pr, hooks)
 	}()
 	err = b.procs.wait(cmd)
 	pw.Close()
@@ -120,15 +149,17 @@ func (b *bench) runLoad(ctx context.Context, srv *server, spec loadSpec, tickRat
 }
 
 // scanProgress copies tickload's progress lines to the benchmark's stderr
-// and calls onWindow when the window opens ("...; measuring for ...").
-func (b *bench) scanProgress(r io.Reader, onWindow func()) {
+// and calls each hook at the first line holding its marker.
+func (b *bench) scanProgress(r io.Reader, hooks []progressHook) {
 	sc := bufio.NewScanner(r)
 	for sc.Scan() {
 		line := sc.Text()
 		fmt.Fprintf(b.stderr, "    %s\n", line)
-		if onWindow != nil && strings.Contains(line, "measuring for") {
-			onWindow()
-			onWindow = nil
+		for i, h := range hooks {
+			if h.fn != nil && strings.Contains(line, h.marker) {
+				h.fn()
+				hooks[i].fn = nil
+			}
 		}
 	}
 	_, _ = io.Copy(io.Discard, r)

@@ -50,6 +50,7 @@ func render(r *Results, analysis, benchRel string) string {
 		fmt.Fprintf(&sb, "> **Not a clean commit:** the work tree held changes that commit `%s` does not, so no commit\n"+
 			"> reproduces these figures exactly. Run the next full `make bench` at a clean commit.\n\n", m.Commit)
 	}
+	renderReruns(&sb, r.Reruns)
 	if r.Quick {
 		sb.WriteString("> **Quick run (`-quick`): small client counts and short windows, to check the harness. These\n" +
 			"> figures are not the benchmark and are not judged against the targets; run `make bench` on a quiet\n" +

@@ -29,6 +29,9 @@ type Results struct {
 	Latency       *Latency    `json:"latency,omitempty"`
 	Cluster       *Cluster    `json:"cluster,omitempty"`
 	Shock         *Shock      `json:"shock,omitempty"`
+	// Reruns are scenarios run again alone since, newest last; Generated
+	// and Machine stay those of the run that measured the others.
+	Reruns []Rerun `json:"reruns,omitempty"`
 }
 
 // Run is one server plus one tickload run against it.

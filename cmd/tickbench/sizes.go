@@ -5,28 +5,30 @@ import "time"
 // sizes are the scenario parameters: issue 5's in a full run, small ones
 // with -quick.
 type sizes struct {
-	pool          int // symbols clients draw from (the first N of the universe)
-	symbols       int // symbols per client
-	pushClients   int
-	pollIntervals []time.Duration
-	sweepRates    []float64 // ticks per symbol per second of the push-vs-poll sweep (scenario 7)
-	fanClients    int
-	fanRates      []float64 // ticks per symbol per second
-	steps         []int     // step search, at fanRates[0]
-	stepBoundMs   float64
-	memClients    int
-	wrkDuration   time.Duration
-	benchCount    int
-	benchTime     string // go test -benchtime; "" for the default
-	stormClients  int
-	stormWorkers  int
-	duration      time.Duration // tickload window
-	minRamp       time.Duration
-	latency       []latencyLoad // issue 11's workloads (scenario 8)
-	latencyRuns   int           // runs of each, a fresh server each; the table shows medians
-	shockClients  []int         // the shock scenario's workloads (scenario 10), at 2 ticks/s
-	shockSpeed    float64       // its servers' -speed: the shock starts 300 s / speed after start
-	fanAlerts     int           // active price alerts of the fan-out's row with alerts (scenario 2)
+	pool           int // symbols clients draw from (the first N of the universe)
+	symbols        int // symbols per client
+	pushClients    int
+	pollIntervals  []time.Duration
+	sweepRates     []float64 // ticks per symbol per second of the push-vs-poll sweep (scenario 7)
+	fanClients     int
+	fanRates       []float64 // ticks per symbol per second
+	steps          []int     // step search, at fanRates[0]
+	stepBoundMs    float64
+	memClients     int
+	wrkDuration    time.Duration
+	benchCount     int
+	benchTime      string // go test -benchtime; "" for the default
+	stormClients   int
+	stormWorkers   int
+	duration       time.Duration // tickload window
+	minRamp        time.Duration
+	latency        []latencyLoad // issue 11's workloads (scenario 8)
+	latencyRuns    int           // runs of each, a fresh server each; the table shows medians
+	shockClients   []int         // the shock scenario's workloads (scenario 10), at 2 ticks/s
+	shockSpeed     float64       // its servers' -speed: the shock starts 300 s / speed after start
+	fanAlerts      int           // active price alerts of the fan-out's row with alerts (scenario 2)
+	clusterRounds  int           // rounds of single node then core + edge (scenario 9), pushClients each
+	sessionClients int           // clients of scenario 9's session ramp, one account each
 }
 
 // latencyLoad is one workload of the latency scenario: clients, each on
@@ -46,6 +48,7 @@ func defaultSizes(quick bool) sizes {
 			stormClients: 100, stormWorkers: 8, duration: 3 * time.Second, minRamp: time.Second,
 			latency: []latencyLoad{{100, 2}, {200, 2}, {200, 4}}, latencyRuns: 1,
 			shockClients: []int{200}, shockSpeed: 40, fanAlerts: 300,
+			clusterRounds: 2, sessionClients: 30,
 		}
 	}
 	return sizes{
@@ -57,6 +60,7 @@ func defaultSizes(quick bool) sizes {
 		stormClients: 2_000, stormWorkers: 32, duration: 20 * time.Second, minRamp: 3 * time.Second,
 		latency: []latencyLoad{{1_000, 2}, {10_000, 2}, {10_000, 4}}, latencyRuns: 3,
 		shockClients: []int{1_000, 10_000}, shockSpeed: 8, fanAlerts: 10_000,
+		clusterRounds: 3, sessionClients: 300,
 	}
 }
 
