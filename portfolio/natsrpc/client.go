@@ -7,6 +7,7 @@ import (
 	"errors"
 	"fmt"
 	"log/slog"
+	"slices"
 	"strconv"
 	"strings"
 	"sync"
@@ -14,6 +15,7 @@ import (
 
 	"github.com/nats-io/nats.go"
 	"github.com/prometheus/client_golang/prometheus"
+	"golang.org/x/sync/singleflight"
 
 	"github.com/tickerd/tickerd/portfolio"
 )
@@ -55,6 +57,12 @@ type Client struct {
 
 	mu    sync.Mutex
 	cache map[[32]byte]cached // by SHA-256 of the token
+
+	// flight makes concurrent requests for the same token, or the same
+	// account's holdings, one request to the core: a reconnect storm of
+	// one account's streams (many tabs, a program's many sockets) costs
+	// the core one check, not one per socket.
+	flight singleflight.Group
 
 	latency *prometheus.HistogramVec
 	lookups *prometheus.CounterVec
@@ -123,6 +131,9 @@ func (c *Client) Listen(s Streams) error {
 	sub, err = c.nc.Subscribe(c.cluster+".account.*.changed", func(m *nats.Msg) {
 		id, ok := accountOf(m.Subject, ".changed")
 		if ok {
+			// A read already under way may predate the change: later
+			// readers start their own.
+			c.flight.Forget(holdingsKey(id))
 			s.PortfolioChanged(id)
 		}
 	})
@@ -182,7 +193,18 @@ func (c *Client) Authenticate(ctx context.Context, token string) (portfolio.Sess
 	}
 	c.mu.Unlock()
 	c.lookups.WithLabelValues("miss").Inc()
+	v, err := c.shared(ctx, "auth:"+string(key[:]), func(ctx context.Context) (any, error) {
+		return c.authenticate(ctx, key, token, now)
+	})
+	if err != nil {
+		return portfolio.Session{}, err
+	}
+	return v.(portfolio.Session), nil
+}
 
+// authenticate asks the core about token (whose SHA-256 is key) and caches
+// a positive answer, once for all who asked about the same token meanwhile.
+func (c *Client) authenticate(ctx context.Context, key [32]byte, token string, now time.Time) (portfolio.Session, error) {
 	var rep authReply
 	if err := c.request(ctx, "auth", c.cluster+authToken, authRequest{Token: token}, &rep); err != nil {
 		return portfolio.Session{}, err
@@ -252,7 +274,45 @@ func (c *Client) Recheck(ctx context.Context, s OpenSessions) error {
 }
 
 // Holdings reads an account's cash and positions from the core.
+// Concurrent reads of one account share a request, unless the account
+// changed since the shared one started.
 func (c *Client) Holdings(ctx context.Context, accountID int64) (int64, []portfolio.Position, error) {
+	v, err := c.shared(ctx, holdingsKey(accountID), func(ctx context.Context) (any, error) {
+		cash, pos, err := c.holdings(ctx, accountID)
+		return holdings{cash, pos}, err
+	})
+	if err != nil {
+		return 0, nil, err
+	}
+	h := v.(holdings)
+	// Each caller gets its own slice: callers may sort or keep theirs.
+	return h.cash, slices.Clone(h.positions), nil
+}
+
+// holdings is one answer of the core to a holdings read.
+type holdings struct {
+	cash      int64
+	positions []portfolio.Position
+}
+
+// shared runs fn once for all concurrent callers with the same key. fn is
+// not bound to any one caller's context (the request's own timeout bounds
+// it); a caller whose ctx ends stops waiting for it.
+func (c *Client) shared(ctx context.Context, key string, fn func(context.Context) (any, error)) (any, error) {
+	ch := c.flight.DoChan(key, func() (any, error) { return fn(context.WithoutCancel(ctx)) })
+	select {
+	case r := <-ch:
+		return r.Val, r.Err
+	case <-ctx.Done():
+		return nil, ctx.Err()
+	}
+}
+
+// holdingsKey is the flight key of an account's holdings read.
+func holdingsKey(accountID int64) string { return "holdings:" + strconv.FormatInt(accountID, 10) }
+
+// holdings reads an account's cash and positions from the core.
+func (c *Client) holdings(ctx context.Context, accountID int64) (int64, []portfolio.Position, error) {
 	var rep holdingsReply
 	if err := c.request(ctx, "holdings", c.cluster+holdingsToken, holdingsRequest{AccountID: accountID}, &rep); err != nil {
 		return 0, nil, err

@@ -21,12 +21,19 @@ type fakeAccounts struct {
 	calls   int
 	revoked bool
 	pingErr error
+	// gate, when set, holds every Authenticate and Holdings until it is
+	// closed, so that requests overlap.
+	gate     chan struct{}
+	holdings int
 }
 
 var testSession = portfolio.Session{ID: "sess-1", AccountID: 7, Username: "alice",
 	ExpiresAt: time.Date(2030, 1, 1, 0, 0, 0, 0, time.UTC)}
 
 func (a *fakeAccounts) Authenticate(_ context.Context, token string) (portfolio.Session, error) {
+	if a.gate != nil {
+		<-a.gate
+	}
 	a.mu.Lock()
 	defer a.mu.Unlock()
 	a.calls++
@@ -42,6 +49,12 @@ var heldAAPL = portfolio.Position{Symbol: "AAPL", Quantity: 3, CostBasis: 56100,
 	DaySession: 20_422, DayOpenQty: 1, DayNetCash: 37_400}
 
 func (a *fakeAccounts) Holdings(_ context.Context, id int64) (int64, []portfolio.Position, error) {
+	if a.gate != nil {
+		<-a.gate
+	}
+	a.mu.Lock()
+	a.holdings++
+	a.mu.Unlock()
 	if id != 7 {
 		return 0, nil, errors.New("disk on fire")
 	}
