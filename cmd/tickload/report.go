@@ -73,12 +73,15 @@ type QuoteCounts struct {
 }
 
 // Delivery says whether clients received every tick, over the window. The
-// seq figures are exact (each tick of a symbol has seq one above the last);
-// Expected rests on the assumed tick rate, and since ticks are random the
-// server's actual number differs from it by a few percent over a short
-// window: DeliveredSeqPct is the figure to judge loss by. Expected assumes
-// a constant rate; when a scenario's rate event overlaps the window it is
-// left out (0) and ExpectedNA says why.
+// seq figures are exact (each quote of a symbol has seq one above the last).
+// Offered is exact too: the quotes the server produced in the window for
+// the subscriptions of the clients connected when it opened, from each
+// symbol's seq at its start and end; DeliveredOfferedPct is the figure to
+// judge delivery by. Expected is nominal: it rests on the assumed tick
+// rate, and since ticks are random the server's actual number differs from
+// it by a few percent over a short window. Expected assumes a constant
+// rate; when a scenario's rate event overlaps the window it is left out (0)
+// and ExpectedNA says why.
 type Delivery struct {
 	TickRate        float64 `json:"tick_rate_assumed"`          // ticks per symbol per real second, an assumption
 	Subscriptions   int64   `json:"subscriptions"`              // clients open when the window opened × symbols each
@@ -93,6 +96,11 @@ type Delivery struct {
 	Unannounced     int64   `json:"unannounced"`                // skipped ticks beyond what "dropped" announced
 	SeqBackwards    int64   `json:"seq_backwards"`              // quotes not above their symbol's last seq (never expected)
 	ServerConflated *int64  `json:"server_conflated,omitempty"` // tickerd_quotes_conflated_total over the window, all clients
+
+	Offered             int64   `json:"offered"`               // quotes the server produced in the window for the subscriptions, by seq
+	OfferedDelivered    int64   `json:"offered_delivered"`     // of those, quotes clients received (window and settling time)
+	DeliveredOfferedPct float64 `json:"delivered_offered_pct"` // offered_delivered / offered, in percent
+	OfferedNA           string  `json:"offered_na,omitempty"`  // why Offered is left out
 }
 
 // Percentiles of a histogram, in milliseconds.
@@ -177,19 +185,7 @@ func (r *Report) WriteTable(w io.Writer) error {
 			sc.Name, ev.Type, eventSize(ev), ev.Start.Format(time.TimeOnly), ev.End.Format(time.TimeOnly), sc.WaitedS, inside)
 	}
 	if d := r.Delivery; d != nil {
-		if d.ExpectedNA != "" {
-			row("delivery", "%d delivered, expected n/a (%s), %.3f%% of ticks by seq",
-				d.Delivered, d.ExpectedNA, d.DeliveredSeqPct)
-		} else {
-			row("delivery", "%d of %.0f expected (%.2f%%; assumes a constant %g ticks/symbol/s from %s), %.3f%% of ticks by seq",
-				d.Delivered, d.Expected, d.DeliveredPct, d.TickRate, r.TickRateFrom, d.DeliveredSeqPct)
-		}
-		conflated := "n/a"
-		if d.ServerConflated != nil {
-			conflated = fmt.Sprint(*d.ServerConflated)
-		}
-		row("missing", "%d seq gaps (%d ticks), %d announced dropped, %d unannounced, %d backwards; server conflated %s",
-			d.SeqGaps, d.SeqMissing, d.Dropped, d.Unannounced, d.SeqBackwards, conflated)
+		writeDelivery(row, d, r.TickRateFrom)
 	}
 	l := r.Latency
 	name := "latency ms"
@@ -247,4 +243,28 @@ func eventSize(ev MarketEvent) string {
 		return fmt.Sprintf(" ×%g", *ev.Factor)
 	}
 	return ""
+}
+
+// writeDelivery prints the delivery rows: delivered against the nominal
+// expectation and against the exact offer, and what went missing.
+func writeDelivery(row func(k, format string, a ...any), d *Delivery, rateFrom string) {
+	if d.ExpectedNA != "" {
+		row("delivery", "%d delivered, expected n/a (%s), %.3f%% of ticks by seq",
+			d.Delivered, d.ExpectedNA, d.DeliveredSeqPct)
+	} else {
+		row("delivery", "%d of %.0f expected (%.2f%%; assumes a constant %g ticks/symbol/s from %s), %.3f%% of ticks by seq",
+			d.Delivered, d.Expected, d.DeliveredPct, d.TickRate, rateFrom, d.DeliveredSeqPct)
+	}
+	if d.OfferedNA != "" {
+		row("offered", "n/a (%s)", d.OfferedNA)
+	} else {
+		row("offered", "%d delivered of %d offered (%.3f%%; the server's quotes in the window, by seq)",
+			d.OfferedDelivered, d.Offered, d.DeliveredOfferedPct)
+	}
+	conflated := "n/a"
+	if d.ServerConflated != nil {
+		conflated = fmt.Sprint(*d.ServerConflated)
+	}
+	row("missing", "%d seq gaps (%d ticks), %d announced dropped, %d unannounced, %d backwards; server conflated %s",
+		d.SeqGaps, d.SeqMissing, d.Dropped, d.Unannounced, d.SeqBackwards, conflated)
 }

@@ -93,3 +93,40 @@ tickerd_quotes_delivered_total 9.87e+06
 		t.Fatal("a missing metric parsed")
 	}
 }
+
+// TestDeliveredIn: the ticks of a window of seqs a client received,
+// whatever gaps, resubscriptions and the window's edges cut out.
+func TestDeliveredIn(t *testing.T) {
+	type q struct {
+		seq  int64
+		snap bool
+	}
+	tests := []struct {
+		name   string
+		quotes []q
+		s0, s1 int64
+		want   int64
+	}{
+		{"all", []q{{5, true}, {6, false}, {7, false}, {8, false}}, 5, 8, 3},
+		{"window inside", []q{{1, true}, {2, false}, {3, false}, {4, false}, {5, false}}, 2, 4, 2},
+		{"tail never came", []q{{5, true}, {6, false}, {7, false}}, 5, 10, 2},
+		{"before the window", []q{{5, true}, {6, false}}, 6, 9, 0},
+		{"gap inside", []q{{5, true}, {6, false}, {9, false}, {10, false}}, 5, 10, 3},
+		{"gap across the start", []q{{1, true}, {2, false}, {6, false}, {7, false}}, 4, 7, 2},
+		{"gap across the end", []q{{1, true}, {2, false}, {6, false}}, 1, 4, 1},
+		{"resubscribed", []q{{1, true}, {2, false}, {5, true}, {6, false}}, 1, 6, 2},
+		{"first quote a tick", []q{{3, false}, {4, false}}, 2, 4, 2},
+		{"backwards not counted", []q{{3, true}, {4, false}, {4, false}}, 3, 4, 1},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			var st seqTracker
+			for _, x := range tt.quotes {
+				st.see(phaseMeasure, scannedQuote{symbol: []byte("A"), seq: x.seq, snapshot: x.snap})
+			}
+			if got := st.last[0].deliveredIn(tt.s0, tt.s1); got != tt.want {
+				t.Fatalf("deliveredIn(%d, %d) = %d, want %d (holes %v)", tt.s0, tt.s1, got, tt.want, st.last[0].holes)
+			}
+		})
+	}
+}

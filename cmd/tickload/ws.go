@@ -63,6 +63,7 @@ func (e *env) runWS(ctx context.Context, i int, st *clientStats) {
 		}
 	}
 	e.attempt(true)
+	st.connected = true
 	e.col.open.Add(1)
 	if e.poll != nil && e.handoff(conn, cc, i, st) {
 		return // the reader loop owns the client now
