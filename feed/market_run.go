@@ -16,7 +16,7 @@ const (
 	// maxStall bounds how much real time beyond its planned sleep one step
 	// may catch up after the process was stalled (suspended, starved), so a
 	// stall never produces a flood of ticks; the simulated clock falls
-	// behind instead.
+	// behind instead (ClockLag counts it).
 	maxStall = 250 * time.Millisecond
 )
 
@@ -44,7 +44,10 @@ func (m *Market) Run(ctx context.Context) error {
 			return err
 		}
 		now := time.Now()
-		elapsed := min(now.Sub(last), sleep+maxStall)
+		elapsed := min(now.Sub(last), sleep+m.maxStall)
+		if lost := now.Sub(last) - elapsed; lost > 0 {
+			m.lagNS.Add(int64(float64(lost) * m.speed))
+		}
 		last = now
 
 		var wait time.Duration
@@ -63,6 +66,11 @@ func (m *Market) Run(ctx context.Context) error {
 		}
 	}
 }
+
+// ClockLag returns the simulated time Run has not played because the
+// process was stalled beyond what one step catches up (see maxStall):
+// time in which the market produced no ticks it should have.
+func (m *Market) ClockLag() time.Duration { return time.Duration(m.lagNS.Load()) }
 
 // Running reports whether Run is producing ticks (for readiness checks).
 func (m *Market) Running() bool { return m.running.Load() }
