@@ -14,10 +14,13 @@ const (
 	// even when ticks are rare.
 	maxSleep = time.Second
 	// maxStall bounds how much real time beyond its planned sleep one step
-	// may catch up after the process was stalled (suspended, starved), so a
-	// stall never produces a flood of ticks; the simulated clock falls
-	// behind instead (ClockLag counts it).
-	maxStall = 250 * time.Millisecond
+	// may catch up after the process was stalled (busy, starved,
+	// suspended). A busy machine stalls a step by tens or hundreds of
+	// milliseconds; catching that up keeps the market at its tick rate, and
+	// the hub's per-subscriber slots already bound what the burst costs a
+	// client. Only a longer stall (a suspended process) is not caught up:
+	// the simulated clock falls behind instead, and ClockLag counts it.
+	maxStall = 5 * time.Second
 )
 
 // Run produces ticks until ctx is done. It returns ctx.Err(), or
@@ -68,7 +71,7 @@ func (m *Market) Run(ctx context.Context) error {
 }
 
 // ClockLag returns the simulated time Run has not played because the
-// process was stalled beyond what one step catches up (see maxStall):
+// process was stalled beyond what one step catches up (5 s, see maxStall):
 // time in which the market produced no ticks it should have.
 func (m *Market) ClockLag() time.Duration { return time.Duration(m.lagNS.Load()) }
 

@@ -205,6 +205,24 @@ func runStalled(t *testing.T, maxStall time.Duration) (m *Market, real time.Dura
 	return m, time.Since(start), start
 }
 
+// TestMarketRunCatchesUpAStall: a step delayed by 600 ms still yields the
+// ticks of the whole interval, so a busy machine does not slow the market.
+func TestMarketRunCatchesUpAStall(t *testing.T) {
+	defer goleak.VerifyNone(t)
+	m, real, start := runStalled(t, maxStall)
+	// Up to 250 ms between Run's last step and the end of the test on a
+	// busy machine; a stall not caught up loses more than the 350 ms above
+	// the old 250 ms bound.
+	played := m.Now().Sub(start)
+	if played < real-250*time.Millisecond || m.ClockLag() != 0 {
+		t.Fatalf("simulated clock played %s of %s real (lag %s); want all of it", played, real, m.ClockLag())
+	}
+	// 2,000 ticks per simulated second, Poisson noise aside.
+	if want := 2000 * played.Seconds(); float64(m.Ticks()) < 0.85*want {
+		t.Fatalf("%d ticks in %s played, want about %.0f", m.Ticks(), played, want)
+	}
+}
+
 // TestMarketRunCountsClockLag: a stall beyond what a step catches up is
 // counted as lost simulated time.
 func TestMarketRunCountsClockLag(t *testing.T) {
