@@ -25,8 +25,14 @@ type Report struct {
 	Delivery  *Delivery    `json:"delivery,omitempty"` // ws/sse: delivered against expected, and what went missing
 	// TickRateFrom says where Delivery's tick rate came from: "-tick-rate"
 	// or "GET /api/v1/market" (its ticks_per_second times its speed).
-	TickRateFrom string           `json:"tick_rate_from,omitempty"`
-	Latency      Percentiles      `json:"latency_ms"`             // ws/sse: tick ts to receipt; poll: age of each new quote
+	TickRateFrom string      `json:"tick_rate_from,omitempty"`
+	Latency      Percentiles `json:"latency_ms"` // ws/sse: tick ts to receipt; poll: age of each new quote
+	// ws/sse, without the server's clock: each tick's receipts measured
+	// from its first receipt by any client (the fan-out's spread), and
+	// that first receipt measured from ts (which ts's truncation to the
+	// millisecond inflates by up to 1 ms).
+	Spread       *Percentiles     `json:"spread_ms,omitempty"`
+	FirstLatency *Percentiles     `json:"first_latency_ms,omitempty"`
 	Staleness    *Percentiles     `json:"staleness_ms,omitempty"` // poll: receipt minus newest ts held, per answer
 	Bytes        ByteCounts       `json:"bytes"`
 	HTTP         *HTTPCounts      `json:"http,omitempty"` // poll only
@@ -192,10 +198,10 @@ func (r *Report) WriteTable(w io.Writer) error {
 	if c.Mode == modePoll {
 		name = "update age ms"
 	}
-	row(name, "p50 %.2f  p90 %.2f  p99 %.2f  p99.9 %.2f  max %.2f  (n=%d)", l.P50, l.P90, l.P99, l.P999, l.Max, l.Count)
-	if s := r.Staleness; s != nil {
-		row("staleness ms", "p50 %.2f  p90 %.2f  p99 %.2f  p99.9 %.2f  max %.2f  (n=%d)", s.P50, s.P90, s.P99, s.P999, s.Max, s.Count)
-	}
+	pctRow(row, name, &l, "")
+	pctRow(row, "spread ms", r.Spread, "; receipt minus the tick's first receipt")
+	pctRow(row, "first ms", r.FirstLatency, "; first receipt minus ts")
+	pctRow(row, "staleness ms", r.Staleness, "")
 	row("bytes", "%.1f per quote (%d in window, socket level)", r.Bytes.PerQuote, r.Bytes.Window)
 	if h := r.HTTP; h != nil {
 		row("http", "%d requests (%.0f/s), %d not modified, %d reconnects", h.Requests, h.PerS, h.NotModified, h.Reconnects)
@@ -243,6 +249,13 @@ func eventSize(ev MarketEvent) string {
 		return fmt.Sprintf(" ×%g", *ev.Factor)
 	}
 	return ""
+}
+
+// pctRow prints percentiles p, if any, with a note after the count.
+func pctRow(row func(k, format string, a ...any), name string, p *Percentiles, note string) {
+	if p != nil {
+		row(name, "p50 %.2f  p90 %.2f  p99 %.2f  p99.9 %.2f  max %.2f  (n=%d%s)", p.P50, p.P90, p.P99, p.P999, p.Max, p.Count, note)
+	}
 }
 
 // writeDelivery prints the delivery rows: delivered against the nominal

@@ -69,6 +69,7 @@ type env struct {
 	tokens []string
 	syms   []string // per client, comma-joined
 	lat    []*Histogram
+	first  *firstSeen // each tick's first receipt, for the fan-out spread (ws/sse)
 	stale  []*Histogram
 	col    *collector
 	wbuf   websocket.BufferPool
@@ -203,6 +204,7 @@ func run(ctx context.Context, cfg Config) (Report, error) {
 	if e.syms, err = assignSymbols(universe, cfg.Clients, cfg.Symbols, cfg.Spread, cfg.Seed); err != nil {
 		return rep, err
 	}
+	e.first = newFirstSeen(universe)
 	var srv ServerUsage
 	sample := func(into *procSample) {
 		if cfg.ServerPID == 0 {

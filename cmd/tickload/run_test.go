@@ -57,6 +57,14 @@ func TestRunModes(t *testing.T) {
 			if rep.Latency.Count != uint64(rep.Quotes.Window) || rep.Latency.P50 <= 0 || rep.Latency.P50 > 500 {
 				t.Fatalf("latency = %+v for %d quotes", rep.Latency, rep.Quotes.Window)
 			}
+			if mode != modePoll {
+				// Every delivery timed against its tick's first receipt; the
+				// fake ticks all symbols at once, so a few clients see each first.
+				if sp, fl := rep.Spread, rep.FirstLatency; sp == nil || fl == nil || sp.Count != rep.Latency.Count ||
+					fl.Count == 0 || fl.Count >= sp.Count || sp.Max > rep.Latency.Max {
+					t.Fatalf("spread %+v, first latency %+v, latency %+v", sp, fl, rep.Latency)
+				}
+			}
 			if rep.Bytes.PerQuote < 20 || rep.Bytes.PerQuote > 2000 {
 				t.Fatalf("bytes per quote = %v", rep.Bytes.PerQuote)
 			}

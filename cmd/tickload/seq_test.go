@@ -130,3 +130,39 @@ func TestDeliveredIn(t *testing.T) {
 		})
 	}
 }
+
+// TestFirstSeen: each delivery of a tick is timed from its first receipt,
+// even when the reader that received it first records it last.
+func TestFirstSeen(t *testing.T) {
+	f := newFirstSeen([]string{"A", "B"})
+	ms := int64(time.Millisecond)
+	t0 := int64(1_000_000) * ms // Unix ns; ts is in ms
+	q := func(sym string, seq int64) scannedQuote {
+		return scannedQuote{symbol: []byte(sym), seq: seq, ts: t0/ms - 1}
+	}
+	f.see(q("A", 7), t0)      // first: 1 ms after ts
+	f.see(q("A", 7), t0+2*ms) // 2 ms after the first
+	f.see(q("B", 7), t0+9*ms) // another symbol: its own first
+	f.see(q("A", 8), t0+3*ms)
+	f.see(q("A", 8), t0+1*ms) // received before the one recorded first
+	f.see(q("A", 8), t0+4*ms)
+	f.see(q("A", 7+firstRing), t0+5*ms) // displaces seq 7
+	f.see(q("A", 7), t0+6*ms)           // too old: not timed
+	f.see(q("Z", 1), t0)                // not in the universe
+	if n := f.later.Count(); n != 7 {
+		t.Fatalf("%d deliveries timed, want 7", n)
+	}
+	if n := f.first.Count(); n != 4 {
+		t.Fatalf("%d first receipts, want 4", n)
+	}
+	// Spreads 0, 2, 0, 0, 0 (the earlier receipt resets the first), 3, 0.
+	if mx := f.later.Max(); mx != 3*time.Millisecond {
+		t.Fatalf("largest spread %v, want 3ms", mx)
+	}
+	if p := f.later.Quantile(0.5); p != 0 {
+		t.Fatalf("median spread %v, want 0", p)
+	}
+	if mn := f.first.Min(); mn != time.Millisecond {
+		t.Fatalf("smallest first latency %v, want 1ms", mn)
+	}
+}

@@ -122,18 +122,8 @@ func (e *env) fill(r *Report, window time.Duration, srv ServerUsage, seqs *windo
 		e.exact(r.Delivery, seqs, clients)
 	}
 
-	lat := &Histogram{}
-	for _, h := range e.lat {
-		lat.Merge(h)
-	}
-	r.Latency = percentiles(lat)
+	e.fillLatency(r)
 	if e.cfg.Mode == modePoll {
-		st := &Histogram{}
-		for _, h := range e.stale {
-			st.Merge(h)
-		}
-		p := percentiles(st)
-		r.Staleness = &p
 		r.HTTP = &HTTPCounts{
 			Requests:    s.requests[phaseMeasure],
 			NotModified: s.notModified[phaseMeasure],
@@ -161,6 +151,26 @@ func (e *env) fill(r *Report, window time.Duration, srv ServerUsage, seqs *windo
 		srv.CPUMsPer1k = ratio(float64(cpu)/float64(time.Millisecond), float64(r.Quotes.Window)/1000)
 		srv.RSSPerConn = ratio(float64(srv.End.RSSBytes-srv.Baseline.RSSBytes), float64(r.Clients.OpenAtEnd))
 		r.Server = &srv
+	}
+}
+
+// fillLatency merges the latency histograms into r: receipt minus ts, and
+// the fan-out spread and first receipts (ws/sse) or the staleness (poll).
+func (e *env) fillLatency(r *Report) {
+	merged := func(hs []*Histogram) Percentiles {
+		all := &Histogram{}
+		for _, h := range hs {
+			all.Merge(h)
+		}
+		return percentiles(all)
+	}
+	r.Latency = merged(e.lat)
+	if e.cfg.Mode == modePoll {
+		st := merged(e.stale)
+		r.Staleness = &st
+	} else if e.first != nil {
+		sp, fl := percentiles(e.first.later), percentiles(e.first.first)
+		r.Spread, r.FirstLatency = &sp, &fl
 	}
 }
 

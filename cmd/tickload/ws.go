@@ -141,6 +141,7 @@ func (e *env) countQuotes(i int, frame []byte, st *clientStats) {
 		n++
 		if ph == phaseMeasure {
 			h.Record(time.Duration(now - q.ts*int64(time.Millisecond)))
+			e.first.see(q, now)
 		}
 	})
 	if n > 0 {
