@@ -86,6 +86,9 @@ type Market struct {
 	speed   float64
 	rate    float64
 	startNS int64 // simulated clock at NewMarket, Unix nanoseconds
+	// maxStall is the longest stall beyond its planned sleep that one step
+	// of Run catches up: the constant, but for tests.
+	maxStall time.Duration
 
 	scenario *Scenario        // nil without one; never modified
 	plan     []ScheduledEvent // the scenario's events on the clock, by start; never modified
@@ -95,6 +98,7 @@ type Market struct {
 
 	simNowNS atomic.Int64 // simulated clock after the last step, Unix nanoseconds
 	ticks    atomic.Uint64
+	lagNS    atomic.Int64 // simulated time lost to stalls Run did not catch up, ns
 	started  atomic.Bool
 	running  atomic.Bool
 }
@@ -163,6 +167,7 @@ func NewMarket(cfg MarketConfig) (*Market, error) {
 		speed:    speed,
 		rate:     rate,
 		startNS:  start.UnixNano(),
+		maxStall: maxStall,
 		sim:      newMarketSim(syms, cfg.Seed, rate, run),
 		scenario: cfg.Scenario,
 	}

@@ -14,10 +14,13 @@ const (
 	// even when ticks are rare.
 	maxSleep = time.Second
 	// maxStall bounds how much real time beyond its planned sleep one step
-	// may catch up after the process was stalled (suspended, starved), so a
-	// stall never produces a flood of ticks; the simulated clock falls
-	// behind instead.
-	maxStall = 250 * time.Millisecond
+	// may catch up after the process was stalled (busy, starved,
+	// suspended). A busy machine stalls a step by tens or hundreds of
+	// milliseconds; catching that up keeps the market at its tick rate, and
+	// the hub's per-subscriber slots already bound what the burst costs a
+	// client. Only a longer stall (a suspended process) is not caught up:
+	// the simulated clock falls behind instead, and ClockLag counts it.
+	maxStall = 5 * time.Second
 )
 
 // Run produces ticks until ctx is done. It returns ctx.Err(), or
@@ -44,7 +47,10 @@ func (m *Market) Run(ctx context.Context) error {
 			return err
 		}
 		now := time.Now()
-		elapsed := min(now.Sub(last), sleep+maxStall)
+		elapsed := min(now.Sub(last), sleep+m.maxStall)
+		if lost := now.Sub(last) - elapsed; lost > 0 {
+			m.lagNS.Add(int64(float64(lost) * m.speed))
+		}
 		last = now
 
 		var wait time.Duration
@@ -63,6 +69,11 @@ func (m *Market) Run(ctx context.Context) error {
 		}
 	}
 }
+
+// ClockLag returns the simulated time Run has not played because the
+// process was stalled beyond what one step catches up (5 s, see maxStall):
+// time in which the market produced no ticks it should have.
+func (m *Market) ClockLag() time.Duration { return time.Duration(m.lagNS.Load()) }
 
 // Running reports whether Run is producing ticks (for readiness checks).
 func (m *Market) Running() bool { return m.running.Load() }

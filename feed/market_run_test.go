@@ -175,3 +175,64 @@ func TestMarketRunStopsAtOnceWhenCancelled(t *testing.T) {
 		t.Errorf("Running %v, %d ticks after a cancelled Run", m.Running(), m.Ticks())
 	}
 }
+
+// stallingPublisher blocks Run on its first batch of ticks for stall, as
+// a busy machine or a slow fan-out would.
+type stallingPublisher struct {
+	stall time.Duration
+	once  sync.Once
+}
+
+func (p *stallingPublisher) Publish([]Quote) { p.once.Do(func() { time.Sleep(p.stall) }) }
+
+// runStalled runs a market of 10 symbols at 200 ticks/s each whose first
+// publish stalls 600 ms, for about a second, and returns it with the real
+// time it ran and its simulated start.
+func runStalled(t *testing.T, maxStall time.Duration) (m *Market, real time.Duration, start time.Time) {
+	t.Helper()
+	start = time.Now()
+	m, err := NewMarket(MarketConfig{Symbols: mustUniverse(t)[:10], Seed: 1, TicksPerSecond: 200, Start: start,
+		Publisher: &stallingPublisher{stall: 600 * time.Millisecond}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	m.maxStall = maxStall
+	ctx, cancel := context.WithTimeout(context.Background(), time.Second)
+	defer cancel()
+	if err := m.Run(ctx); !errors.Is(err, context.DeadlineExceeded) {
+		t.Fatalf("Run = %v", err)
+	}
+	return m, time.Since(start), start
+}
+
+// TestMarketRunCatchesUpAStall: a step delayed by 600 ms still yields the
+// ticks of the whole interval, so a busy machine does not slow the market.
+func TestMarketRunCatchesUpAStall(t *testing.T) {
+	defer goleak.VerifyNone(t)
+	m, real, start := runStalled(t, maxStall)
+	// Up to 250 ms between Run's last step and the end of the test on a
+	// busy machine; a stall not caught up loses more than the 350 ms above
+	// the old 250 ms bound.
+	played := m.Now().Sub(start)
+	if played < real-250*time.Millisecond || m.ClockLag() != 0 {
+		t.Fatalf("simulated clock played %s of %s real (lag %s); want all of it", played, real, m.ClockLag())
+	}
+	// 2,000 ticks per simulated second, Poisson noise aside.
+	if want := 2000 * played.Seconds(); float64(m.Ticks()) < 0.85*want {
+		t.Fatalf("%d ticks in %s played, want about %.0f", m.Ticks(), played, want)
+	}
+}
+
+// TestMarketRunCountsClockLag: a stall beyond what a step catches up is
+// counted as lost simulated time.
+func TestMarketRunCountsClockLag(t *testing.T) {
+	defer goleak.VerifyNone(t)
+	m, real, start := runStalled(t, 100*time.Millisecond)
+	lag := m.ClockLag()
+	if lag < 400*time.Millisecond || lag > 600*time.Millisecond {
+		t.Fatalf("clock lag %s after a 600 ms stall caught up to 100 ms, want about 500 ms", lag)
+	}
+	if played := m.Now().Sub(start); played+lag > real {
+		t.Fatalf("played %s + lag %s exceeds %s real", played, lag, real)
+	}
+}

@@ -13,6 +13,7 @@ import (
 	"github.com/prometheus/client_golang/prometheus/collectors"
 	"github.com/prometheus/client_golang/prometheus/promhttp"
 
+	"github.com/tickerd/tickerd/feed"
 	"github.com/tickerd/tickerd/portfolio"
 )
 
@@ -117,6 +118,12 @@ func newMetrics(s *Server, extra []prometheus.Collector) *metrics {
 		}, func() float64 { return float64(s.market.Ticks()) }),
 		s.streams.Collector(),
 	)
+	if c, ok := s.market.(clockLagger); ok { // the market runs here, not on a core
+		m.reg.MustRegister(prometheus.NewCounterFunc(prometheus.CounterOpts{
+			Name: "tickerd_market_clock_lag_seconds_total",
+			Help: "Simulated seconds the market did not play because the process stalled beyond what one step catches up (ticks it never produced).",
+		}, func() float64 { return c.ClockLag().Seconds() }))
+	}
 	if s.alerts != nil { // an edge evaluates no alerts: its core does
 		m.reg.MustRegister(alertCollectors(s.alerts)...)
 	}
@@ -129,6 +136,14 @@ func newMetrics(s *Server, extra []prometheus.Collector) *metrics {
 	})
 	return m
 }
+
+// clockLagger is a market that counts the simulated time it lost to stalls
+// (*feed.Market; a replica of another node's market does not).
+type clockLagger interface {
+	ClockLag() time.Duration
+}
+
+var _ clockLagger = (*feed.Market)(nil)
 
 // alertCollectors are the price alerts' metrics, read at scrape time.
 func alertCollectors(w *portfolio.AlertWatch) []prometheus.Collector {

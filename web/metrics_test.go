@@ -119,7 +119,7 @@ func TestMetricsAfterTraffic(t *testing.T) {
 	tok := ts.register(t, "mira", "correct horse battery") // 1 of 2 logins
 
 	before := scrape(t, ts)
-	for _, name := range []string{"go_goroutines", "process_cpu_seconds_total", "tickerd_feed_ticks_total", "tickerd_alerts_active", "tickerd_alerts_fired_total"} {
+	for _, name := range []string{"go_goroutines", "process_cpu_seconds_total", "tickerd_feed_ticks_total", "tickerd_market_clock_lag_seconds_total", "tickerd_alerts_active", "tickerd_alerts_fired_total"} {
 		before.must(t, name)
 	}
 	if v := before.must(t, "tickerd_login_failures_total", "reason", loginBadCredentials); v != 0 {

@@ -28,6 +28,9 @@ type loadSpec struct {
 	// of this type is in force; tickload then reads the tick rate from the
 	// server instead of being told it.
 	scenarioEvent string
+	// wsBatch, when set, is tickload's -ws-batch: "0s" reads every frame as
+	// it arrives, so the latency measured holds none of the tool's waiting.
+	wsBatch string
 }
 
 // defaultPerAccount is how many of a run's clients share one account (and
@@ -64,6 +67,9 @@ func (b *bench) loadArgs(spec loadSpec, srv *server, tickRate float64, jsonPath 
 	}
 	if spec.mode == "poll" {
 		args = append(args, "-interval", spec.interval.String())
+	}
+	if spec.wsBatch != "" {
+		args = append(args, "-ws-batch", spec.wsBatch)
 	}
 	return args
 }

@@ -68,6 +68,23 @@ type Delivery struct {
 	SeqMissing      int64   `json:"seq_missing"`       // ticks skipped in those jumps
 	DeliveredSeqPct float64 `json:"delivered_seq_pct"` // delivered / (delivered + seq_missing)
 	Dropped         int64   `json:"dropped"`           // ticks the server announced as dropped
+
+	// The exact offer: the quotes the server produced in the window for the
+	// subscriptions (by seq), and how many of them clients received. Older
+	// tickload reports have neither.
+	Offered             int64   `json:"offered"`
+	OfferedDelivered    int64   `json:"offered_delivered"`
+	DeliveredOfferedPct float64 `json:"delivered_offered_pct"` // offered_delivered / offered
+	OfferedNA           string  `json:"offered_na,omitempty"`  // why offered is left out
+}
+
+// exactPct is delivered / offered (exact) in percent, and whether the
+// report has it.
+func (d *Delivery) exactPct() (float64, bool) {
+	if d == nil || d.Offered == 0 || d.OfferedNA != "" {
+		return 0, false
+	}
+	return d.DeliveredOfferedPct, true
 }
 
 // Percentiles of a latency histogram, in milliseconds.

@@ -17,14 +17,17 @@ import (
 
 // fakeServer speaks just enough of tickerd's protocol (symbols, register,
 // login, WebSocket, SSE, polled quotes) to test the clients' accounting
-// exactly: it ticks every symbol every tickEvery with ts = now, seq one
-// above the last (but for gapEvery), and serves a conflation counter.
+// exactly: one tape ticks every symbol every tickEvery, seq one above the
+// last (all symbols share it); every stream sends every tick in order with
+// ts = now (but for gapEvery and mute), and GET /api/v1/quotes answers the
+// tape's seq. It serves a conflation counter too.
 type fakeServer struct {
 	t         *testing.T
 	url       string
 	tickEvery time.Duration
 	closeWith int          // when non-zero, every WebSocket is closed with this code after its first tick
 	gapEvery  atomic.Int64 // when non-zero, every gapEvery-th WebSocket tick skips a seq and announces "dropped":1
+	mute      atomic.Bool  // while set, streams send nothing (the tape goes on): ticks never delivered
 
 	scrapes atomic.Int64 // GET /metrics served; the conflation counter is 7 per scrape
 
@@ -34,6 +37,11 @@ type fakeServer struct {
 	speed    float64           // GET /api/v1/market's speed; 1 unless setScenario
 	scenario string            // name; "" serves no scenario
 	events   []fakeMarketEvent // in real time
+
+	tmu     sync.Mutex
+	tapeSeq int64         // the tape's last seq
+	tapeMS  int64         // when it ticked, Unix ms
+	ticked  chan struct{} // closed at the next tick
 
 	mu    sync.Mutex
 	users map[string]bool
@@ -50,7 +58,9 @@ func startFake(t *testing.T, tickEvery time.Duration, closeWith int) *fakeServer
 		t.Fatal(err)
 	}
 	f := &fakeServer{t: t, url: "http://" + ln.Addr().String(), tickEvery: tickEvery, closeWith: closeWith,
-		users: map[string]bool{}, done: make(chan struct{}), start: time.Now(), speed: 1}
+		users: map[string]bool{}, done: make(chan struct{}), start: time.Now(), speed: 1,
+		tapeSeq: 1, tapeMS: time.Now().UnixMilli(), ticked: make(chan struct{})}
+	f.wg.Go(f.runTape)
 	mux := http.NewServeMux()
 	mux.HandleFunc("GET /api/v1/symbols", func(w http.ResponseWriter, _ *http.Request) {
 		var b strings.Builder
@@ -146,7 +156,7 @@ func (f *fakeServer) ws(w http.ResponseWriter, r *http.Request) {
 	if err := c.ReadJSON(&sub); err != nil {
 		return
 	}
-	seq := int64(1)
+	seq, _ := f.tape()
 	_ = c.WriteMessage(websocket.TextMessage, frame(sub.Symbols, time.Now().UnixMilli()-5000, seq, 0, true))
 	c.SetPongHandler(func(data string) error {
 		if data == "hb" {
@@ -162,22 +172,22 @@ func (f *fakeServer) ws(w http.ResponseWriter, r *http.Request) {
 			}
 		}
 	}()
-	tick := time.NewTicker(f.tickEvery)
-	defer tick.Stop()
+	var dropped int64
 	for {
-		select {
-		case <-f.done:
+		if !f.next(&seq, nil) {
 			return
-		case <-tick.C:
 		}
-		seq++
-		var dropped int64
 		if g := f.gapEvery.Load(); g > 0 && seq%g == 0 {
-			seq, dropped = seq+1, 1
+			dropped++
+			continue
+		}
+		if f.mute.Load() {
+			continue
 		}
 		if err := c.WriteMessage(websocket.TextMessage, frame(sub.Symbols, time.Now().UnixMilli(), seq, dropped, false)); err != nil {
 			return
 		}
+		dropped = 0
 		if err := c.WriteControl(websocket.PingMessage, []byte("hb"), time.Now().Add(time.Second)); err != nil {
 			return
 		}
@@ -197,41 +207,85 @@ func (f *fakeServer) sse(w http.ResponseWriter, r *http.Request) {
 	syms := strings.Split(r.URL.Query().Get("symbols"), ",")
 	w.Header().Set("Content-Type", "text/event-stream")
 	fl := w.(http.Flusher)
-	seq := int64(1)
+	seq, _ := f.tape()
 	fmt.Fprintf(w, "event: quotes\ndata: %s\n\n", frame(syms, time.Now().UnixMilli()-5000, seq, 0, true))
 	fl.Flush()
+	for f.next(&seq, r.Context().Done()) {
+		if f.mute.Load() {
+			continue
+		}
+		fmt.Fprintf(w, ": heartbeat\n\nevent: quotes\ndata: %s\n\n", frame(syms, time.Now().UnixMilli(), seq, 0, false))
+		fl.Flush()
+	}
+}
+
+// quotes answers the tape's seq and the time of its last tick for the
+// symbols asked (all without ?symbols=, which needs no session, as on the
+// real server), with the seq as ETag.
+func (f *fakeServer) quotes(w http.ResponseWriter, r *http.Request) {
+	syms := fakeUniverse
+	if q := r.URL.Query().Get("symbols"); q != "" {
+		if !authorized(r) {
+			http.Error(w, "no", http.StatusUnauthorized)
+			return
+		}
+		syms = strings.Split(q, ",")
+	}
+	seq, ts := f.tape()
+	etag := `"` + strconv.FormatInt(seq, 10) + `"`
+	if r.Header.Get("If-None-Match") == etag {
+		w.WriteHeader(http.StatusNotModified)
+		return
+	}
+	w.Header().Set("ETag", etag)
+	w.Write(append([]byte(`{"quotes":`), frame(syms, ts, seq, 0, false)[len(`{"type":"quotes","data":`):]...))
+}
+
+// runTape ticks the tape every tickEvery until the fake stops.
+func (f *fakeServer) runTape() {
 	tick := time.NewTicker(f.tickEvery)
 	defer tick.Stop()
 	for {
 		select {
 		case <-f.done:
 			return
-		case <-r.Context().Done():
-			return
 		case <-tick.C:
 		}
-		seq++
-		fmt.Fprintf(w, ": heartbeat\n\nevent: quotes\ndata: %s\n\n", frame(syms, time.Now().UnixMilli(), seq, 0, false))
-		fl.Flush()
+		f.tmu.Lock()
+		f.tapeSeq++
+		f.tapeMS = time.Now().UnixMilli()
+		close(f.ticked)
+		f.ticked = make(chan struct{})
+		f.tmu.Unlock()
 	}
 }
 
-// quotes answers with every symbol's ts rounded down to tickEvery, so an
-// ETag (the rounded ts) changes once per tick.
-func (f *fakeServer) quotes(w http.ResponseWriter, r *http.Request) {
-	if !authorized(r) {
-		http.Error(w, "no", http.StatusUnauthorized)
-		return
+// tape returns the tape's last seq and when it ticked.
+func (f *fakeServer) tape() (seq, ms int64) {
+	f.tmu.Lock()
+	defer f.tmu.Unlock()
+	return f.tapeSeq, f.tapeMS
+}
+
+// next advances *seq by one, waiting for the tape to get there; false when
+// the fake or stop is done.
+func (f *fakeServer) next(seq *int64, stop <-chan struct{}) bool {
+	for {
+		f.tmu.Lock()
+		now, ticked := f.tapeSeq, f.ticked
+		f.tmu.Unlock()
+		if now > *seq {
+			*seq++
+			return true
+		}
+		select {
+		case <-f.done:
+			return false
+		case <-stop:
+			return false
+		case <-ticked:
+		}
 	}
-	step := f.tickEvery.Milliseconds()
-	ts := time.Now().UnixMilli() / step * step
-	etag := `"` + strconv.FormatInt(ts, 10) + `"`
-	if r.Header.Get("If-None-Match") == etag {
-		w.WriteHeader(http.StatusNotModified)
-		return
-	}
-	w.Header().Set("ETag", etag)
-	w.Write(frame(strings.Split(r.URL.Query().Get("symbols"), ","), ts, ts/step, 0, false))
 }
 
 // fakeMarketEvent is a scenario event of the fake market, in real time.

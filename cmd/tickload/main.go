@@ -4,8 +4,9 @@
 // (or polling staleness), bytes per delivered quote at the socket, errors,
 // and, given the server's pid, its CPU per delivered quote and memory per
 // connection. For streams it also reports delivery: ticks delivered against
-// those expected at the server's tick rate, the gaps clients saw in each
-// symbol's seq, the drops the server announced, and the server's own
+// those the server offered (exactly, from each symbol's seq as the window
+// opens and closes) and against those expected at its nominal tick rate,
+// the gaps clients saw in each symbol's seq, the drops the server announced, and the server's own
 // conflation count, so a dropped tick cannot hide inside a throughput figure.
 //
 // It keeps its own cost down because it shares the machine with the server:
@@ -118,6 +119,7 @@ Flags:
 	fs.IntVar(&cfg.ServerPID, "server-pid", 0, "server process id: sample its CPU and RSS from /proc for CPU-ms per 1,000 quotes and RSS per connection")
 	fs.StringVar(&cfg.WSReader, "ws-reader", wsReaderEpoll, "ws mode: epoll (a few epoll loops read every socket; Linux only, else falls back) or goroutine (one goroutine per client in the WebSocket library)")
 	fs.DurationVar(&cfg.WSBatch, "ws-batch", time.Millisecond, "ws mode, epoll reader: wait for ready sockets at most once per this interval, so the tool wakes per batch rather than per frame; measured latency includes up to this much waiting (0: wake on every frame)")
+	fs.DurationVar(&cfg.Settle, "settle", time.Second, "ws/sse: after the window, keep reading this long before closing, so the ticks the server produced in the window and still in flight count in delivered / offered (exact)")
 	fs.Float64Var(&cfg.TickRate, "tick-rate", 0, "ws/sse: mean ticks per symbol per real second the server runs; used only for the expected-ticks figure, an assumption the tool cannot check (the server's ticks are random). 0 reads it from GET /api/v1/market (ticks_per_second × speed)")
 	fs.StringVar(&cfg.ScenarioEvent, "scenario-event", "", "open the window only once a market-wide event of this type (e.g. shock) of the server's -scenario is in force, so the window covers it; fails when none is in force or due within -scenario-wait")
 	fs.DurationVar(&cfg.ScenarioWait, "scenario-wait", time.Minute, "with -scenario-event: the longest real time to wait after the ramp for the event to start")

@@ -25,8 +25,14 @@ type Report struct {
 	Delivery  *Delivery    `json:"delivery,omitempty"` // ws/sse: delivered against expected, and what went missing
 	// TickRateFrom says where Delivery's tick rate came from: "-tick-rate"
 	// or "GET /api/v1/market" (its ticks_per_second times its speed).
-	TickRateFrom string           `json:"tick_rate_from,omitempty"`
-	Latency      Percentiles      `json:"latency_ms"`             // ws/sse: tick ts to receipt; poll: age of each new quote
+	TickRateFrom string      `json:"tick_rate_from,omitempty"`
+	Latency      Percentiles `json:"latency_ms"` // ws/sse: tick ts to receipt; poll: age of each new quote
+	// ws/sse, without the server's clock: each tick's receipts measured
+	// from its first receipt by any client (the fan-out's spread), and
+	// that first receipt measured from ts (which ts's truncation to the
+	// millisecond inflates by up to 1 ms).
+	Spread       *Percentiles     `json:"spread_ms,omitempty"`
+	FirstLatency *Percentiles     `json:"first_latency_ms,omitempty"`
 	Staleness    *Percentiles     `json:"staleness_ms,omitempty"` // poll: receipt minus newest ts held, per answer
 	Bytes        ByteCounts       `json:"bytes"`
 	HTTP         *HTTPCounts      `json:"http,omitempty"` // poll only
@@ -73,12 +79,15 @@ type QuoteCounts struct {
 }
 
 // Delivery says whether clients received every tick, over the window. The
-// seq figures are exact (each tick of a symbol has seq one above the last);
-// Expected rests on the assumed tick rate, and since ticks are random the
-// server's actual number differs from it by a few percent over a short
-// window: DeliveredSeqPct is the figure to judge loss by. Expected assumes
-// a constant rate; when a scenario's rate event overlaps the window it is
-// left out (0) and ExpectedNA says why.
+// seq figures are exact (each quote of a symbol has seq one above the last).
+// Offered is exact too: the quotes the server produced in the window for
+// the subscriptions of the clients connected when it opened, from each
+// symbol's seq at its start and end; DeliveredOfferedPct is the figure to
+// judge delivery by. Expected is nominal: it rests on the assumed tick
+// rate, and since ticks are random the server's actual number differs from
+// it by a few percent over a short window. Expected assumes a constant
+// rate; when a scenario's rate event overlaps the window it is left out (0)
+// and ExpectedNA says why.
 type Delivery struct {
 	TickRate        float64 `json:"tick_rate_assumed"`          // ticks per symbol per real second, an assumption
 	Subscriptions   int64   `json:"subscriptions"`              // clients open when the window opened × symbols each
@@ -93,6 +102,11 @@ type Delivery struct {
 	Unannounced     int64   `json:"unannounced"`                // skipped ticks beyond what "dropped" announced
 	SeqBackwards    int64   `json:"seq_backwards"`              // quotes not above their symbol's last seq (never expected)
 	ServerConflated *int64  `json:"server_conflated,omitempty"` // tickerd_quotes_conflated_total over the window, all clients
+
+	Offered             int64   `json:"offered"`               // quotes the server produced in the window for the subscriptions, by seq
+	OfferedDelivered    int64   `json:"offered_delivered"`     // of those, quotes clients received (window and settling time)
+	DeliveredOfferedPct float64 `json:"delivered_offered_pct"` // offered_delivered / offered, in percent
+	OfferedNA           string  `json:"offered_na,omitempty"`  // why Offered is left out
 }
 
 // Percentiles of a histogram, in milliseconds.
@@ -177,29 +191,17 @@ func (r *Report) WriteTable(w io.Writer) error {
 			sc.Name, ev.Type, eventSize(ev), ev.Start.Format(time.TimeOnly), ev.End.Format(time.TimeOnly), sc.WaitedS, inside)
 	}
 	if d := r.Delivery; d != nil {
-		if d.ExpectedNA != "" {
-			row("delivery", "%d delivered, expected n/a (%s), %.3f%% of ticks by seq",
-				d.Delivered, d.ExpectedNA, d.DeliveredSeqPct)
-		} else {
-			row("delivery", "%d of %.0f expected (%.2f%%; assumes a constant %g ticks/symbol/s from %s), %.3f%% of ticks by seq",
-				d.Delivered, d.Expected, d.DeliveredPct, d.TickRate, r.TickRateFrom, d.DeliveredSeqPct)
-		}
-		conflated := "n/a"
-		if d.ServerConflated != nil {
-			conflated = fmt.Sprint(*d.ServerConflated)
-		}
-		row("missing", "%d seq gaps (%d ticks), %d announced dropped, %d unannounced, %d backwards; server conflated %s",
-			d.SeqGaps, d.SeqMissing, d.Dropped, d.Unannounced, d.SeqBackwards, conflated)
+		writeDelivery(row, d, r.TickRateFrom)
 	}
 	l := r.Latency
 	name := "latency ms"
 	if c.Mode == modePoll {
 		name = "update age ms"
 	}
-	row(name, "p50 %.2f  p90 %.2f  p99 %.2f  p99.9 %.2f  max %.2f  (n=%d)", l.P50, l.P90, l.P99, l.P999, l.Max, l.Count)
-	if s := r.Staleness; s != nil {
-		row("staleness ms", "p50 %.2f  p90 %.2f  p99 %.2f  p99.9 %.2f  max %.2f  (n=%d)", s.P50, s.P90, s.P99, s.P999, s.Max, s.Count)
-	}
+	pctRow(row, name, &l, "")
+	pctRow(row, "spread ms", r.Spread, "; receipt minus the tick's first receipt")
+	pctRow(row, "first ms", r.FirstLatency, "; first receipt minus ts")
+	pctRow(row, "staleness ms", r.Staleness, "")
 	row("bytes", "%.1f per quote (%d in window, socket level)", r.Bytes.PerQuote, r.Bytes.Window)
 	if h := r.HTTP; h != nil {
 		row("http", "%d requests (%.0f/s), %d not modified, %d reconnects", h.Requests, h.PerS, h.NotModified, h.Reconnects)
@@ -247,4 +249,35 @@ func eventSize(ev MarketEvent) string {
 		return fmt.Sprintf(" ×%g", *ev.Factor)
 	}
 	return ""
+}
+
+// pctRow prints percentiles p, if any, with a note after the count.
+func pctRow(row func(k, format string, a ...any), name string, p *Percentiles, note string) {
+	if p != nil {
+		row(name, "p50 %.2f  p90 %.2f  p99 %.2f  p99.9 %.2f  max %.2f  (n=%d%s)", p.P50, p.P90, p.P99, p.P999, p.Max, p.Count, note)
+	}
+}
+
+// writeDelivery prints the delivery rows: delivered against the nominal
+// expectation and against the exact offer, and what went missing.
+func writeDelivery(row func(k, format string, a ...any), d *Delivery, rateFrom string) {
+	if d.ExpectedNA != "" {
+		row("delivery", "%d delivered, expected n/a (%s), %.3f%% of ticks by seq",
+			d.Delivered, d.ExpectedNA, d.DeliveredSeqPct)
+	} else {
+		row("delivery", "%d of %.0f expected (%.2f%%; assumes a constant %g ticks/symbol/s from %s), %.3f%% of ticks by seq",
+			d.Delivered, d.Expected, d.DeliveredPct, d.TickRate, rateFrom, d.DeliveredSeqPct)
+	}
+	if d.OfferedNA != "" {
+		row("offered", "n/a (%s)", d.OfferedNA)
+	} else {
+		row("offered", "%d delivered of %d offered (%.3f%%; the server's quotes in the window, by seq)",
+			d.OfferedDelivered, d.Offered, d.DeliveredOfferedPct)
+	}
+	conflated := "n/a"
+	if d.ServerConflated != nil {
+		conflated = fmt.Sprint(*d.ServerConflated)
+	}
+	row("missing", "%d seq gaps (%d ticks), %d announced dropped, %d unannounced, %d backwards; server conflated %s",
+		d.SeqGaps, d.SeqMissing, d.Dropped, d.Unannounced, d.SeqBackwards, conflated)
 }

@@ -49,6 +49,7 @@ type Config struct {
 	ServerPID          int           `json:"server_pid,omitempty"`
 	WSReader           string        `json:"ws_reader,omitempty"`        // ws mode: epoll or goroutine
 	WSBatch            time.Duration `json:"ws_batch_ns,omitempty"`      // epoll reader: shortest time between two waits
+	Settle             time.Duration `json:"settle_ns,omitempty"`        // ws/sse: reading on after the window, for ticks of it in flight
 	TickRate           float64       `json:"tick_rate"`                  // assumed server ticks per symbol per real second, for expected ticks; 0: from GET /api/v1/market
 	ScenarioEvent      string        `json:"scenario_event,omitempty"`   // open the window once a market-wide event of this type is in force
 	ScenarioWait       time.Duration `json:"scenario_wait_ns,omitempty"` // longest real wait for it after the ramp
@@ -68,6 +69,7 @@ type env struct {
 	tokens []string
 	syms   []string // per client, comma-joined
 	lat    []*Histogram
+	first  *firstSeen // each tick's first receipt, for the fan-out spread (ws/sse)
 	stale  []*Histogram
 	col    *collector
 	wbuf   websocket.BufferPool
@@ -186,6 +188,7 @@ func run(ctx context.Context, cfg Config) (Report, error) {
 		col:    &collector{},
 		wbuf:   &sync.Pool{},
 	}
+	e.col.clk = e.clk
 	for range 16 {
 		e.lat = append(e.lat, &Histogram{})
 		e.stale = append(e.stale, &Histogram{})
@@ -201,6 +204,7 @@ func run(ctx context.Context, cfg Config) (Report, error) {
 	if e.syms, err = assignSymbols(universe, cfg.Clients, cfg.Symbols, cfg.Spread, cfg.Seed); err != nil {
 		return rep, err
 	}
+	e.first = newFirstSeen(universe)
 	var srv ServerUsage
 	sample := func(into *procSample) {
 		if cfg.ServerPID == 0 {
@@ -250,7 +254,7 @@ func run(ctx context.Context, cfg Config) (Report, error) {
 			break
 		}
 		clients.Go(func() {
-			st := &clientStats{}
+			st := &clientStats{client: i}
 			switch cfg.Mode {
 			case modeWS:
 				e.runWS(cctx, i, st) // adds st when the connection ends
@@ -276,29 +280,25 @@ func run(ctx context.Context, cfg Config) (Report, error) {
 
 	// The measurement window. The server's conflation counter is read
 	// around it (ws/sse), so that drops it decided are reported with what
-	// clients saw.
-	scrape := func() (float64, bool) {
-		if cfg.Mode == modePoll {
-			return 0, false
-		}
-		v, err := rc.counter(ctx, metricConflated)
-		if err != nil { // e.g. a server run with -metrics=false: the figure is left out
-			progress("warning: %v", err)
-			return 0, false
-		}
-		return v, true
-	}
+	// clients saw; so are its seqs, which bound the ticks it offered.
+	scrape := func() (float64, bool) { return e.conflated(ctx, rc, progress) }
+	seqs := newWindowSeqs(cfg.Mode)
 	conflated0, ok0 := scrape()
 	rep.Clients.OpenAtStart = e.col.open.Load()
 	sample(&srv.Start)
+	seqs.read(ctx, rc, &seqs.s0)
 	w0, cpu0 := time.Now(), selfCPU()
 	e.clk.set(phaseMeasure)
 	e.wait(ctx, cfg.Duration, progress)
 	e.clk.set(phaseDrain)
 	window, windowCPU := time.Since(w0), selfCPU()-cpu0
+	seqs.read(ctx, rc, &seqs.s1)
 	sample(&srv.End)
 	conflated1, ok1 := scrape()
 	rep.Clients.OpenAtEnd = e.col.open.Load()
+	if cfg.Mode != modePoll {
+		settle(ctx, cfg.Settle)
+	}
 	cancel()
 	clients.Wait()
 	e.poll.wait()
@@ -315,7 +315,7 @@ func run(ctx context.Context, cfg Config) (Report, error) {
 			}
 		}
 	}
-	e.fill(&rep, window, srv)
+	e.fill(&rep, window, srv, seqs)
 	if d := rep.Delivery; d != nil && rateEvents {
 		d.Expected, d.DeliveredPct = 0, 0
 		d.ExpectedNA = "a rate event overlapped the window"
@@ -330,6 +330,20 @@ func run(ctx context.Context, cfg Config) (Report, error) {
 		UsPerFrame: ratio(float64(windowCPU)/float64(time.Microsecond), float64(rep.Quotes.Frames)),
 	}
 	return rep, nil
+}
+
+// conflated reads the server's conflation counter (ws/sse); false when
+// there is none to read.
+func (e *env) conflated(ctx context.Context, rc *restClient, progress func(string, ...any)) (float64, bool) {
+	if e.cfg.Mode == modePoll {
+		return 0, false
+	}
+	v, err := rc.counter(ctx, metricConflated)
+	if err != nil { // e.g. a server run with -metrics=false: the figure is left out
+		progress("warning: %v", err)
+		return 0, false
+	}
+	return v, true
 }
 
 // wait sleeps through the window, printing the open connections every 5 s.

@@ -16,7 +16,7 @@ func fakeConfig(url, mode string, clients int) Config {
 		URL: url, Mode: mode, Clients: clients, Symbols: 3, Spread: spreadRoundRobin, Seed: 1,
 		Ramp: 100 * time.Millisecond, Duration: 600 * time.Millisecond, Interval: 50 * time.Millisecond,
 		PerAccount: 4, UserPrefix: "t", Password: "pw", AccountConcurrency: 2, SourceIPs: 4,
-		Timeout: 5 * time.Second,
+		Timeout: 5 * time.Second, Settle: 200 * time.Millisecond,
 	}
 }
 
@@ -57,6 +57,14 @@ func TestRunModes(t *testing.T) {
 			if rep.Latency.Count != uint64(rep.Quotes.Window) || rep.Latency.P50 <= 0 || rep.Latency.P50 > 500 {
 				t.Fatalf("latency = %+v for %d quotes", rep.Latency, rep.Quotes.Window)
 			}
+			if mode != modePoll {
+				// Every delivery timed against its tick's first receipt; the
+				// fake ticks all symbols at once, so a few clients see each first.
+				if sp, fl := rep.Spread, rep.FirstLatency; sp == nil || fl == nil || sp.Count != rep.Latency.Count ||
+					fl.Count == 0 || fl.Count >= sp.Count || sp.Max > rep.Latency.Max {
+					t.Fatalf("spread %+v, first latency %+v, latency %+v", sp, fl, rep.Latency)
+				}
+			}
 			if rep.Bytes.PerQuote < 20 || rep.Bytes.PerQuote > 2000 {
 				t.Fatalf("bytes per quote = %v", rep.Bytes.PerQuote)
 			}
@@ -74,6 +82,15 @@ func TestRunModes(t *testing.T) {
 				// 36 subscriptions x 50 ticks/s x the window.
 				if want := 36 * 50 * rep.WindowS; d.Expected != want || d.DeliveredPct <= 0 {
 					t.Fatalf("expected = %v, want %v (pct %v)", d.Expected, want, d.DeliveredPct)
+				}
+				// The server's seqs bound what it offered: every tick of the
+				// window, to each of the 36 subscriptions, all delivered.
+				if d.OfferedNA != "" || d.Offered == 0 || d.Offered%36 != 0 || d.OfferedDelivered != d.Offered || d.DeliveredOfferedPct != 100 {
+					t.Fatalf("offered = %d, delivered of it %d (%v%%, n/a %q); want all, a multiple of 36",
+						d.Offered, d.OfferedDelivered, d.DeliveredOfferedPct, d.OfferedNA)
+				}
+				if ticks := float64(d.Offered / 36); ticks < 0.5*rep.WindowS*50 || ticks > 1.2*rep.WindowS*50 {
+					t.Fatalf("%v ticks per subscription offered in %.2fs, want about 50/s", ticks, rep.WindowS)
 				}
 				if d.ServerConflated == nil || *d.ServerConflated != 7 {
 					t.Fatalf("server conflated = %v, want 7 (the fake's counter between two scrapes)", d.ServerConflated)
@@ -106,6 +123,39 @@ func TestRunReportsSeqGaps(t *testing.T) {
 	if d.DeliveredSeqPct < 70 || d.DeliveredSeqPct > 80 || d.Delivered != rep.Quotes.Window {
 		t.Fatalf("delivered by seq = %.1f%% (%d delivered, %d missing), want about 75%%", d.DeliveredSeqPct, d.Delivered, d.SeqMissing)
 	}
+	if d.DeliveredOfferedPct < 70 || d.DeliveredOfferedPct > 80 {
+		t.Fatalf("delivered / offered = %.1f%% (%d of %d), want about 75%%", d.DeliveredOfferedPct, d.OfferedDelivered, d.Offered)
+	}
+}
+
+// TestRunReportsUndeliveredTail: ticks a server produces but never sends,
+// with no later tick to reveal a gap in seq, are missing from delivered /
+// offered, which the seq figures cannot show.
+func TestRunReportsUndeliveredTail(t *testing.T) {
+	f := startFake(t, 10*time.Millisecond, 0)
+	cfg := fakeConfig(f.url, modeWS, 4)
+	cfg.Progress = muteAt{f, "measuring"}
+	rep, err := run(context.Background(), cfg)
+	if err != nil {
+		t.Fatal(err)
+	}
+	d := rep.Delivery
+	if d == nil || d.SeqGaps != 0 || d.Offered < 4*3*30 || d.DeliveredOfferedPct > 20 {
+		t.Fatalf("delivery = %+v; want ticks offered but few delivered, and no seq gap", d)
+	}
+}
+
+// muteAt mutes the fake's streams once a progress line contains text.
+type muteAt struct {
+	f    *fakeServer
+	text string
+}
+
+func (m muteAt) Write(p []byte) (int, error) {
+	if strings.Contains(string(p), m.text) {
+		m.f.mute.Store(true)
+	}
+	return len(p), nil
 }
 
 // TestRunCountsServerCloses proves that a close from the server is reported
@@ -158,11 +208,11 @@ func TestMainWritesTableAndJSON(t *testing.T) {
 	if err != nil {
 		t.Fatalf("%v; stderr: %s", err, errOut.String())
 	}
-	if !strings.Contains(out.String(), "latency ms") || !strings.Contains(out.String(), "expected (") || errOut.Len() != 0 {
+	if !strings.Contains(out.String(), "latency ms") || !strings.Contains(out.String(), "expected (") || !strings.Contains(out.String(), "offered (") || errOut.Len() != 0 {
 		t.Fatalf("stdout %q stderr %q", out.String(), errOut.String())
 	}
 	data, err := os.ReadFile(path)
-	if err != nil || !strings.Contains(string(data), `"latency_ms"`) || !strings.Contains(string(data), `"delivered_seq_pct": 100`) || !strings.Contains(string(data), `"us_per_frame"`) || strings.Contains(string(data), "tickload-pass") {
+	if err != nil || !strings.Contains(string(data), `"latency_ms"`) || !strings.Contains(string(data), `"delivered_seq_pct": 100`) || !strings.Contains(string(data), `"delivered_offered_pct": 100`) || !strings.Contains(string(data), `"us_per_frame"`) || strings.Contains(string(data), "tickload-pass") {
 		t.Fatalf("json report: %v\n%s", err, data)
 	}
 }

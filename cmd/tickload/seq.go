@@ -18,9 +18,32 @@ type seqTracker struct {
 	backwards   [numPhases]int64 // quotes whose seq was not above the last one (never expected)
 }
 
+// symbolSeq is one symbol of a client: the last seq seen, and what the
+// client received since it subscribed, for counting the ticks it got of a
+// window of the server's seqs (see deliveredIn).
 type symbolSeq struct {
 	symbol string
-	seq    int64
+	seq    int64     // the last seq seen
+	base   int64     // ticks above base were received, but for holes
+	holes  []seqSpan // seqs skipped since base, in order (rare: nil without gaps)
+}
+
+// seqSpan is the seqs from through to, both included.
+type seqSpan struct{ from, to int64 }
+
+// deliveredIn counts the ticks with seq in (s0, s1] that the client
+// received of the symbol. Snapshots are not ticks: a (re)subscription's
+// snapshot only says where the received ticks start.
+func (s *symbolSeq) deliveredIn(s0, s1 int64) int64 {
+	lo, hi := max(s.base, s0), min(s.seq, s1) // received: (lo, hi] but for holes
+	if hi <= lo {
+		return 0
+	}
+	n := hi - lo
+	for _, h := range s.holes {
+		n -= max(min(h.to, hi)-max(h.from-1, lo), 0)
+	}
+	return n
 }
 
 // see accounts for one quote received in phase ph.
@@ -37,12 +60,20 @@ func (t *seqTracker) see(ph phase, q scannedQuote) {
 		}
 	}
 	if k < 0 {
-		t.last = append(t.last, symbolSeq{symbol: string(q.symbol), seq: q.seq})
+		base := q.seq
+		if !q.snapshot {
+			base-- // this tick was received
+		}
+		t.last = append(t.last, symbolSeq{symbol: string(q.symbol), seq: q.seq, base: base})
 		return
 	}
-	last := &t.last[k].seq
+	s := &t.last[k]
+	last := &s.seq
 	switch {
 	case q.snapshot:
+		if q.seq > *last { // the ticks in between, and the snapshot's own, never came as ticks
+			s.holes = append(s.holes, seqSpan{*last + 1, q.seq})
+		}
 	case q.seq <= *last:
 		t.backwards[ph]++
 		return
@@ -51,6 +82,7 @@ func (t *seqTracker) see(ph phase, q scannedQuote) {
 		t.gaps[ph]++
 		t.missing[ph] += skipped
 		t.unannounced[ph] += max(skipped-q.dropped, 0)
+		s.holes = append(s.holes, seqSpan{*last + 1, q.seq - 1})
 	}
 	*last = q.seq
 }

@@ -52,6 +52,7 @@ func (e *env) runSSE(ctx context.Context, i int, st *clientStats) {
 	stop := context.AfterFunc(ctx, func() { _ = conn.SetReadDeadline(time.Now()) })
 	defer stop()
 	e.attempt(true)
+	st.connected = true
 	e.col.open.Add(1)
 	defer e.col.open.Add(-1)
 

@@ -10,6 +10,8 @@ import (
 // clientStats is what one client saw. Its reader goroutine owns it until it
 // returns; then the collector merges it.
 type clientStats struct {
+	client      int              // its index
+	connected   bool             // its connection opened
 	quotes      [numPhases]int64 // delivered updates (not snapshots)
 	snapshots   int64            // snapshot quotes (ws/sse subscribe, first poll)
 	frames      [numPhases]int64 // frames, events or 200 responses carrying quotes
@@ -54,14 +56,19 @@ type collector struct {
 	connected atomic.Int64 // clients that connected at least once
 	failed    atomic.Int64 // clients that never connected
 	open      atomic.Int64 // clients connected right now
+	clk       *clock       // the run's phase; nil: no window clients are kept
 
-	mu  sync.Mutex
-	sum clientStats
+	mu     sync.Mutex
+	sum    clientStats
+	window []windowClient // clients collected after the window opened, for the exact offered figure
 }
 
 func (c *collector) add(s *clientStats) {
 	c.mu.Lock()
 	defer c.mu.Unlock()
+	if s.connected && c.clk != nil && c.clk.now() != phaseRamp {
+		c.window = append(c.window, windowClient{client: s.client, syms: s.seq.last})
+	}
 	for p := range s.quotes {
 		c.sum.quotes[p] += s.quotes[p]
 		c.sum.frames[p] += s.frames[p]
@@ -84,17 +91,17 @@ func (c *collector) add(s *clientStats) {
 	}
 }
 
-// total returns a copy of the merged stats; call it after every client has
-// been added.
-func (c *collector) total() clientStats {
+// total returns a copy of the merged stats and the clients collected after
+// the window opened; call it after every client has been added.
+func (c *collector) total() (clientStats, []windowClient) {
 	c.mu.Lock()
 	defer c.mu.Unlock()
-	return c.sum
+	return c.sum, c.window
 }
 
 // fill computes the report's figures from the merged stats of a finished run.
-func (e *env) fill(r *Report, window time.Duration, srv ServerUsage) {
-	s := e.col.total()
+func (e *env) fill(r *Report, window time.Duration, srv ServerUsage, seqs *windowSeqs) {
+	s, clients := e.col.total()
 	r.WindowS = window.Seconds()
 	r.Clients.Connected = e.col.connected.Load()
 	r.Clients.Failed = e.col.failed.Load()
@@ -112,20 +119,11 @@ func (e *env) fill(r *Report, window time.Duration, srv ServerUsage) {
 	r.Bytes.PerQuote = ratio(float64(r.Bytes.Window), float64(r.Quotes.Window))
 	if e.cfg.Mode != modePoll {
 		r.Delivery = delivery(&s.seq, r.Quotes.Window, r.Clients.OpenAtStart*int64(e.cfg.Symbols), e.cfg.TickRate, window)
+		e.exact(r.Delivery, seqs, clients)
 	}
 
-	lat := &Histogram{}
-	for _, h := range e.lat {
-		lat.Merge(h)
-	}
-	r.Latency = percentiles(lat)
+	e.fillLatency(r)
 	if e.cfg.Mode == modePoll {
-		st := &Histogram{}
-		for _, h := range e.stale {
-			st.Merge(h)
-		}
-		p := percentiles(st)
-		r.Staleness = &p
 		r.HTTP = &HTTPCounts{
 			Requests:    s.requests[phaseMeasure],
 			NotModified: s.notModified[phaseMeasure],
@@ -153,6 +151,26 @@ func (e *env) fill(r *Report, window time.Duration, srv ServerUsage) {
 		srv.CPUMsPer1k = ratio(float64(cpu)/float64(time.Millisecond), float64(r.Quotes.Window)/1000)
 		srv.RSSPerConn = ratio(float64(srv.End.RSSBytes-srv.Baseline.RSSBytes), float64(r.Clients.OpenAtEnd))
 		r.Server = &srv
+	}
+}
+
+// fillLatency merges the latency histograms into r: receipt minus ts, and
+// the fan-out spread and first receipts (ws/sse) or the staleness (poll).
+func (e *env) fillLatency(r *Report) {
+	merged := func(hs []*Histogram) Percentiles {
+		all := &Histogram{}
+		for _, h := range hs {
+			all.Merge(h)
+		}
+		return percentiles(all)
+	}
+	r.Latency = merged(e.lat)
+	if e.cfg.Mode == modePoll {
+		st := merged(e.stale)
+		r.Staleness = &st
+	} else if e.first != nil {
+		sp, fl := percentiles(e.first.later), percentiles(e.first.first)
+		r.Spread, r.FirstLatency = &sp, &fl
 	}
 }
 

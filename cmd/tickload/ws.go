@@ -63,6 +63,7 @@ func (e *env) runWS(ctx context.Context, i int, st *clientStats) {
 		}
 	}
 	e.attempt(true)
+	st.connected = true
 	e.col.open.Add(1)
 	if e.poll != nil && e.handoff(conn, cc, i, st) {
 		return // the reader loop owns the client now
@@ -140,6 +141,7 @@ func (e *env) countQuotes(i int, frame []byte, st *clientStats) {
 		n++
 		if ph == phaseMeasure {
 			h.Record(time.Duration(now - q.ts*int64(time.Millisecond)))
+			e.first.see(q, now)
 		}
 	})
 	if n > 0 {

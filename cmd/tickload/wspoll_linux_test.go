@@ -111,7 +111,7 @@ func TestHandoffParsesBytesBufferedInHandshake(t *testing.T) {
 	cancel()
 	e.poll.wait()
 
-	s := e.col.total()
+	s, _ := e.col.total()
 	wantGot := map[string]bool{`1 {"type":"subscribe","id":1,"symbols":["AAA"]}`: true, "10 hb": true}
 	if len(r.got) != 3 || !wantGot[r.got[0]] || !wantGot[r.got[1]] || r.got[0] == r.got[1] || r.got[2] != "8 \x03\xf0" {
 		t.Errorf("server got %q", r.got)
