@@ -12,11 +12,12 @@ import (
 )
 
 // Subjects, each under the cluster's name: <cluster>.ticks.<SYMBOL>,
-// <cluster>.core.heartbeat, <cluster>.rpc.market.
+// <cluster>.core.heartbeat, <cluster>.rpc.market, <cluster>.rpc.backfill.
 const (
 	ticksToken     = ".ticks."
 	heartbeatToken = ".core.heartbeat"
 	marketToken    = ".rpc.market"
+	backfillToken  = ".rpc.backfill"
 )
 
 // TicksSubject is the subject of one symbol's ticks.
@@ -41,4 +42,20 @@ type marketReply struct {
 	Symbols  []feed.Symbol `json:"symbols"`
 	Quotes   []feed.Quote  `json:"quotes"`
 	Error    string        `json:"error,omitempty"`
+}
+
+// backfillRequest asks <cluster>.rpc.backfill for some symbols' ticks.
+type backfillRequest struct {
+	Symbols []string `json:"symbols"`
+}
+
+// backfillReply answers <cluster>.rpc.backfill: for each symbol asked
+// (unknown ones are left out), the ticks the core holds for replay and its
+// latest quote, oldest first, so an edge that starts receiving the symbol
+// serves its snapshot and its resumes as the core would. Error is set
+// instead when the core cannot answer.
+type backfillReply struct {
+	Instance string       `json:"instance"`
+	Ticks    []feed.Quote `json:"ticks"`
+	Error    string       `json:"error,omitempty"`
 }

@@ -29,12 +29,13 @@ func (r *Replica) Lookup(ticker string) (feed.Symbol, bool) {
 	return r.symbols[i], true
 }
 
-// Quote returns the latest quote of a symbol.
+// Quote returns the latest quote of a symbol; false when the replica does
+// not receive it (with Interest, until Want).
 func (r *Replica) Quote(ticker string) (feed.Quote, bool) {
 	r.mu.RLock()
 	defer r.mu.RUnlock()
 	i, ok := r.index[ticker]
-	if !ok {
+	if !ok || r.state[i] != symReceived {
 		return feed.Quote{}, false
 	}
 	return r.quotes[i], true
@@ -89,6 +90,9 @@ func (r *Replica) Candles(string, time.Time, time.Time) ([]feed.Candle, bool) { 
 
 // Running reports whether quotes are flowing.
 func (r *Replica) Running() bool { return r.up.Load() }
+
+// Interest returns how many symbols the replica receives by interest.
+func (r *Replica) Interest() int { return int(r.in.n.Load()) }
 
 // Ticks returns the ticks received from the core.
 func (r *Replica) Ticks() uint64 { return r.received.Load() }
