@@ -106,7 +106,7 @@ func (m *Main) startEdge(ctx, runCtx context.Context) (web.Deps, error) {
 	replica, err := natsfeed.NewReplica(sctx, natsfeed.ReplicaConfig{
 		Conn: m.cluster.nc, Cluster: cfg.Cluster.Name, Hub: hub, Logger: m.log,
 		Interest: &natsfeed.InterestConfig{Hub: hub, Linger: cfg.Cluster.EdgeLinger, Observe: client.Observe},
-		Stopped: func(reason string) { m.server.FeedStopped(reason) },
+		Stopped:  func(reason string) { m.server.FeedStopped(reason) },
 		Resumed: func(reason string) {
 			m.server.FeedResumed(reason)
 			m.recheckSessions()
