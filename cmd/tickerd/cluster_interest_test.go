@@ -131,3 +131,37 @@ func waitMetric(t *testing.T, base, series string, want float64, d time.Duration
 		time.Sleep(100 * time.Millisecond)
 	}
 }
+
+// The portfolio channel alone makes an edge receive the held symbols: the
+// first valuation prices them at the core's latest quote, not at zero.
+func TestClusterPortfolioChannelWantsHeldSymbols(t *testing.T) {
+	c := startCluster(t, 1, "-universe-size", "20", "-tick-rate", "4")
+	edge := c.edges[0].URL
+	tok := account(t, edge, "holder")
+	res := post(t, edge+"/api/v1/portfolio/trades", tok, `{"symbol":"MSFT","side":"buy","quantity":2}`)
+	res.Body.Close()
+	if res.StatusCode != http.StatusCreated {
+		t.Fatalf("buy through the edge: %d", res.StatusCode)
+	}
+	if n := edgeMetric(t, edge, "tickerd_cluster_interest_symbols"); n != 0 {
+		t.Fatalf("interest before any stream: %v", n)
+	}
+	ws := mustWS(t, edge, tok)
+	ws.send(t, map[string]any{"type": "subscribe", "id": 1, "channels": []string{"portfolio"}})
+	f := ws.waitFrame(t, 5*time.Second, "a portfolio frame", func(f frame) bool { return f.Type == "portfolio" })
+	var v struct {
+		Positions []struct {
+			Symbol    string  `json:"symbol"`
+			LastPrice float64 `json:"last_price"`
+		} `json:"positions"`
+	}
+	if err := json.Unmarshal(f.Data, &v); err != nil || len(v.Positions) != 1 {
+		t.Fatalf("portfolio %s: %v", f.Raw, err)
+	}
+	if p := v.Positions[0]; p.Symbol != "MSFT" || p.LastPrice <= 0 {
+		t.Fatalf("position %+v, want MSFT at a price", p)
+	}
+	if n := edgeMetric(t, edge, "tickerd_cluster_interest_symbols"); n != 1 {
+		t.Fatalf("interest with a portfolio stream holding MSFT: %v symbols, want 1", n)
+	}
+}
