@@ -180,3 +180,52 @@ func equalSeqs(a, b []uint64) bool {
 	}
 	return true
 }
+
+// longHistory is a core's history of n ticks per symbol, ending at seq n.
+type longHistory int
+
+func (h longHistory) Recent(sym string) []feed.Quote {
+	out := make([]feed.Quote, int(h))
+	for i := range out {
+		out[i] = quote(sym, uint64(i+1), 10000)
+	}
+	return out
+}
+
+// Histories too large for one NATS message arrive in several replies,
+// none of them lost.
+func TestReplicaBackfillInParts(t *testing.T) {
+	t.Cleanup(func() { goleak.VerifyNone(t) }) // runs after the server shuts down
+	_, coreNC, edgeNC := testNATS(t)
+	const n = 3000 // 3,000 ticks of ~150 bytes: two symbols exceed half of the 1 MiB limit
+	market := &fakeMarket{quotes: []feed.Quote{quote("AAPL", n, 10000), quote("MSFT", n, 10000), quote("NVDA", n, 10000)}}
+	pub := NewPublisher(coreNC, "test", nil)
+	pub.SetMarket(market, longHistory(n))
+	ctx, cancel := context.WithCancel(context.Background())
+	defer cancel()
+	served := make(chan struct{})
+	go func() { defer close(served); _ = pub.Serve(ctx) }()
+	defer func() { cancel(); <-served }()
+
+	hub := feed.NewHub(feed.HubConfig{ReplayTicks: n, ReplayWindow: time.Minute})
+	var requests atomic.Int64
+	sctx, stop := context.WithTimeout(ctx, 5*time.Second)
+	defer stop()
+	r, err := NewReplica(sctx, ReplicaConfig{Conn: edgeNC, Cluster: "test", Hub: hub,
+		Interest: &InterestConfig{Hub: hub, Observe: func(string, string, time.Duration) { requests.Add(1) }}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := r.Want(sctx, []string{"AAPL", "MSFT", "NVDA"}); err != nil {
+		t.Fatal(err)
+	}
+	for _, sym := range []string{"AAPL", "MSFT", "NVDA"} {
+		if got := len(hub.Recent(sym)); got != n {
+			t.Fatalf("%s: %d ticks held after Want, want %d", sym, got, n)
+		}
+	}
+	if requests.Load() < 2 {
+		t.Fatalf("%d requests, want the backfill in parts", requests.Load())
+	}
+	edgeNC.Close()
+}

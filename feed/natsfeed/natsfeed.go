@@ -52,10 +52,13 @@ type backfillRequest struct {
 // backfillReply answers <cluster>.rpc.backfill: for each symbol asked
 // (unknown ones are left out), the ticks the core holds for replay and its
 // latest quote, oldest first, so an edge that starts receiving the symbol
-// serves its snapshot and its resumes as the core would. Error is set
-// instead when the core cannot answer.
+// serves its snapshot and its resumes as the core would. When all of them
+// would not fit in one NATS message, Next is the index in the request's
+// symbols of the first one left out: the edge asks again from there.
+// Error is set instead when the core cannot answer.
 type backfillReply struct {
 	Instance string       `json:"instance"`
 	Ticks    []feed.Quote `json:"ticks"`
+	Next     int          `json:"next,omitempty"`
 	Error    string       `json:"error,omitempty"`
 }

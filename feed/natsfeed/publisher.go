@@ -142,26 +142,23 @@ func (p *Publisher) answerMarket(m *nats.Msg) {
 }
 
 // answerBackfill answers rpc.backfill: each known symbol's held ticks,
-// then its latest quote when the history does not end with it.
+// then its latest quote when the history does not end with it, as many
+// symbols as fit in half of NATS's largest message.
 func (p *Publisher) answerBackfill(m *nats.Msg) {
 	var req backfillRequest
 	rep := backfillReply{Instance: p.instance}
 	if err := json.Unmarshal(m.Data, &req); err != nil {
 		rep = backfillReply{Error: "decode backfill request: " + err.Error()}
 	}
-	for _, sym := range req.Symbols {
-		q, ok := p.market.Quote(sym)
-		if !ok {
-			continue
+	budget := int(p.nc.MaxPayload() / 2)
+	for i, sym := range req.Symbols {
+		ticks := p.backfillOf(sym)
+		// About 200 bytes a tick (144 of payload and a symbol's fields).
+		if budget -= 200 * len(ticks); budget < 0 && len(rep.Ticks) > 0 {
+			rep.Next = i
+			break
 		}
-		var held []feed.Quote
-		if p.history != nil {
-			held = p.history.Recent(sym)
-		}
-		rep.Ticks = append(rep.Ticks, held...)
-		if len(held) == 0 || held[len(held)-1].Seq < q.Seq {
-			rep.Ticks = append(rep.Ticks, q)
-		}
+		rep.Ticks = append(rep.Ticks, ticks...)
 	}
 	b, err := json.Marshal(rep)
 	if err != nil {
@@ -170,6 +167,22 @@ func (p *Publisher) answerBackfill(m *nats.Msg) {
 	if err := m.Respond(b); err != nil {
 		p.log.Warn("answer rpc.backfill", "err", err)
 	}
+}
+
+// backfillOf returns sym's held ticks and latest quote, oldest first.
+func (p *Publisher) backfillOf(sym string) []feed.Quote {
+	q, ok := p.market.Quote(sym)
+	if !ok {
+		return nil
+	}
+	var held []feed.Quote
+	if p.history != nil {
+		held = p.history.Recent(sym)
+	}
+	if len(held) == 0 || held[len(held)-1].Seq < q.Seq {
+		held = append(held, q)
+	}
+	return held
 }
 
 // Published and Failed count ticks handed to NATS and ticks NATS refused.

@@ -193,8 +193,30 @@ func (r *Replica) setState(syms []string, st symState) {
 	}
 }
 
-// backfill requests <cluster>.rpc.backfill.
+// backfill requests <cluster>.rpc.backfill for syms, again for the rest
+// as long as the core answers for part of them.
 func (r *Replica) backfill(ctx context.Context, syms []string) (backfillReply, error) {
+	var all backfillReply
+	for len(syms) > 0 {
+		rep, err := r.backfillOnce(ctx, syms)
+		if err != nil {
+			return all, err
+		}
+		all.Instance = rep.Instance
+		all.Ticks = append(all.Ticks, rep.Ticks...)
+		if rep.Next <= 0 || rep.Next >= len(syms) {
+			break
+		}
+		syms = syms[rep.Next:]
+	}
+	if len(syms) == 0 { // refill with nothing received: ask for the instance only
+		return r.backfillOnce(ctx, nil)
+	}
+	return all, nil
+}
+
+// backfillOnce is one request of backfill.
+func (r *Replica) backfillOnce(ctx context.Context, syms []string) (backfillReply, error) {
 	var rep backfillReply
 	req, _ := json.Marshal(backfillRequest{Symbols: syms})
 	ctx, cancel := context.WithTimeout(ctx, rpcTimeout)
