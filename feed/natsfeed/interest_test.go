@@ -3,6 +3,7 @@ package natsfeed
 import (
 	"context"
 	"encoding/json"
+	"fmt"
 	"sync"
 	"sync/atomic"
 	"testing"
@@ -226,6 +227,42 @@ func TestReplicaBackfillInParts(t *testing.T) {
 	}
 	if requests.Load() < 2 {
 		t.Fatalf("%d requests, want the backfill in parts", requests.Load())
+	}
+	edgeNC.Close()
+}
+
+// A Want of more than maxHistorySymbols symbols (a read of the whole
+// universe) fetches their latest quotes only.
+func TestReplicaWantManyFetchesLatestOnly(t *testing.T) {
+	t.Cleanup(func() { goleak.VerifyNone(t) }) // runs after the server shuts down
+	_, coreNC, edgeNC := testNATS(t)
+	market := &fakeMarket{}
+	var syms []string
+	for i := range maxHistorySymbols + 1 {
+		sym := fmt.Sprintf("S%03d", i)
+		syms = append(syms, sym)
+		market.quotes = append(market.quotes, quote(sym, 10, 10000))
+	}
+	pub := NewPublisher(coreNC, "test", nil)
+	pub.SetMarket(market, longHistory(10))
+	ctx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
+	defer cancel()
+	served := make(chan struct{})
+	go func() { defer close(served); _ = pub.Serve(ctx) }()
+	defer func() { cancel(); <-served }()
+
+	hub := feed.NewHub(feed.HubConfig{ReplayTicks: 100, ReplayWindow: time.Minute})
+	r, err := NewReplica(ctx, ReplicaConfig{Conn: edgeNC, Cluster: "test", Hub: hub, Interest: &InterestConfig{Hub: hub}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := r.Want(ctx, syms); err != nil {
+		t.Fatal(err)
+	}
+	for _, sym := range syms {
+		if got := seqsOf(hub.Recent(sym)); !equalSeqs(got, []uint64{10}) {
+			t.Fatalf("%s held %v, want the latest quote only", sym, got)
+		}
 	}
 	edgeNC.Close()
 }

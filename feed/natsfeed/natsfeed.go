@@ -44,9 +44,11 @@ type marketReply struct {
 	Error    string        `json:"error,omitempty"`
 }
 
-// backfillRequest asks <cluster>.rpc.backfill for some symbols' ticks.
+// backfillRequest asks <cluster>.rpc.backfill for some symbols' ticks;
+// with LatestOnly, for their latest quotes alone (no history).
 type backfillRequest struct {
-	Symbols []string `json:"symbols"`
+	Symbols    []string `json:"symbols"`
+	LatestOnly bool     `json:"latest_only,omitempty"`
 }
 
 // backfillReply answers <cluster>.rpc.backfill: for each symbol asked

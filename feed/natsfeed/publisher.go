@@ -152,7 +152,7 @@ func (p *Publisher) answerBackfill(m *nats.Msg) {
 	}
 	budget := int(p.nc.MaxPayload() / 2)
 	for i, sym := range req.Symbols {
-		ticks := p.backfillOf(sym)
+		ticks := p.backfillOf(sym, req.LatestOnly)
 		// About 200 bytes a tick (144 of payload and a symbol's fields).
 		if budget -= 200 * len(ticks); budget < 0 && len(rep.Ticks) > 0 {
 			rep.Next = i
@@ -169,14 +169,15 @@ func (p *Publisher) answerBackfill(m *nats.Msg) {
 	}
 }
 
-// backfillOf returns sym's held ticks and latest quote, oldest first.
-func (p *Publisher) backfillOf(sym string) []feed.Quote {
+// backfillOf returns sym's held ticks (unless latestOnly) and latest
+// quote, oldest first.
+func (p *Publisher) backfillOf(sym string, latestOnly bool) []feed.Quote {
 	q, ok := p.market.Quote(sym)
 	if !ok {
 		return nil
 	}
 	var held []feed.Quote
-	if p.history != nil {
+	if p.history != nil && !latestOnly {
 		held = p.history.Recent(sym)
 	}
 	if len(held) == 0 || held[len(held)-1].Seq < q.Seq {

@@ -27,6 +27,13 @@ const DefaultLinger = feed.DefaultReplayWindow
 // rpcTimeout bounds every request to the core, as natsrpc's do.
 const rpcTimeout = 2 * time.Second
 
+// maxHistorySymbols is the most symbols one Want or resync fetches with
+// their history; more (a read of the whole universe) fetch the latest
+// quotes only, so that it stays a few round trips. A resume of such a
+// symbol on this edge then gets a fresh snapshot until the edge has held
+// its ticks for a while.
+const maxHistorySymbols = 64
+
 // symState is whether a replica receives a symbol's ticks.
 type symState uint8
 
@@ -197,8 +204,9 @@ func (r *Replica) setState(syms []string, st symState) {
 // as long as the core answers for part of them.
 func (r *Replica) backfill(ctx context.Context, syms []string) (backfillReply, error) {
 	var all backfillReply
+	latestOnly := len(syms) > maxHistorySymbols
 	for len(syms) > 0 {
-		rep, err := r.backfillOnce(ctx, syms)
+		rep, err := r.backfillOnce(ctx, syms, latestOnly)
 		if err != nil {
 			return all, err
 		}
@@ -210,15 +218,15 @@ func (r *Replica) backfill(ctx context.Context, syms []string) (backfillReply, e
 		syms = syms[rep.Next:]
 	}
 	if len(syms) == 0 { // refill with nothing received: ask for the instance only
-		return r.backfillOnce(ctx, nil)
+		return r.backfillOnce(ctx, nil, true)
 	}
 	return all, nil
 }
 
 // backfillOnce is one request of backfill.
-func (r *Replica) backfillOnce(ctx context.Context, syms []string) (backfillReply, error) {
+func (r *Replica) backfillOnce(ctx context.Context, syms []string, latestOnly bool) (backfillReply, error) {
 	var rep backfillReply
-	req, _ := json.Marshal(backfillRequest{Symbols: syms})
+	req, _ := json.Marshal(backfillRequest{Symbols: syms, LatestOnly: latestOnly})
 	ctx, cancel := context.WithTimeout(ctx, rpcTimeout)
 	defer cancel()
 	start := time.Now()
