@@ -30,12 +30,13 @@ func (r *Replica) Lookup(ticker string) (feed.Symbol, bool) {
 }
 
 // Quote returns the latest quote of a symbol; false when the replica does
-// not receive it (with Interest, until Want).
+// not hold it (with Interest: before Want, or after the symbol's release).
+// While a resync refills it, the quote held before is returned.
 func (r *Replica) Quote(ticker string) (feed.Quote, bool) {
 	r.mu.RLock()
 	defer r.mu.RUnlock()
 	i, ok := r.index[ticker]
-	if !ok || r.state[i] != symReceived {
+	if !ok || r.state[i] == symDropped || (r.state[i] == symFilling && r.quotes[i].Seq == 0) {
 		return feed.Quote{}, false
 	}
 	return r.quotes[i], true
