@@ -93,6 +93,13 @@ func TestReplicaByInterest(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
+	runCtx, stopRun := context.WithCancel(context.Background())
+	ran := make(chan struct{})
+	go func() { defer close(ran); r.Run(runCtx) }()
+	defer func() { stopRun(); <-ran }()
+	s := hub.NewSubscriber(feed.SubscriberOptions{SlowWindow: time.Hour})
+	defer s.Close()
+	s.SetWatch([]string{"AAPL"}) // a stream holds AAPL
 	publish := func(seq uint64) {
 		b, _ := encodeQuote(&feed.Quote{Symbol: "AAPL", Seq: seq, Price: 1})
 		_ = coreNC.Publish(TicksSubject("test", "AAPL"), b)
@@ -127,13 +134,7 @@ func TestReplicaByInterest(t *testing.T) {
 	if err := r.Want(ctx, []string{"MSFT"}); err != nil {
 		t.Fatal(err)
 	}
-	s := hub.NewSubscriber(feed.SubscriberOptions{SlowWindow: time.Hour})
-	defer s.Close()
-	s.SetWatch([]string{"MSFT"}) // a stream holds MSFT; none holds AAPL
-	runCtx, stopRun := context.WithCancel(context.Background())
-	ran := make(chan struct{})
-	go func() { defer close(ran); r.Run(runCtx) }()
-	defer func() { stopRun(); <-ran }()
+	s.SetWatch([]string{"MSFT"}) // the stream now holds MSFT, and no stream AAPL
 	waitFor(t, "AAPL released", func() bool { return r.Interest() == 1 })
 	if _, ok := r.Quote("AAPL"); ok || len(hub.Recent("AAPL")) != 0 {
 		t.Fatal("AAPL's data kept after its release")

@@ -222,8 +222,14 @@ func (r *Replica) onBeat(m *nats.Msg) {
 // Run watches NATS and the core's heartbeat until ctx is done: it marks
 // the feed stopped when either is lost and, once both are back, fetches
 // every latest quote again and marks it resumed. With Interest it also
-// releases the symbols no stream has held for the linger period.
+// applies the ticks received (they wait until Run starts) and releases the
+// symbols no stream has held for the linger period.
 func (r *Replica) Run(ctx context.Context) {
+	if r.cfg.Interest != nil {
+		done := make(chan struct{})
+		go func() { defer close(done); r.deliver(ctx) }()
+		defer func() { <-done }()
+	}
 	t := time.NewTicker(100 * time.Millisecond)
 	defer t.Stop()
 	for {

@@ -72,13 +72,34 @@ type interest struct {
 	subs map[string]*nats.Subscription
 	used map[string]time.Time // when a stream or a read last used the symbol
 	n    atomic.Int64         // len(subs)
+	// ticks receives the messages of every symbol's subscription, in the
+	// order NATS delivered them, so one goroutine (Run's) applies them
+	// rather than one per subscription.
+	ticks chan *nats.Msg
 }
+
+// ticksBuffer is how many tick messages wait for Run before NATS drops
+// more (as a slow consumer): several seconds of a 5,000-symbol feed.
+const ticksBuffer = 1 << 16
 
 func newInterest(cfg InterestConfig) interest {
 	if cfg.Linger <= 0 {
 		cfg.Linger = DefaultLinger
 	}
-	return interest{cfg: cfg, subs: make(map[string]*nats.Subscription), used: make(map[string]time.Time)}
+	return interest{cfg: cfg, subs: make(map[string]*nats.Subscription), used: make(map[string]time.Time),
+		ticks: make(chan *nats.Msg, ticksBuffer)}
+}
+
+// deliver applies the ticks of the symbols received until ctx is done.
+func (r *Replica) deliver(ctx context.Context) {
+	for {
+		select {
+		case <-ctx.Done():
+			return
+		case m := <-r.in.ticks:
+			r.onTick(m)
+		}
+	}
 }
 
 // Want makes the replica receive the ticks of symbols (unknown ones are
@@ -133,7 +154,7 @@ func (r *Replica) subscribe(ctx context.Context, syms []string) error {
 		r.setState(syms, symDropped)
 	}
 	for _, sym := range syms {
-		sub, err := r.cfg.Conn.Subscribe(TicksSubject(r.cfg.Cluster, sym), r.onTick)
+		sub, err := r.cfg.Conn.ChanSubscribe(TicksSubject(r.cfg.Cluster, sym), in.ticks)
 		if err != nil {
 			undo()
 			return fmt.Errorf("subscribe %s: %w", sym, err)
