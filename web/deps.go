@@ -26,6 +26,9 @@ type Deps struct {
 	Holdings stream.Holdings
 	Market   Market
 	Hub      stream.Hub
+	// Interest hears which symbols streams and quote reads are about to
+	// use (an edge receiving ticks by interest); nil is a no-op.
+	Interest stream.Interest
 	// Events, when set, hears of every logout and every change to an
 	// account (a fill, a watchlist), after it is committed.
 	Events Events

@@ -15,6 +15,7 @@ import (
 	"github.com/tickerd/tickerd/feed"
 	"github.com/tickerd/tickerd/portfolio"
 	"github.com/tickerd/tickerd/web/dashboard"
+	"github.com/tickerd/tickerd/web/stream"
 	"github.com/tickerd/tickerd/web/wire"
 )
 
@@ -81,6 +82,10 @@ func (s *Server) handleQuotes(c *fiber.Ctx) error {
 	syms, err := s.requestedSymbols(c)
 	if err != nil {
 		return err
+	}
+	if err := s.streams.Want(syms); err != nil {
+		s.log.Warn("quotes", "err", err)
+		return newProblem(codeNotReady, "", stream.NotReadyText)
 	}
 	quotes := make([]feed.Quote, 0, len(syms))
 	for _, sym := range syms {

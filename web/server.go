@@ -189,7 +189,8 @@ func newServer(cfg Config, deps Deps, extra func(api fiber.Router)) *Server {
 		// Prefork stays off: one process owns the market and the hub.
 	})
 	s.streams = stream.NewRegistry(cfg.Stream, stream.Deps{
-		Hub: deps.Hub, Market: deps.Market, Holdings: holdings, Sessions: s.sessions, Logger: logger,
+		Hub: deps.Hub, Market: deps.Market, Holdings: holdings, Sessions: s.sessions,
+		Interest: deps.Interest, Logger: logger,
 	})
 	s.app.Server().ConnState = s.conns.setState
 	logger.Info("connection limits", "max_conns", cfg.MaxConns, "max_conns_per_ip", cfg.MaxConnsPerIP)

@@ -91,6 +91,10 @@ func (s *Server) handleSSE(c *fiber.Ctx) error {
 	if perr != nil {
 		return subscriptionProblem(perr)
 	}
+	if err := s.streams.Want(sub.Symbols); err != nil {
+		s.log.Warn("stream", "err", err)
+		return newProblem(codeNotReady, "", stream.NotReadyText)
+	}
 	sse, err := s.streams.OpenSSE(c.IP(), sess, sub)
 	switch e := err.(type) {
 	case nil:

@@ -20,6 +20,7 @@ import (
 	"github.com/tickerd/tickerd/data"
 	"github.com/tickerd/tickerd/feed"
 	"github.com/tickerd/tickerd/portfolio"
+	"github.com/tickerd/tickerd/web/stream"
 )
 
 // testServer is a whole tickerd on a real loopback listener: a temp SQLite
@@ -48,6 +49,7 @@ type testServerOptions struct {
 	Speed       float64                // simulated seconds per real second; 0 means 1
 	Events      Events                 // Deps.Events; nil means none
 	Scenario    *feed.Scenario         // a scenario for the market; nil means none
+	Interest    stream.Interest        // Deps.Interest; nil means none
 }
 
 // startTestServer starts a server with cfg on 127.0.0.1:0. Cleanup shuts
@@ -91,7 +93,7 @@ func startTestServerWith(tb testing.TB, cfg Config, opts testServerOptions) *tes
 	if err != nil {
 		tb.Fatalf("new market: %v", err)
 	}
-	srv := newServer(cfg, Deps{Store: store, Market: market, Hub: hub, Events: opts.Events, Logger: logger, Alerts: alerts}, opts.ExtraRoutes)
+	srv := newServer(cfg, Deps{Store: store, Market: market, Hub: hub, Events: opts.Events, Logger: logger, Alerts: alerts, Interest: opts.Interest}, opts.ExtraRoutes)
 
 	ln, err := net.Listen("tcp", "127.0.0.1:0")
 	if err != nil {

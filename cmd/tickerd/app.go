@@ -128,7 +128,7 @@ func (m *Main) Run(ctx context.Context) error {
 	}
 	deps := web.Deps{Store: store, Market: m.market, Hub: hub, Alerts: alerts, Logger: m.log}
 	if cfg.Cluster.Role == roleCore {
-		if err := m.serveCore(mctx, &deps); err != nil {
+		if err := m.serveCore(mctx, &deps, hub); err != nil {
 			return err
 		}
 	}

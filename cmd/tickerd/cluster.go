@@ -70,9 +70,10 @@ func (m *Main) startCore(mcfg *feed.MarketConfig) error {
 }
 
 // serveCore answers the edges' requests and publishes account events and
-// heartbeats, once the market exists.
-func (m *Main) serveCore(ctx context.Context, deps *web.Deps) error {
-	m.corePub.SetMarket(m.market)
+// heartbeats, once the market exists. The edges' backfills read hub's
+// replay history.
+func (m *Main) serveCore(ctx context.Context, deps *web.Deps, hub *feed.Hub) error {
+	m.corePub.SetMarket(m.market, hub)
 	r, err := natsrpc.Serve(m.cluster.nc, m.Config.Cluster.Name, m.store, m.log)
 	if err != nil {
 		return err
@@ -98,11 +99,14 @@ func (m *Main) startEdge(ctx, runCtx context.Context) (web.Deps, error) {
 		return web.Deps{}, err
 	}
 	hub := feed.NewHub(cfg.Replay) // the same history as a core: a client moving between edges resumes by seq
+	client := natsrpc.NewClient(m.cluster.nc, cfg.Cluster.Name, 0, 0, m.log)
+	m.cluster.client = client
 	sctx, cancel := context.WithTimeout(ctx, edgeStartTimeout)
 	defer cancel()
 	replica, err := natsfeed.NewReplica(sctx, natsfeed.ReplicaConfig{
 		Conn: m.cluster.nc, Cluster: cfg.Cluster.Name, Hub: hub, Logger: m.log,
-		Stopped: func(reason string) { m.server.FeedStopped(reason) },
+		Interest: &natsfeed.InterestConfig{Hub: hub, Linger: cfg.Cluster.EdgeLinger, Observe: client.Observe},
+		Stopped:  func(reason string) { m.server.FeedStopped(reason) },
 		Resumed: func(reason string) {
 			m.server.FeedResumed(reason)
 			m.recheckSessions()
@@ -114,8 +118,6 @@ func (m *Main) startEdge(ctx, runCtx context.Context) (web.Deps, error) {
 	if err != nil {
 		return web.Deps{}, fmt.Errorf("-nats-url: %w", err)
 	}
-	client := natsrpc.NewClient(m.cluster.nc, cfg.Cluster.Name, 0, 0, m.log)
-	m.cluster.client = client
 	m.log.Info("edge", "core_url", cfg.Cluster.CoreURL, "symbols", len(replica.Symbols()))
 	m.goRun(func() {
 		select { // Stopped and Resumed need the server
@@ -126,7 +128,7 @@ func (m *Main) startEdge(ctx, runCtx context.Context) (web.Deps, error) {
 	})
 	collectors := append(natsfeed.ConnCollectors(m.cluster.nc), replica.Collectors()...)
 	return web.Deps{
-		Sessions: client, Holdings: client, Market: replica, Hub: hub,
+		Sessions: client, Holdings: client, Market: replica, Hub: hub, Interest: replica,
 		CoreURL: cfg.Cluster.CoreURL,
 		Ready: func(ctx context.Context) error {
 			if err := replica.Ready(ctx); err != nil {

@@ -6,6 +6,7 @@ import (
 	"net"
 	"net/url"
 	"regexp"
+	"time"
 )
 
 // Roles of -role.
@@ -24,6 +25,7 @@ type clusterConfig struct {
 	NATSListen string
 	CoreURL    string
 	Name       string
+	EdgeLinger time.Duration // how long an edge keeps receiving a symbol no stream holds
 }
 
 // clusterName is one NATS subject token: no dots, spaces or wildcards.
@@ -66,6 +68,9 @@ func (cl clusterConfig) validate(c config) error {
 	}
 	if cl.NATSURL == "" {
 		return errors.New("-role edge needs -nats-url, the NATS server the core publishes to (e.g. nats://127.0.0.1:4222)")
+	}
+	if cl.EdgeLinger <= 0 {
+		return fmt.Errorf("-edge-linger must be positive, not %s", cl.EdgeLinger)
 	}
 	if cl.CoreURL == "" {
 		return errors.New("-role edge needs -core-url, the core's HTTP address (e.g. http://127.0.0.1:8080)")

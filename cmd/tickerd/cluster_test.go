@@ -194,6 +194,7 @@ func TestClusterStartupErrors(t *testing.T) {
 		{"unreachable nats", []string{"-role", "edge", "-nats-url", unreachable, "-core-url", c.core.URL}, 1, "-nats-url"},
 		{"core on unreachable nats", []string{"-role", "core", "-nats-url", unreachable, "-db", t.TempDir() + "/x.db"}, 1, "-nats-url"},
 		{"nats listen in use", []string{"-role", "core", "-nats-listen", strings.TrimPrefix(c.nats, "nats://"), "-db", t.TempDir() + "/y.db"}, 1, "-nats-listen"},
+		{"edge linger not positive", []string{"-role", "edge", "-nats-url", c.nats, "-core-url", c.core.URL, "-edge-linger", "0s"}, 2, "-edge-linger"},
 		{"no core on nats", []string{"-role", "edge", "-nats-url", c.nats, "-core-url", c.core.URL, "-cluster-name", "other"}, 1, "start -role core first"},
 	}
 	for _, tt := range tests {

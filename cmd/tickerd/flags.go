@@ -83,6 +83,7 @@ func newFlagSet(cfg *config, out io.Writer) *flag.FlagSet {
 	fs.StringVar(&cl.NATSListen, "nats-listen", "", "core only: run an embedded NATS server on this host:port (e.g. 0.0.0.0:4222) for edges to join")
 	fs.StringVar(&cl.CoreURL, "core-url", "", "edge only: base URL of the core's HTTP server, e.g. http://10.0.0.5:8080")
 	fs.StringVar(&cl.Name, "cluster-name", defaultClusterName, "prefix of every NATS subject, so several clusters can share one NATS")
+	fs.DurationVar(&cl.EdgeLinger, "edge-linger", feed.DefaultReplayWindow, "edge only: how long the edge keeps receiving a symbol's ticks after its last stream let go of it (a client reconnecting within it resumes from the edge's history)")
 	fs.Func("trusted-proxies", "comma-separated addresses or CIDR ranges (edges, load balancers) whose X-Forwarded-For names the client; empty trusts none",
 		func(v string) error { cfg.Web.TrustedProxies = splitList(v); return nil })
 

@@ -48,6 +48,17 @@ func (p *Publisher) Collectors() []prometheus.Collector {
 
 // Collectors are an edge replica's metrics.
 func (r *Replica) Collectors() []prometheus.Collector {
+	cs := r.feedCollectors()
+	if r.cfg.Interest != nil {
+		cs = append(cs, prometheus.NewGaugeFunc(prometheus.GaugeOpts{
+			Name: "tickerd_cluster_interest_symbols",
+			Help: "Symbols whose ticks this edge receives: some stream or quote read used them within the linger period.",
+		}, func() float64 { return float64(r.in.n.Load()) }))
+	}
+	return cs
+}
+
+func (r *Replica) feedCollectors() []prometheus.Collector {
 	return []prometheus.Collector{
 		prometheus.NewCounterFunc(prometheus.CounterOpts{
 			Name: "tickerd_cluster_ticks_received_total",

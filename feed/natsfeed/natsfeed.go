@@ -12,11 +12,12 @@ import (
 )
 
 // Subjects, each under the cluster's name: <cluster>.ticks.<SYMBOL>,
-// <cluster>.core.heartbeat, <cluster>.rpc.market.
+// <cluster>.core.heartbeat, <cluster>.rpc.market, <cluster>.rpc.backfill.
 const (
 	ticksToken     = ".ticks."
 	heartbeatToken = ".core.heartbeat"
 	marketToken    = ".rpc.market"
+	backfillToken  = ".rpc.backfill"
 )
 
 // TicksSubject is the subject of one symbol's ticks.
@@ -41,4 +42,25 @@ type marketReply struct {
 	Symbols  []feed.Symbol `json:"symbols"`
 	Quotes   []feed.Quote  `json:"quotes"`
 	Error    string        `json:"error,omitempty"`
+}
+
+// backfillRequest asks <cluster>.rpc.backfill for some symbols' ticks;
+// with LatestOnly, for their latest quotes alone (no history).
+type backfillRequest struct {
+	Symbols    []string `json:"symbols"`
+	LatestOnly bool     `json:"latest_only,omitempty"`
+}
+
+// backfillReply answers <cluster>.rpc.backfill: for each symbol asked
+// (unknown ones are left out), the ticks the core holds for replay and its
+// latest quote, oldest first, so an edge that starts receiving the symbol
+// serves its snapshot and its resumes as the core would. When all of them
+// would not fit in one NATS message, Next is the index in the request's
+// symbols of the first one left out: the edge asks again from there.
+// Error is set instead when the core cannot answer.
+type backfillReply struct {
+	Instance string       `json:"instance"`
+	Ticks    []feed.Quote `json:"ticks"`
+	Next     int          `json:"next,omitempty"`
+	Error    string       `json:"error,omitempty"`
 }

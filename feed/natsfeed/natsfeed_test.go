@@ -41,6 +41,17 @@ func (m *fakeMarket) AllQuotes() []feed.Quote {
 
 func (m *fakeMarket) Ticks() uint64 { return 0 }
 
+func (m *fakeMarket) Quote(sym string) (feed.Quote, bool) {
+	m.mu.Lock()
+	defer m.mu.Unlock()
+	for _, q := range m.quotes {
+		if q.Symbol == sym {
+			return q, true
+		}
+	}
+	return feed.Quote{}, false
+}
+
 // set records q as the latest quote of its symbol.
 func (m *fakeMarket) set(q feed.Quote) {
 	m.mu.Lock()
@@ -127,7 +138,7 @@ func TestReplicaHandsEveryTickInOrder(t *testing.T) {
 	_, coreNC, edgeNC := testNATS(t)
 	market := &fakeMarket{quotes: []feed.Quote{quote("AAPL", 100, 10000), quote("MSFT", 200, 10000)}}
 	pub := NewPublisher(coreNC, "test", nil)
-	pub.SetMarket(market)
+	pub.SetMarket(market, nil)
 	ctx, cancel := context.WithCancel(context.Background())
 	defer cancel()
 	served := make(chan struct{})
@@ -175,7 +186,7 @@ func TestReplicaStopsAndResumes(t *testing.T) {
 	market := &fakeMarket{quotes: []feed.Quote{quote("AAPL", 1, 10000)}}
 	serve := func() (*Publisher, func()) {
 		pub := NewPublisher(coreNC, "test", nil)
-		pub.SetMarket(market)
+		pub.SetMarket(market, nil)
 		ctx, cancel := context.WithCancel(context.Background())
 		done := make(chan struct{})
 		go func() { defer close(done); _ = pub.Serve(ctx) }()

@@ -28,10 +28,20 @@ const (
 type Market interface {
 	Symbols() []feed.Symbol
 	AllQuotes() []feed.Quote
+	Quote(ticker string) (feed.Quote, bool)
 	Ticks() uint64
 }
 
-var _ Market = (*feed.Market)(nil)
+// History is the core's replay history, which rpc.backfill answers from.
+// *feed.Hub implements it.
+type History interface {
+	Recent(symbol string) []feed.Quote
+}
+
+var (
+	_ Market  = (*feed.Market)(nil)
+	_ History = (*feed.Hub)(nil)
+)
 
 // Publisher is the core's side of the feed: it publishes every tick on
 // <cluster>.ticks.<SYMBOL>, a heartbeat on <cluster>.core.heartbeat, and
@@ -40,6 +50,7 @@ type Publisher struct {
 	nc       *nats.Conn
 	cluster  string
 	market   Market
+	history  History
 	log      *slog.Logger
 	instance string
 
@@ -62,10 +73,10 @@ func NewPublisher(nc *nats.Conn, cluster string, log *slog.Logger) *Publisher {
 	return &Publisher{nc: nc, cluster: cluster, log: log, instance: hex.EncodeToString(id[:])}
 }
 
-// SetMarket names the market whose state rpc.market answers with. (The
-// market is created with the publisher as one of its Publishers, hence
-// after it.)
-func (p *Publisher) SetMarket(m Market) { p.market = m }
+// SetMarket names the market whose state rpc.market answers with, and the
+// history rpc.backfill adds to its latest quotes (nil: none). (The market
+// is created with the publisher as one of its Publishers, hence after it.)
+func (p *Publisher) SetMarket(m Market, h History) { p.market, p.history = m, h }
 
 // Publish implements feed.Publisher: one NATS message per quote. It never
 // waits for a subscriber; while NATS is unreachable the client library
@@ -89,15 +100,18 @@ func (p *Publisher) Publish(batch []feed.Quote) {
 	}
 }
 
-// Serve answers rpc.market and publishes heartbeats until ctx is done.
+// Serve answers rpc.market and rpc.backfill and publishes heartbeats
+// until ctx is done.
 func (p *Publisher) Serve(ctx context.Context) error {
-	sub, err := p.nc.Subscribe(p.cluster+marketToken, p.answerMarket)
-	if err != nil {
-		return fmt.Errorf("subscribe %s: %w", p.cluster+marketToken, err)
+	for token, answer := range map[string]nats.MsgHandler{marketToken: p.answerMarket, backfillToken: p.answerBackfill} {
+		sub, err := p.nc.Subscribe(p.cluster+token, answer)
+		if err != nil {
+			return fmt.Errorf("subscribe %s: %w", p.cluster+token, err)
+		}
+		defer func() { _ = sub.Unsubscribe() }()
 	}
-	defer func() { _ = sub.Unsubscribe() }()
 	if err := p.nc.FlushWithContext(ctx); err != nil && ctx.Err() == nil {
-		p.log.Warn("subscribe rpc.market", "err", err)
+		p.log.Warn("subscribe rpc", "err", err)
 	}
 	p.beat()
 	t := time.NewTicker(HeartbeatInterval)
@@ -125,6 +139,51 @@ func (p *Publisher) answerMarket(m *nats.Msg) {
 	if err := m.Respond(b); err != nil {
 		p.log.Warn("answer rpc.market", "err", err)
 	}
+}
+
+// answerBackfill answers rpc.backfill: each known symbol's held ticks,
+// then its latest quote when the history does not end with it, as many
+// symbols as fit in half of NATS's largest message.
+func (p *Publisher) answerBackfill(m *nats.Msg) {
+	var req backfillRequest
+	rep := backfillReply{Instance: p.instance}
+	if err := json.Unmarshal(m.Data, &req); err != nil {
+		rep = backfillReply{Error: "decode backfill request: " + err.Error()}
+	}
+	budget := int(p.nc.MaxPayload() / 2)
+	for i, sym := range req.Symbols {
+		ticks := p.backfillOf(sym, req.LatestOnly)
+		// About 200 bytes a tick (144 of payload and a symbol's fields).
+		if budget -= 200 * len(ticks); budget < 0 && len(rep.Ticks) > 0 {
+			rep.Next = i
+			break
+		}
+		rep.Ticks = append(rep.Ticks, ticks...)
+	}
+	b, err := json.Marshal(rep)
+	if err != nil {
+		b, _ = json.Marshal(backfillReply{Error: "encode backfill: " + err.Error()})
+	}
+	if err := m.Respond(b); err != nil {
+		p.log.Warn("answer rpc.backfill", "err", err)
+	}
+}
+
+// backfillOf returns sym's held ticks (unless latestOnly) and latest
+// quote, oldest first.
+func (p *Publisher) backfillOf(sym string, latestOnly bool) []feed.Quote {
+	q, ok := p.market.Quote(sym)
+	if !ok {
+		return nil
+	}
+	var held []feed.Quote
+	if p.history != nil && !latestOnly {
+		held = p.history.Recent(sym)
+	}
+	if len(held) == 0 || held[len(held)-1].Seq < q.Seq {
+		held = append(held, q)
+	}
+	return held
 }
 
 // Published and Failed count ticks handed to NATS and ticks NATS refused.

@@ -28,7 +28,11 @@ type ReplicaConfig struct {
 	// Resumed is called once quotes flow again and Hub holds the latest
 	// quotes (after the core answered rpc.market).
 	Resumed func(reason string)
-	Logger  *slog.Logger
+	// Interest, when set, makes the replica receive only the ticks of the
+	// symbols the edge's clients use (see Want); nil receives every
+	// symbol's.
+	Interest *InterestConfig
+	Logger   *slog.Logger
 }
 
 // Replica is an edge's copy of the market: the universe and the latest
@@ -43,7 +47,11 @@ type Replica struct {
 	mu      sync.RWMutex
 	symbols []feed.Symbol
 	index   map[string]int
-	quotes  []feed.Quote // parallel to symbols
+	quotes  []feed.Quote         // parallel to symbols
+	state   []symState           // parallel to symbols
+	pending map[int][]feed.Quote // live ticks of symbols being filled, in arrival order
+
+	in interest // the symbols received, with Interest
 
 	up       atomic.Bool            // quotes are flowing
 	lastBeat atomic.Int64           // Unix nanoseconds of the last heartbeat
@@ -73,8 +81,12 @@ func NewReplica(ctx context.Context, cfg ReplicaConfig) (*Replica, error) {
 	// Subscribe first (and wait until the server has the subscriptions),
 	// then fetch: a tick published meanwhile is either in the answer or
 	// arrives after it, never lost between the two.
-	if _, err := cfg.Conn.Subscribe(cfg.Cluster+ticksToken+"*", r.onTick); err != nil {
-		return nil, fmt.Errorf("subscribe ticks: %w", err)
+	if cfg.Interest == nil {
+		if _, err := cfg.Conn.Subscribe(cfg.Cluster+ticksToken+"*", r.onTick); err != nil {
+			return nil, fmt.Errorf("subscribe ticks: %w", err)
+		}
+	} else {
+		r.in = newInterest(*cfg.Interest)
 	}
 	if _, err := cfg.Conn.Subscribe(cfg.Cluster+heartbeatToken, r.onBeat); err != nil {
 		return nil, fmt.Errorf("subscribe heartbeat: %w", err)
@@ -129,26 +141,44 @@ func (r *Replica) setUniverse(rep marketReply) {
 	sort.Slice(syms, func(i, j int) bool { return syms[i].Ticker < syms[j].Ticker })
 	index := make(map[string]int, len(syms))
 	quotes := make([]feed.Quote, len(syms))
+	state := make([]symState, len(syms))
 	for i, s := range syms {
 		index[s.Ticker] = i
 		quotes[i].Symbol = s.Ticker
+		if r.cfg.Interest == nil {
+			state[i] = symReceived
+		}
 	}
 	r.mu.Lock()
-	r.symbols, r.index, r.quotes = syms, index, quotes
+	r.symbols, r.index, r.quotes, r.state = syms, index, quotes, state
+	r.pending = make(map[int][]feed.Quote)
 	r.mu.Unlock()
 	r.instance.Store(&rep.Instance)
-	r.apply(rep.Quotes)
+	r.apply(rep.Quotes, false)
 }
 
 // apply takes the quotes newer than the ones held and hands them to the
-// hub, in one batch.
-func (r *Replica) apply(qs []feed.Quote) {
+// hub, in one batch. Quotes of symbols not received are dropped; live
+// ticks of a symbol being filled wait for its backfill (fill).
+func (r *Replica) apply(qs []feed.Quote, live bool) {
 	r.mu.Lock()
 	defer r.mu.Unlock()
+	r.applyLocked(qs, live)
+}
+
+// applyLocked is apply; caller holds r.mu.
+func (r *Replica) applyLocked(qs []feed.Quote, live bool) {
 	fresh := qs[:0:0]
 	for _, q := range qs {
 		i, ok := r.index[q.Symbol]
 		if !ok {
+			continue
+		}
+		switch {
+		case r.state[i] == symDropped:
+			continue
+		case r.state[i] == symFilling && live:
+			r.pending[i] = append(r.pending[i], q)
 			continue
 		}
 		if q.Seq <= r.quotes[i].Seq && r.quotes[i].Seq != 0 {
@@ -177,7 +207,7 @@ func (r *Replica) onTick(m *nats.Msg) {
 		return
 	}
 	r.received.Add(1)
-	r.apply([]feed.Quote{q})
+	r.apply([]feed.Quote{q}, true)
 }
 
 func (r *Replica) onBeat(m *nats.Msg) {
@@ -191,17 +221,27 @@ func (r *Replica) onBeat(m *nats.Msg) {
 
 // Run watches NATS and the core's heartbeat until ctx is done: it marks
 // the feed stopped when either is lost and, once both are back, fetches
-// every latest quote again and marks it resumed.
+// every latest quote again and marks it resumed. With Interest it also
+// applies the ticks received (they wait until Run starts) and releases the
+// symbols no stream has held for the linger period.
 func (r *Replica) Run(ctx context.Context) {
+	if r.cfg.Interest != nil {
+		done := make(chan struct{})
+		go func() { defer close(done); r.deliver(ctx) }()
+		defer func() { <-done }()
+	}
 	t := time.NewTicker(100 * time.Millisecond)
 	defer t.Stop()
 	for {
 		select {
 		case <-ctx.Done():
 			return
-		case <-t.C:
+		case now := <-t.C:
+			r.check(ctx)
+			if r.cfg.Interest != nil {
+				r.sweep(now)
+			}
 		}
-		r.check(ctx)
 	}
 }
 
@@ -232,25 +272,40 @@ func (r *Replica) check(ctx context.Context) {
 		}
 		return
 	}
-	rep, err := r.fetch(ctx)
+	got, err := r.resync(ctx)
 	if err != nil {
 		msg := "price feed interrupted: " + err.Error()
 		r.reason.Store(&msg)
 		return
 	}
-	r.instance.Store(&rep.Instance)
-	r.beatInst.Store(&rep.Instance) // a heartbeat of the old instance still queued must not count
-	r.apply(rep.Quotes)
+	r.instance.Store(&got)
+	r.beatInst.Store(&got) // a heartbeat of the old instance still queued must not count
 	r.resyncs.Add(1)
 	r.up.Store(true)
 	why := "price feed resumed"
 	if restarted {
 		why = "price feed resumed: the core restarted"
 	}
-	r.log.Info("feed resumed", "instance", rep.Instance)
+	r.log.Info("feed resumed", "instance", got)
 	if r.cfg.Resumed != nil {
 		r.cfg.Resumed(why)
 	}
+}
+
+// resync fetches the latest quotes again, of every symbol or, with
+// Interest, of the symbols received (with their history, which fills the
+// gap the interruption left when the core still holds it). It returns the
+// core's instance.
+func (r *Replica) resync(ctx context.Context) (string, error) {
+	if r.cfg.Interest != nil {
+		return r.in.refill(ctx, r)
+	}
+	rep, err := r.fetch(ctx)
+	if err != nil {
+		return "", err
+	}
+	r.apply(rep.Quotes, false)
+	return rep.Instance, nil
 }
 
 // coreRestarted reports whether heartbeats now come from another core

@@ -29,12 +29,14 @@ func (r *Replica) Lookup(ticker string) (feed.Symbol, bool) {
 	return r.symbols[i], true
 }
 
-// Quote returns the latest quote of a symbol.
+// Quote returns the latest quote of a symbol; false when the replica does
+// not hold it (with Interest: before Want, or after the symbol's release).
+// While a resync refills it, the quote held before is returned.
 func (r *Replica) Quote(ticker string) (feed.Quote, bool) {
 	r.mu.RLock()
 	defer r.mu.RUnlock()
 	i, ok := r.index[ticker]
-	if !ok {
+	if !ok || r.state[i] == symDropped || (r.state[i] == symFilling && r.quotes[i].Seq == 0) {
 		return feed.Quote{}, false
 	}
 	return r.quotes[i], true
@@ -89,6 +91,9 @@ func (r *Replica) Candles(string, time.Time, time.Time) ([]feed.Candle, bool) { 
 
 // Running reports whether quotes are flowing.
 func (r *Replica) Running() bool { return r.up.Load() }
+
+// Interest returns how many symbols the replica receives by interest.
+func (r *Replica) Interest() int { return int(r.in.n.Load()) }
 
 // Ticks returns the ticks received from the core.
 func (r *Replica) Ticks() uint64 { return r.received.Load() }

@@ -92,7 +92,7 @@ func NewClient(nc *nats.Conn, cluster string, timeout, ttl time.Duration, log *s
 		cache: make(map[[32]byte]cached),
 		latency: prometheus.NewHistogramVec(prometheus.HistogramOpts{
 			Name:    "tickerd_cluster_rpc_seconds",
-			Help:    "Time for the core to answer an edge's request, by method (auth, holdings, ping, sessions) and result (ok, error, unavailable).",
+			Help:    "Time for the core to answer an edge's request, by method (auth, holdings, ping, sessions, backfill) and result (ok, error, unavailable).",
 			Buckets: []float64{.0005, .001, .002, .005, .01, .025, .05, .1, .25, .5, 1, 2},
 		}, []string{"method", "result"}),
 		lookups: prometheus.NewCounterVec(prometheus.CounterOpts{
@@ -104,6 +104,13 @@ func NewClient(nc *nats.Conn, cluster string, timeout, ttl time.Duration, log *s
 			Help: "Fired alerts this edge received from the core and handed to its streams.",
 		}),
 	}
+}
+
+// Observe records took, the time another request of this edge to the core
+// took (e.g. the price feed's backfill), under method and result (ok,
+// error, unavailable) in tickerd_cluster_rpc_seconds.
+func (c *Client) Observe(method, result string, took time.Duration) {
+	c.latency.WithLabelValues(method, result).Observe(took.Seconds())
 }
 
 // Collectors are the client's metrics.

@@ -2,7 +2,9 @@ package stream
 
 import (
 	"context"
+	"fmt"
 	"log/slog"
+	"time"
 
 	"github.com/tickerd/tickerd/feed"
 	"github.com/tickerd/tickerd/portfolio"
@@ -16,7 +18,39 @@ type Deps struct {
 	Market   Market
 	Holdings Holdings
 	Sessions Sessions
+	// Interest hears which symbols a stream is about to use; nil (a
+	// single node, a core: every symbol is at hand) is a no-op.
+	Interest Interest
 	Logger   *slog.Logger // nil discards
+}
+
+// Interest is told the symbols a stream is about to subscribe or value,
+// before it does: an edge that receives ticks by interest fetches the
+// latest quote and history of the ones it lacks. It fails when they cannot
+// be fetched in time.
+type Interest interface {
+	Want(ctx context.Context, symbols []string) error
+}
+
+// wantTimeout bounds Want: the core's own RPC timeout with a margin.
+const wantTimeout = 3 * time.Second
+
+// Want makes the quotes of symbols ready for a read that serves them
+// (Deps.Interest; nothing without one). It fails when they cannot be
+// fetched in time.
+func (r *Registry) Want(symbols []string) error { return r.deps.want(symbols) }
+
+// want calls Interest, if any.
+func (d *Deps) want(symbols []string) error {
+	if d.Interest == nil || len(symbols) == 0 {
+		return nil
+	}
+	ctx, cancel := context.WithTimeout(context.Background(), wantTimeout)
+	defer cancel()
+	if err := d.Interest.Want(ctx, symbols); err != nil {
+		return fmt.Errorf("fetch quotes: %w", err)
+	}
+	return nil
 }
 
 // Hub is the fan-out the streams subscribe to.

@@ -22,6 +22,7 @@ const (
 	CodeRateLimited    = "rate_limited"          // more than max_messages_per_s
 	CodeAlreadyAuthed  = "already_authenticated" // an auth message on an authenticated connection
 	CodeInternal       = "internal"              // the server failed; the request may be retried
+	CodeNotReady       = "not_ready"             // the quotes are unavailable for now (an edge cannot reach the core)
 )
 
 // ChannelPortfolio is the one channel besides symbols: the account's
@@ -33,15 +34,18 @@ const MaxRateMSLimit = 60_000
 
 // Message envelopes and their SSE event names.
 const (
-	quotesPrefix         = `{"type":"quotes","data":[`
-	quotesSuffix         = `]}`
-	portfolioPrefix      = `{"type":"portfolio","data":`
-	portfolioSuffix      = `}`
-	eventQuotes          = "quotes"
-	eventPortfolio       = "portfolio"
-	eventError           = "error"
-	eventReply           = "reply" // WebSocket replies; SSE streams have none
-	eventFeed            = "feed"
+	quotesPrefix    = `{"type":"quotes","data":[`
+	quotesSuffix    = `]}`
+	portfolioPrefix = `{"type":"portfolio","data":`
+	portfolioSuffix = `}`
+	eventQuotes     = "quotes"
+	eventPortfolio  = "portfolio"
+	eventError      = "error"
+	eventReply      = "reply" // WebSocket replies; SSE streams have none
+	eventFeed       = "feed"
+	// NotReadyText explains a not_ready error: the quotes of a symbol
+	// could not be fetched.
+	NotReadyText         = "the quotes of these symbols cannot be fetched now; try again shortly"
 	portfolioFailureText = "portfolio valuation failed; it will be retried on the next change"
 )
 

@@ -75,6 +75,14 @@ func (w *writer) value(now time.Time) (portfolio.Valuation, error) {
 			w.st.holdingsStale.Store(stale) // try again on the next push
 			return portfolio.Valuation{}, fmt.Errorf("value portfolio: %w", err)
 		}
+		held := make([]string, len(positions))
+		for i, pos := range positions {
+			held[i] = pos.Symbol
+		}
+		if err := w.reg.deps.want(held); err != nil {
+			w.st.holdingsStale.Store(true)
+			return portfolio.Valuation{}, fmt.Errorf("value portfolio: %w", err)
+		}
 		p.cash, p.positions, p.loaded = cash, positions, true
 	}
 	return portfolio.Value(p.cash, p.positions, w.reg.deps.Market, w.reg.deps.Market.SessionDay(), now.UTC()), nil

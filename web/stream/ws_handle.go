@@ -87,6 +87,11 @@ func (c *wsConn) subscribe(m *clientMessage) {
 		c.fail(m.ID, err.Code, err.Message)
 		return
 	}
+	if err := c.reg.deps.want(sub.Symbols); err != nil {
+		c.reg.log.Warn("subscribe", "err", err)
+		c.fail(m.ID, CodeNotReady, NotReadyText)
+		return
+	}
 	for _, sym := range sub.Symbols {
 		c.symbols[sym] = struct{}{}
 	}
