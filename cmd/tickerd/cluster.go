@@ -55,16 +55,15 @@ func (m *Main) connect() error {
 	return nil
 }
 
-// startCore joins NATS and makes the market publish there too. Its seqs
-// start at the current time in microseconds, so a restarted core's ticks
-// are newer than any its predecessor published.
+// startCore joins NATS and makes the market publish there too. (Its seqs
+// start at the current time in microseconds, as on every node: see
+// newMarket.)
 func (m *Main) startCore(mcfg *feed.MarketConfig) error {
 	if err := m.connect(); err != nil {
 		return err
 	}
 	pub := natsfeed.NewPublisher(m.cluster.nc, m.Config.Cluster.Name, m.log)
 	mcfg.Publisher = feed.Publishers{mcfg.Publisher, pub}
-	mcfg.SeqBase = uint64(time.Now().UnixMicro())
 	m.corePub = pub
 	return nil
 }

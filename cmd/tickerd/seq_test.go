@@ -1,8 +1,6 @@
 package main
 
 import (
-	"encoding/json"
-	"net/http"
 	"testing"
 	"time"
 
@@ -24,23 +22,4 @@ func TestSeqRisesAcrossRestart(t *testing.T) {
 	if after := quoteSeq(t, p.URL, "AAPL"); after <= before {
 		t.Fatalf("AAPL seq after restart = %d, want above the first run's %d", after, before)
 	}
-}
-
-// quoteSeq reads sym's seq from GET /api/v1/quotes.
-func quoteSeq(t *testing.T, base, sym string) uint64 {
-	t.Helper()
-	res, err := http.Get(base + "/api/v1/quotes?symbols=" + sym)
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer res.Body.Close()
-	var body struct {
-		Quotes []struct {
-			Seq uint64 `json:"seq"`
-		} `json:"quotes"`
-	}
-	if err := json.NewDecoder(res.Body).Decode(&body); err != nil || len(body.Quotes) != 1 {
-		t.Fatalf("quotes: %v (%d quotes)", err, len(body.Quotes))
-	}
-	return body.Quotes[0].Seq
 }
