@@ -19,6 +19,11 @@ type Config struct {
 	// WriteWait is how long one frame may take to reach the socket before
 	// the connection is dropped.
 	WriteWait time.Duration
+	// WriterLinger is how long a WebSocket connection's writer goroutine
+	// stays parked, waiting for the next frame, after it wrote everything;
+	// then it exits until there is something to write. Negative: it exits
+	// as soon as nothing is left.
+	WriterLinger time.Duration
 }
 
 // Defaults of Config.
@@ -32,10 +37,12 @@ const (
 	DefaultSlowClientWindow = 10 * time.Second
 	DefaultAuthTimeout      = 5 * time.Second
 	DefaultWriteWait        = 10 * time.Second
+	DefaultWriterLinger     = 500 * time.Millisecond
 )
 
 // WithDefaults returns c with every zero (or negative) field set to its
-// default. It is the only place the defaults are applied.
+// default, except WriterLinger, where only zero means the default. It is
+// the only place the defaults are applied.
 func (c Config) WithDefaults() Config {
 	pick := func(v *int, def int) {
 		if *v <= 0 {
@@ -56,6 +63,9 @@ func (c Config) WithDefaults() Config {
 	pickD(&c.SlowClientWindow, DefaultSlowClientWindow)
 	pickD(&c.AuthTimeout, DefaultAuthTimeout)
 	pickD(&c.WriteWait, DefaultWriteWait)
+	if c.WriterLinger == 0 {
+		c.WriterLinger = DefaultWriterLinger
+	}
 	return c
 }
 
