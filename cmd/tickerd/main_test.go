@@ -14,8 +14,6 @@ import (
 	"strings"
 	"testing"
 	"time"
-
-	"github.com/tickerd/tickerd/web/stream"
 )
 
 func env(kv ...string) func(string) (string, bool) {
@@ -76,14 +74,14 @@ func TestParseConfig(t *testing.T) {
 					t.Fatalf("caps: %d, %d", c.Web.MaxConns, c.Web.MaxConnsPerIP)
 				}
 			}},
-		{name: "writer linger", check: func(t *testing.T, c config) {
-			if c.Web.Stream.WriterLinger != stream.DefaultWriterLinger {
-				t.Fatalf("linger default = %v", c.Web.Stream.WriterLinger)
+		{name: "writer linger off by default", check: func(t *testing.T, c config) {
+			if c.Web.Stream.WriterLinger != 0 {
+				t.Fatalf("linger default = %v, want 0", c.Web.Stream.WriterLinger)
 			}
 		}},
-		{name: "writer linger off", env: []string{"TICKERD_WS_WRITER_LINGER", "0s"}, check: func(t *testing.T, c config) {
-			if c.Web.Stream.WriterLinger >= 0 {
-				t.Fatalf("linger 0 = %v, want negative (off)", c.Web.Stream.WriterLinger)
+		{name: "writer linger", env: []string{"TICKERD_WS_WRITER_LINGER", "250ms"}, check: func(t *testing.T, c config) {
+			if c.Web.Stream.WriterLinger != 250*time.Millisecond {
+				t.Fatalf("linger = %v", c.Web.Stream.WriterLinger)
 			}
 		}},
 		{name: "negative writer linger", args: []string{"-ws-writer-linger", "-1s"}, wantErr: "ws-writer-linger"},

@@ -15,9 +15,9 @@ import (
 
 // wsConn is one WebSocket connection. The handler goroutine reads; one
 // writer at a time performs every write (frames, pongs, pings, close): a
-// goroutine started when there is something to write, which parks when
-// nothing is left and ends once it stayed parked for Config.WriterLinger,
-// so an idle connection holds only its reader.
+// goroutine started when there is something to write, which ends when
+// nothing is left (or, with Config.WriterLinger, once it stayed parked
+// that long), so an idle connection holds only its reader.
 type wsConn struct {
 	reg        *Registry
 	conn       *websocket.Conn
