@@ -28,6 +28,7 @@ type Registry struct {
 	log    *slog.Logger
 	frames framePool
 	count  counters
+	lot    *parkLot // nil when WebSocket writers do not linger
 
 	mu         sync.Mutex
 	closing    bool
@@ -43,8 +44,14 @@ func NewRegistry(cfg Config, deps Deps) *Registry {
 	if log == nil {
 		log = slog.New(slog.DiscardHandler)
 	}
+	cfg = cfg.WithDefaults()
+	var lot *parkLot
+	if cfg.WriterLinger > 0 {
+		lot = newParkLot(cfg.WriterLinger)
+	}
 	return &Registry{
-		cfg:        cfg.WithDefaults(),
+		cfg:        cfg,
+		lot:        lot,
 		deps:       deps,
 		log:        log,
 		streams:    make(map[*stream]struct{}),
