@@ -110,7 +110,6 @@ func newFlagSet(cfg *config, out io.Writer) *flag.FlagSet {
 	fs.IntVar(&st.MaxConnsPerUser, "ws-max-conns-per-user", stream.DefaultMaxConnsPerUser, "open streams per account")
 	fs.IntVar(&st.MaxConnsPerIP, "ws-max-conns-per-ip", stream.DefaultMaxConnsPerIP, "open streams per client IP")
 	fs.DurationVar(&st.SlowClientWindow, "ws-slow-client-window", stream.DefaultSlowClientWindow, "how long a stream may stay behind before it is closed with 1013")
-	fs.DurationVar(&st.WriterLinger, "ws-writer-linger", 0, "how long a WebSocket connection's writer goroutine waits for the next frame after writing everything before it exits (e.g. 500ms); 0 means it exits at once")
 	fs.Usage = func() { usage(fs) }
 	return fs
 }
@@ -169,8 +168,6 @@ func (c config) validate() error {
 		return errors.New("-max-conns must not be negative")
 	case c.Web.MaxConnsPerIP <= 0:
 		return errors.New("-max-conns-per-ip must be positive")
-	case c.Web.Stream.WriterLinger < 0:
-		return errors.New("-ws-writer-linger must not be negative")
 	case c.MutexRate < 0 || c.BlockRate < 0:
 		return errors.New("-debug-mutex-fraction and -debug-block-rate must not be negative")
 	case (c.MutexRate > 0 || c.BlockRate > 0) && c.DebugAddr == "":

@@ -74,17 +74,6 @@ func TestParseConfig(t *testing.T) {
 					t.Fatalf("caps: %d, %d", c.Web.MaxConns, c.Web.MaxConnsPerIP)
 				}
 			}},
-		{name: "writer linger off by default", check: func(t *testing.T, c config) {
-			if c.Web.Stream.WriterLinger != 0 {
-				t.Fatalf("linger default = %v, want 0", c.Web.Stream.WriterLinger)
-			}
-		}},
-		{name: "writer linger", env: []string{"TICKERD_WS_WRITER_LINGER", "250ms"}, check: func(t *testing.T, c config) {
-			if c.Web.Stream.WriterLinger != 250*time.Millisecond {
-				t.Fatalf("linger = %v", c.Web.Stream.WriterLinger)
-			}
-		}},
-		{name: "negative writer linger", args: []string{"-ws-writer-linger", "-1s"}, wantErr: "ws-writer-linger"},
 		{name: "profile rates", args: []string{"-debug-addr", "127.0.0.1:0", "-debug-mutex-fraction", "10"},
 			env: []string{"TICKERD_DEBUG_BLOCK_RATE", "1000"}, check: func(t *testing.T, c config) {
 				if c.MutexRate != 10 || c.BlockRate != 1000 {

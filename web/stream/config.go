@@ -19,13 +19,6 @@ type Config struct {
 	// WriteWait is how long one frame may take to reach the socket before
 	// the connection is dropped.
 	WriteWait time.Duration
-	// WriterLinger is how long a WebSocket connection's writer goroutine
-	// stays parked, waiting for the next frame, after it wrote everything;
-	// then it exits until there is something to write. Zero (the default,
-	// not replaced by WithDefaults) or negative: it exits as soon as nothing
-	// is left. Measured at 10,000 connections, parking on a channel cost
-	// as much CPU as starting a goroutine (docs/bench/analysis.md).
-	WriterLinger time.Duration
 }
 
 // Defaults of Config.
@@ -42,8 +35,7 @@ const (
 )
 
 // WithDefaults returns c with every zero (or negative) field set to its
-// default (WriterLinger has none). It is the only place the defaults are
-// applied.
+// default. It is the only place the defaults are applied.
 func (c Config) WithDefaults() Config {
 	pick := func(v *int, def int) {
 		if *v <= 0 {

@@ -28,7 +28,6 @@ type Registry struct {
 	log    *slog.Logger
 	frames framePool
 	count  counters
-	lot    *parkLot // nil when WebSocket writers do not linger
 
 	mu         sync.Mutex
 	closing    bool
@@ -44,14 +43,8 @@ func NewRegistry(cfg Config, deps Deps) *Registry {
 	if log == nil {
 		log = slog.New(slog.DiscardHandler)
 	}
-	cfg = cfg.WithDefaults()
-	var lot *parkLot
-	if cfg.WriterLinger > 0 {
-		lot = newParkLot(cfg.WriterLinger)
-	}
 	return &Registry{
-		cfg:        cfg,
-		lot:        lot,
+		cfg:        cfg.WithDefaults(),
 		deps:       deps,
 		log:        log,
 		streams:    make(map[*stream]struct{}),

@@ -16,8 +16,7 @@ import (
 // wsConn is one WebSocket connection. The handler goroutine reads; one
 // writer at a time performs every write (frames, pongs, pings, close): a
 // goroutine started when there is something to write, which ends when
-// nothing is left (or, with Config.WriterLinger, once it stayed parked
-// that long), so an idle connection holds only its reader.
+// nothing is left, so an idle connection holds only its reader.
 type wsConn struct {
 	reg        *Registry
 	conn       *websocket.Conn
@@ -29,14 +28,11 @@ type wsConn struct {
 
 	// writer state (ws_writer.go); the fields below wstate belong to the
 	// running writer
-	wstate    atomic.Int32  // writerIdle, writerRunning, writerAgain, writerParked, ...
-	lot       *parkLot      // retires parked writers; nil: a writer exits when nothing is left
-	wake      chan struct{} // a parked writer's wake-up (capacity 1)
-	parkEpoch atomic.Uint32 // lot.epoch when the writer last parked
-	timer     *time.Timer   // kicks the writer at the next timed duty
-	armed     time.Time     // when timer fires; zero if not set
-	watching  bool          // armed was set by writeFramed to watch a write, not for a duty
-	sentData  bool          // this pass wrote a text frame
+	wstate   atomic.Int32 // writerIdle, writerRunning, writerAgain or writerDone
+	timer    *time.Timer  // kicks the writer at the next timed duty
+	armed    time.Time    // when timer fires; zero if not set
+	watching bool         // armed was set by writeFramed to watch a write, not for a duty
+	sentData bool         // this pass wrote a text frame
 
 	writeSince atomic.Int64 // UnixNano when the frame being written started; 0 if none
 	stalled    atomic.Bool  // the timer failed a write that took longer than stuckWait
@@ -60,7 +56,7 @@ type wsConn struct {
 func (r *Registry) ServeWS(conn *websocket.Conn, sess *portfolio.Session) {
 	now := time.Now()
 	c := &wsConn{
-		reg: r, conn: conn, cfg: r.cfg, lot: r.lot, writerDone: make(chan struct{}),
+		reg: r, conn: conn, cfg: r.cfg, writerDone: make(chan struct{}),
 		symbols: make(map[string]struct{}), bucket: float64(r.cfg.MaxMessagesPerS), lastTick: now,
 	}
 	st, err := r.enter(transportWS, conn.IP(), c.kick)

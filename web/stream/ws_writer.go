@@ -15,9 +15,7 @@ const (
 	writerNewKicked        // startWriter has not run yet, and a kick came
 	writerIdle             // no writer goroutine
 	writerRunning          // a writer is in a pass
-	writerAgain            // a writer is in a pass, starting or woken, and must pass once more
-	writerParked           // a writer waits on wake for a kick (ws_park.go)
-	writerRetiring         // the sweep woke a parked writer to exit
+	writerAgain            // a writer is in a pass or starting, and must pass once more
 	writerDone             // the connection is finished; no writer will start
 )
 
@@ -32,10 +30,6 @@ func (c *wsConn) stuckWait() time.Duration { return min(c.cfg.WriteWait, c.cfg.S
 // writer starts now if something was already signalled (a shutdown may ask
 // to close a connection that has just registered), else on the first kick.
 func (c *wsConn) startWriter() {
-	if c.lot != nil {
-		c.wake = make(chan struct{}, 1)
-		c.lot.add(c)
-	}
 	c.armed = c.w.nextBeat
 	c.timer = time.AfterFunc(time.Until(c.armed), c.onTimer)
 	if !c.wstate.CompareAndSwap(writerNew, writerIdle) { // writerNewKicked
@@ -45,8 +39,7 @@ func (c *wsConn) startWriter() {
 }
 
 // kick makes sure a writer passes after this call: it starts one unless
-// one is running or parked, in which case that one passes again (a parked
-// one is woken; one the sweep is retiring stays). It never blocks; the
+// one is running, in which case that one passes again. It never blocks; the
 // subscriber calls it (its OnSignal) for quotes, replies and close requests,
 // the timer for timed duties.
 func (c *wsConn) kick() {
@@ -61,13 +54,8 @@ func (c *wsConn) kick() {
 				go c.writeRun()
 				return
 			}
-		case writerRunning, writerRetiring:
+		case writerRunning:
 			if c.wstate.CompareAndSwap(v, writerAgain) {
-				return
-			}
-		case writerParked:
-			if c.wstate.CompareAndSwap(v, writerAgain) {
-				c.wake <- struct{}{} // never blocks: one wake-up per park
 				return
 			}
 		default: // a pass is already owed, or the connection is finished or not set up
@@ -78,8 +66,7 @@ func (c *wsConn) kick() {
 
 // writeRun is the connection's writer while there is work: it passes until
 // no kick arrived during the last pass, arming the timer for the next timed
-// duty, then parks until the next kick or until the sweep retires it (see
-// rest). The state machine of kick lets only one run at a time.
+// duty. The state machine of kick lets only one run at a time.
 func (c *wsConn) writeRun() {
 	defer func() {
 		if v := recover(); v != nil {
@@ -109,36 +96,16 @@ func (c *wsConn) writeRun() {
 			c.timer.Reset(time.Until(wake))
 			c.armed = wake
 		}
-		if !c.rest() {
+		if c.wstate.CompareAndSwap(writerRunning, writerIdle) {
 			return
 		}
 	}
-}
-
-// rest follows a pass: it reports whether the writer must pass again (a
-// kick came during the pass, or while it was parked) or exit. Without a
-// parkLot it exits at once. A kick between the pass and the park finds
-// writerAgain, or writerParked and sends the wake-up the park waits for,
-// so none is lost.
-func (c *wsConn) rest() bool {
-	if c.lot == nil {
-		return !c.wstate.CompareAndSwap(writerRunning, writerIdle)
-	}
-	c.parkEpoch.Store(c.lot.epoch.Load())
-	if !c.wstate.CompareAndSwap(writerRunning, writerParked) {
-		return true // writerAgain
-	}
-	<-c.wake
-	return !c.wstate.CompareAndSwap(writerRetiring, writerIdle) // else writerAgain
 }
 
 // finishWriter ends the writing side for good.
 func (c *wsConn) finishWriter() {
 	c.wstate.Store(writerDone)
 	c.timer.Stop()
-	if c.lot != nil {
-		c.lot.remove(c)
-	}
 	close(c.writerDone)
 }
 
