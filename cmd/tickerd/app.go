@@ -14,6 +14,7 @@ import (
 	"net/http/pprof"
 	"os"
 	"path/filepath"
+	"runtime"
 	"strings"
 	"sync"
 	"time"
@@ -279,6 +280,8 @@ func (m *Main) startDebug() error {
 	mux.HandleFunc("/debug/pprof/trace", pprof.Trace)
 	mux.Handle("/metrics", m.server.Metrics())
 	m.dbgLn = ln
+	runtime.SetMutexProfileFraction(m.Config.MutexRate)
+	runtime.SetBlockProfileRate(m.Config.BlockRate)
 	m.debug = &http.Server{Handler: mux, ReadHeaderTimeout: 10 * time.Second}
 	m.goRun(func() {
 		if err := m.debug.Serve(ln); err != nil && !errors.Is(err, http.ErrServerClosed) {
@@ -305,6 +308,8 @@ func (m *Main) Close() error {
 		}
 		if m.debug != nil {
 			_ = m.debug.Shutdown(ctx)
+			runtime.SetMutexProfileFraction(0)
+			runtime.SetBlockProfileRate(0)
 		}
 		if m.stopMarket != nil {
 			m.stopMarket()

@@ -6,6 +6,7 @@ import (
 	"io"
 	"net/http"
 	"path/filepath"
+	"runtime"
 	"strings"
 	"testing"
 )
@@ -92,5 +93,38 @@ func TestDebugListenerServesMetricsAndPprof(t *testing.T) {
 	}
 	if code, body := get(dbg + "/debug/pprof/"); code != http.StatusOK || !strings.Contains(body, "goroutine") {
 		t.Errorf("debug /debug/pprof/: %d", code)
+	}
+}
+
+// -debug-mutex-fraction turns on mutex profiling while the debug listener
+// runs, so /debug/pprof/mutex has samples; Close turns it off again.
+func TestDebugMutexProfile(t *testing.T) {
+	m := NewMain()
+	m.Stdout, m.Stderr = io.Discard, io.Discard
+	m.Getenv = env("TICKERD_DB", filepath.Join(t.TempDir(), "tickerd.db"), "TICKERD_ADDR", "127.0.0.1:0")
+	args := []string{"-debug-addr", "127.0.0.1:0", "-debug-mutex-fraction", "7", "-debug-block-rate", "1000"}
+	if err := m.ParseFlags(context.Background(), args); err != nil {
+		t.Fatal(err)
+	}
+	if err := m.Run(context.Background()); err != nil {
+		t.Fatal(err)
+	}
+	if got := runtime.SetMutexProfileFraction(-1); got != 7 {
+		t.Errorf("mutex profile fraction while running = %d, want 7", got)
+	}
+	resp, err := http.Get("http://" + m.DebugAddr() + "/debug/pprof/mutex?debug=1")
+	if err != nil {
+		t.Fatal(err)
+	}
+	b, _ := io.ReadAll(resp.Body)
+	resp.Body.Close()
+	if !strings.Contains(string(b), "sampling period=7") {
+		t.Errorf("/debug/pprof/mutex: %.300s", b)
+	}
+	if err := m.Close(); err != nil {
+		t.Fatal(err)
+	}
+	if got := runtime.SetMutexProfileFraction(-1); got != 0 {
+		t.Errorf("mutex profile fraction after Close = %d, want 0", got)
 	}
 }

@@ -36,6 +36,8 @@ type config struct {
 	Demo         bool
 	DemoPassword string
 	DebugAddr    string
+	MutexRate    int    // runtime.SetMutexProfileFraction while the debug listener runs; 0 off
+	BlockRate    int    // runtime.SetBlockProfileRate (ns) while the debug listener runs; 0 off
 	Metrics      bool   // serve /metrics on Addr (the debug listener always does)
 	TLSCert      string // PEM certificate chain; with TLSKey, serve HTTPS and WSS
 	TLSKey       string // PEM private key of TLSCert
@@ -73,6 +75,8 @@ func newFlagSet(cfg *config, out io.Writer) *flag.FlagSet {
 	fs.BoolVar(&cfg.Demo, "demo", false, "create the account \"demo\" with a sample portfolio once, and print its password when it is new; later starts keep the password (and its sessions), which is kept in the file <db>.demo-password")
 	fs.StringVar(&cfg.DemoPassword, "demo-password", "", "with -demo, the demo account's password instead of a generated one (nothing is written to disk)")
 	fs.StringVar(&cfg.DebugAddr, "debug-addr", "", "loopback address for net/http/pprof and /metrics (e.g. 127.0.0.1:6060); empty means off")
+	fs.IntVar(&cfg.MutexRate, "debug-mutex-fraction", 0, "with -debug-addr: sample 1 in N contended mutex waits for /debug/pprof/mutex (runtime.SetMutexProfileFraction); 0 means off")
+	fs.IntVar(&cfg.BlockRate, "debug-block-rate", 0, "with -debug-addr: sample blocking events, about one per N nanoseconds blocked, for /debug/pprof/block (runtime.SetBlockProfileRate; 1 records every one); 0 means off")
 	fs.BoolVar(&cfg.Metrics, "metrics", true, "serve Prometheus metrics at /metrics on -addr too; false keeps them on -debug-addr only")
 	fs.StringVar(&cfg.TLSCert, "tls-cert", "", "PEM certificate chain file: serve HTTPS and WSS on -addr (TLS 1.2 or later, Secure cookies, HSTS); needs -tls-key")
 	fs.StringVar(&cfg.TLSKey, "tls-key", "", "PEM private key file of -tls-cert; needs -tls-cert")
@@ -164,6 +168,10 @@ func (c config) validate() error {
 		return errors.New("-max-conns must not be negative")
 	case c.Web.MaxConnsPerIP <= 0:
 		return errors.New("-max-conns-per-ip must be positive")
+	case c.MutexRate < 0 || c.BlockRate < 0:
+		return errors.New("-debug-mutex-fraction and -debug-block-rate must not be negative")
+	case (c.MutexRate > 0 || c.BlockRate > 0) && c.DebugAddr == "":
+		return errors.New("-debug-mutex-fraction and -debug-block-rate need -debug-addr")
 	case c.Web.BodyLimit <= 0:
 		return errors.New("-body-limit must be positive")
 	case c.TLSCert != "" && c.TLSKey == "":

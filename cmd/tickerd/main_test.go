@@ -74,6 +74,14 @@ func TestParseConfig(t *testing.T) {
 					t.Fatalf("caps: %d, %d", c.Web.MaxConns, c.Web.MaxConnsPerIP)
 				}
 			}},
+		{name: "profile rates", args: []string{"-debug-addr", "127.0.0.1:0", "-debug-mutex-fraction", "10"},
+			env: []string{"TICKERD_DEBUG_BLOCK_RATE", "1000"}, check: func(t *testing.T, c config) {
+				if c.MutexRate != 10 || c.BlockRate != 1000 {
+					t.Fatalf("rates: %d, %d", c.MutexRate, c.BlockRate)
+				}
+			}},
+		{name: "profile rate without debug addr", args: []string{"-debug-mutex-fraction", "10"}, wantErr: "-debug-addr"},
+		{name: "negative block rate", args: []string{"-debug-addr", "127.0.0.1:0", "-debug-block-rate", "-1"}, wantErr: "debug-block-rate"},
 		{name: "negative max conns", env: []string{"TICKERD_MAX_CONNS", "-1"}, wantErr: "max-conns"},
 		{name: "zero max conns per ip", args: []string{"-max-conns-per-ip", "0"}, wantErr: "max-conns-per-ip"},
 		{name: "bad env names the variable", env: []string{"TICKERD_SEED", "abc"}, wantErr: "TICKERD_SEED"},
