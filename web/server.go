@@ -174,7 +174,13 @@ func newServer(cfg Config, deps Deps, extra func(api fiber.Router)) *Server {
 	}
 	_, _ = rand.Read(s.etagSalt[:])
 	s.app = fiber.New(fiber.Config{
-		AppName:               "tickerd",
+		AppName: "tickerd",
+		// A connection upgraded to WebSocket would otherwise keep the
+		// 4 KiB HTTP read buffer for its lifetime (the WebSocket reader has
+		// its own): with this, the buffer goes back to the pool when nothing
+		// is buffered behind the upgrade request. Keep-alive connections
+		// between requests hold no buffers either.
+		ReduceMemoryUsage:     true,
 		ErrorHandler:          s.handleError,
 		BodyLimit:             cfg.BodyLimit,
 		DisableStartupMessage: true,
