@@ -30,7 +30,7 @@ func TestRenderLatency(t *testing.T) {
 		want: []string{
 			"## 8. Latency and delivery (issue 11)",
 			"run, 3 run(s) of each",
-			"reads\nevery frame as it arrives (`-ws-batch 0`)",
+			"clients it reads every frame as it arrives (`-ws-batch 0`)",
 			// The target is judged on the exact figure, the nominal one shown.
 			"| 1,000 × 10, 2 ticks/s | 3 | 1.30 | 2.80 ✔ (≤ 3) | 99.97 % ✔ (≥ 99.9) | 99.9 % | 100.0 % | 8.50 ✘ (≤ 8) | 19.0 | 1.05 |",
 			// One run failed: the medians are of the other two, and only
