@@ -31,8 +31,9 @@ func encodeQuote(q *feed.Quote) ([]byte, error) { return json.Marshal(q) }
 // heartbeat is the core's periodic sign of life. Instance changes when the
 // core restarts.
 type heartbeat struct {
-	Instance string `json:"instance"`
-	Ticks    uint64 `json:"ticks"`
+	Instance   string `json:"instance"`
+	Ticks      uint64 `json:"ticks"`
+	SessionDay int64  `json:"session_day"` // the market's simulated day (feed.Market.SessionDay)
 }
 
 // marketReply answers <cluster>.rpc.market: the universe and every latest
@@ -41,7 +42,9 @@ type marketReply struct {
 	Instance string        `json:"instance"`
 	Symbols  []feed.Symbol `json:"symbols"`
 	Quotes   []feed.Quote  `json:"quotes"`
-	Error    string        `json:"error,omitempty"`
+	// SessionDay is the market's simulated day, as in the heartbeat.
+	SessionDay int64  `json:"session_day"`
+	Error      string `json:"error,omitempty"`
 }
 
 // backfillRequest asks <cluster>.rpc.backfill for some symbols' ticks;

@@ -21,6 +21,7 @@ import (
 type fakeMarket struct {
 	mu     sync.Mutex
 	quotes []feed.Quote
+	day    int64 // SessionDay
 }
 
 func (m *fakeMarket) Symbols() []feed.Symbol {
@@ -40,6 +41,12 @@ func (m *fakeMarket) AllQuotes() []feed.Quote {
 }
 
 func (m *fakeMarket) Ticks() uint64 { return 0 }
+
+func (m *fakeMarket) SessionDay() int64 {
+	m.mu.Lock()
+	defer m.mu.Unlock()
+	return m.day
+}
 
 func (m *fakeMarket) Quote(sym string) (feed.Quote, bool) {
 	m.mu.Lock()
@@ -294,4 +301,34 @@ func newTestReplica(t *testing.T, nc *nats.Conn, hub feed.Publisher, events chan
 // consumer.
 func dropped(nc *nats.Conn) string {
 	return fmt.Sprintf("%+v", nc.Stats())
+}
+
+// An edge values day changes on the core's simulated day: it has it from
+// the market fetch and follows it through the heartbeats.
+func TestReplicaFollowsSessionDay(t *testing.T) {
+	t.Cleanup(func() { goleak.VerifyNone(t) }) // runs after the server shuts down
+	_, coreNC, edgeNC := testNATS(t)
+	market := &fakeMarket{quotes: []feed.Quote{quote("AAPL", 1, 10000)}, day: 20_422}
+	pub := NewPublisher(coreNC, "test", nil)
+	pub.SetMarket(market, nil)
+	ctx, cancel := context.WithCancel(context.Background())
+	served := make(chan struct{})
+	go func() { defer close(served); _ = pub.Serve(ctx) }()
+	defer func() { cancel(); <-served }()
+
+	r := newTestReplica(t, edgeNC, &recorder{}, nil)
+	if got := r.SessionDay(); got != 20_422 {
+		t.Fatalf("session day after start = %d, want 20422", got)
+	}
+	market.mu.Lock()
+	market.day = 20_423 // the simulated clock passed midnight
+	market.mu.Unlock()
+	deadline := time.Now().Add(3 * HeartbeatInterval)
+	for r.SessionDay() != 20_423 && time.Now().Before(deadline) {
+		time.Sleep(10 * time.Millisecond)
+	}
+	if got := r.SessionDay(); got != 20_423 {
+		t.Fatalf("session day %v after the core's day changed = %d, want 20423", 3*HeartbeatInterval, got)
+	}
+	edgeNC.Close()
 }

@@ -30,6 +30,9 @@ type Market interface {
 	AllQuotes() []feed.Quote
 	Quote(ticker string) (feed.Quote, bool)
 	Ticks() uint64
+	// SessionDay is the simulated trading day (portfolio.SessionClock),
+	// which edges need to value day changes as the core does.
+	SessionDay() int64
 }
 
 // History is the core's replay history, which rpc.backfill answers from.
@@ -127,12 +130,13 @@ func (p *Publisher) Serve(ctx context.Context) error {
 }
 
 func (p *Publisher) beat() {
-	b, _ := json.Marshal(heartbeat{Instance: p.instance, Ticks: p.market.Ticks()})
+	b, _ := json.Marshal(heartbeat{Instance: p.instance, Ticks: p.market.Ticks(), SessionDay: p.market.SessionDay()})
 	_ = p.nc.Publish(p.cluster+heartbeatToken, b)
 }
 
 func (p *Publisher) answerMarket(m *nats.Msg) {
-	b, err := json.Marshal(marketReply{Instance: p.instance, Symbols: p.market.Symbols(), Quotes: p.market.AllQuotes()})
+	b, err := json.Marshal(marketReply{Instance: p.instance, Symbols: p.market.Symbols(), Quotes: p.market.AllQuotes(),
+		SessionDay: p.market.SessionDay()})
 	if err != nil {
 		b, _ = json.Marshal(marketReply{Error: "encode market: " + err.Error()})
 	}

@@ -53,11 +53,13 @@ type Replica struct {
 
 	in interest // the symbols received, with Interest
 
-	up       atomic.Bool            // quotes are flowing
-	lastBeat atomic.Int64           // Unix nanoseconds of the last heartbeat
-	instance atomic.Pointer[string] // the core instance the quotes were last fetched from
-	beatInst atomic.Pointer[string] // the core instance of the last heartbeat
-	reason   atomic.Pointer[string] // why not up
+	up       atomic.Bool  // quotes are flowing
+	lastBeat atomic.Int64 // Unix nanoseconds of the last heartbeat
+	// sessionDay is the core market's simulated day, from its heartbeats.
+	sessionDay atomic.Int64
+	instance   atomic.Pointer[string] // the core instance the quotes were last fetched from
+	beatInst   atomic.Pointer[string] // the core instance of the last heartbeat
+	reason     atomic.Pointer[string] // why not up
 
 	received atomic.Uint64 // ticks received
 	resyncs  atomic.Uint64 // times every quote was fetched again
@@ -154,6 +156,7 @@ func (r *Replica) setUniverse(rep marketReply) {
 	r.pending = make(map[int][]feed.Quote)
 	r.mu.Unlock()
 	r.instance.Store(&rep.Instance)
+	r.sessionDay.Store(rep.SessionDay)
 	r.apply(rep.Quotes, false)
 }
 
@@ -217,6 +220,7 @@ func (r *Replica) onBeat(m *nats.Msg) {
 	}
 	r.lastBeat.Store(time.Now().UnixNano())
 	r.beatInst.Store(&hb.Instance)
+	r.sessionDay.Store(hb.SessionDay)
 }
 
 // Run watches NATS and the core's heartbeat until ctx is done: it marks

@@ -52,11 +52,10 @@ func (r *Replica) LastPrice(ticker string) (price, prevClose int64, ok bool) {
 // Now is the wall clock: an edge has no simulated clock of its own.
 func (r *Replica) Now() time.Time { return time.Now() }
 
-// SessionDay is 0, no session (portfolio.SessionClock): an edge does not
-// know the core's simulated clock, whose day runs ahead of the wall clock's
-// with a speed above 1, so it values every position's day change from the
-// previous close rather than guess which fills are today's.
-func (r *Replica) SessionDay() int64 { return 0 }
+// SessionDay is the core market's simulated day (portfolio.SessionClock),
+// as its last heartbeat (every 500 ms) or the market fetch said, so an
+// edge values day changes, today's fills included, as the core does.
+func (r *Replica) SessionDay() int64 { return r.sessionDay.Load() }
 
 // AllQuotes returns the latest quote of every symbol, by ticker.
 func (r *Replica) AllQuotes() []feed.Quote {
