@@ -5,6 +5,7 @@ import (
 	"errors"
 	"net/http"
 	"slices"
+	"strings"
 	"sync"
 	"testing"
 )
@@ -64,4 +65,38 @@ func TestInterestBeforeSubscribing(t *testing.T) {
 	wantProblem(t, resp, body, http.StatusServiceUnavailable, "not_ready", "")
 	resp, body = ts.do(t, http.MethodGet, "/api/v1/quotes?symbols=AAPL", "", nil)
 	wantStatus(t, resp, body, http.StatusOK)
+}
+
+// panickyInterest panics when asked for KO.
+type panickyInterest struct{}
+
+func (panickyInterest) Want(_ context.Context, symbols []string) error {
+	if slices.Contains(symbols, "KO") {
+		panic("boom in subscribe")
+	}
+	return nil
+}
+
+// A panic while a WebSocket message is handled closes that connection with
+// 1011 and logs the stack; the server and its other connections go on.
+func TestPanicInWSHandlerClosesOnlyItsConnection(t *testing.T) {
+	ts := startTestServerWith(t, Config{}, testServerOptions{Interest: panickyInterest{}})
+	tok := ts.register(t, "pam", "correct horse 1")
+
+	bystander := mustDialWS(t, ts, tok)
+	send(t, bystander, `{"type":"subscribe","id":1,"symbols":["AAPL"]}`)
+	readUntil(t, bystander, "subscriptions")
+
+	conn := mustDialWS(t, ts, tok)
+	send(t, conn, `{"type":"subscribe","id":1,"symbols":["KO"]}`)
+	expectClose(t, conn, 1011, "internal error")
+
+	send(t, bystander, `{"type":"ping","id":2}`)
+	if f := readUntil(t, bystander, "pong"); string(f.ID) != "2" {
+		t.Fatalf("pong %s, want id 2", f.Raw)
+	}
+	logs := ts.Logs.String()
+	if !strings.Contains(logs, "boom in subscribe") || !strings.Contains(logs, "interest_test.go") {
+		t.Fatalf("panic not logged with its stack:\n%s", logs)
+	}
 }

@@ -3,8 +3,10 @@ package stream
 import (
 	"context"
 	"errors"
+	"fmt"
 	"io"
 	"net"
+	"runtime/debug"
 	"time"
 	"unicode/utf8"
 
@@ -148,13 +150,35 @@ func (c *wsConn) readLoop() {
 			c.fail(nil, CodeInvalidJSON, "messages must be JSON text frames")
 			continue
 		}
-		c.handle(*buf)
+		c.handleAside(*buf)
 		c.reg.frames.put(buf)
 		if _, _, closing := c.st.closeRequested(); closing {
 			c.discard()
 			return
 		}
 	}
+}
+
+// handleAside runs handle on a short-lived goroutine and waits for it.
+// The reader lives as long as its connection and a goroutine's stack is
+// never shrunk below what it needs while parked in its read, so the 8 KiB
+// that decoding a message and subscribing take would stay with every
+// subscribed connection; on a goroutine of its own the stack goes back
+// to the runtime when the message is handled. A panic there is the
+// connection's, as on the reader: logged, and the connection closed 1011.
+func (c *wsConn) handleAside(raw []byte) {
+	done := make(chan struct{})
+	go func() {
+		defer close(done)
+		defer func() {
+			if v := recover(); v != nil {
+				c.reg.log.Error("websocket handler panic", "panic", fmt.Sprint(v), "stack", string(debug.Stack()))
+				c.st.requestClose(CloseInternal, "internal error")
+			}
+		}()
+		c.handle(raw)
+	}()
+	<-done
 }
 
 // allow takes one token from the inbound message bucket. Refused messages
