@@ -26,6 +26,9 @@ type clusterConfig struct {
 	CoreURL    string
 	Name       string
 	EdgeLinger time.Duration // how long an edge keeps receiving a symbol no stream holds
+	// LingerSet is true when -edge-linger (or its environment variable)
+	// was given, which only an edge may do.
+	LingerSet bool
 }
 
 // clusterName is one NATS subject token: no dots, spaces or wildcards.
@@ -40,6 +43,9 @@ func (cl clusterConfig) validate(c config) error {
 			if v != "" {
 				return fmt.Errorf("%s needs -role core or -role edge (the default -role all runs one process without NATS)", flag)
 			}
+		}
+		if cl.LingerSet {
+			return errors.New("-edge-linger is for -role edge (the default -role all receives every tick from its own market)")
 		}
 		return nil
 	case roleCore, roleEdge:
@@ -63,6 +69,9 @@ func (cl clusterConfig) validate(c config) error {
 		}
 		if cl.CoreURL != "" {
 			return errors.New("-core-url is for -role edge")
+		}
+		if cl.LingerSet {
+			return errors.New("-edge-linger is for -role edge (a core receives every tick from its own market)")
 		}
 		return nil
 	}

@@ -143,6 +143,7 @@ func parseConfig(args []string, lookupEnv func(string) (string, bool), out io.Wr
 	if err := errors.Join(errs...); err != nil {
 		return cfg, err
 	}
+	fs.Visit(func(f *flag.Flag) { cfg.Cluster.LingerSet = cfg.Cluster.LingerSet || f.Name == "edge-linger" }) // by flag or by environment
 	cfg.Web.MetricsOff = !cfg.Metrics
 	return cfg, cfg.validate()
 }

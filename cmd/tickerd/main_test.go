@@ -119,6 +119,13 @@ func TestParseConfig(t *testing.T) {
 		{name: "edge with embedded nats", args: []string{"-role", "edge", "-nats-listen", "127.0.0.1:4222"}, wantErr: "-nats-listen"},
 		{name: "edge with demo", args: []string{"-role", "edge", "-nats-url", "nats://x:1", "-core-url", "http://x:1", "-demo"}, wantErr: "-demo"},
 		{name: "core without nats", args: []string{"-role", "core"}, wantErr: "-nats-url"},
+		{name: "edge linger on a core", args: []string{"-role", "core", "-nats-listen", ":4222", "-edge-linger", "5s"}, wantErr: "-edge-linger"},
+		{name: "edge linger on one process", env: []string{"TICKERD_EDGE_LINGER", "5s"}, wantErr: "-edge-linger"},
+		{name: "edge linger on an edge", args: []string{"-role", "edge", "-nats-url", "nats://x:1", "-core-url", "http://x:1", "-edge-linger", "5s"}, check: func(t *testing.T, c config) {
+			if c.Cluster.EdgeLinger != 5*time.Second {
+				t.Fatalf("edge linger %s, want 5s", c.Cluster.EdgeLinger)
+			}
+		}},
 		{name: "nats flag without role", args: []string{"-nats-url", "nats://127.0.0.1:4222"}, wantErr: "-role"},
 		{name: "cluster name with a dot", args: []string{"-role", "core", "-nats-listen", ":4222", "-cluster-name", "a.b"}, wantErr: "-cluster-name"},
 		{name: "unknown flag", args: []string{"-nope"}, wantErr: "nope"},
