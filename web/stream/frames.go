@@ -46,7 +46,7 @@ const (
 	// NotReadyText explains a not_ready error: the quotes of a symbol
 	// could not be fetched.
 	NotReadyText         = "the quotes of these symbols cannot be fetched now; try again shortly"
-	portfolioFailureText = "portfolio valuation failed; it will be retried on the next change"
+	portfolioFailureText = "portfolio valuation failed; it is retried until it succeeds"
 )
 
 // Frame buffers.

@@ -3,6 +3,7 @@ package stream
 import (
 	"context"
 	"fmt"
+	"math/rand/v2"
 	"slices"
 	"time"
 
@@ -22,18 +23,44 @@ type portfolioState struct {
 	loaded    bool
 	cash      int64
 	positions []portfolio.Position
+
+	// After a valuation failed, the next attempt waits until retryAt
+	// (backoff, see retryDelay); failures counts the failed attempts since
+	// the last valuation that succeeded.
+	failures int
+	retryAt  time.Time
+}
+
+// Retries of a failed valuation back off from about a second to about
+// half a minute.
+const (
+	portfolioRetryMin = time.Second
+	portfolioRetryMax = 30 * time.Second
+)
+
+// retryDelay is the wait after the nth failure in a row: doubling from
+// portfolioRetryMin up to portfolioRetryMax, drawn uniformly from its upper
+// half, so that the streams of an edge whose core was too busy to answer
+// them do not all ask again at the same moment.
+func retryDelay(n int) time.Duration {
+	d := min(portfolioRetryMin<<min(n-1, 6), portfolioRetryMax)
+	return d/2 + rand.N(d/2+1)
 }
 
 // pushPortfolio writes the account's valuation when one is owed and the
-// throttle allows it, or an internal error message when it cannot be
-// computed (it is retried on the next change). dirty reports a watched
-// tick or a trade since the last pass. It returns how long a throttled
-// valuation must wait, and whether a message was written.
+// throttle allows it. When it cannot be computed (the store, or an edge's
+// core, failed), the client gets one internal error message and the
+// valuation is retried with backoff until it succeeds; not on every pass,
+// which under load would ask a struggling store again for every frame.
+// dirty reports a watched tick or a trade since the last pass. It returns
+// how long a throttled or backed-off valuation must wait, and whether a
+// message was written.
 func (w *writer) pushPortfolio(now time.Time, dirty bool) (time.Duration, bool, error) {
 	p := &w.portfolio
 	if !w.st.portfolio.Load() {
 		p.due = false
 		p.loaded = false // trades while off are not signalled: reread on resubscribe
+		p.failures, p.retryAt = 0, time.Time{}
 		if p.watching != nil {
 			w.st.sub.SetWatch(nil)
 			p.watching = nil
@@ -44,17 +71,24 @@ func (w *writer) pushPortfolio(now time.Time, dirty bool) (time.Duration, bool, 
 	if !p.due {
 		return 0, false, nil
 	}
-	if wait := p.last.Add(portfolioInterval).Sub(now); wait > 0 {
+	if wait := max(p.last.Add(portfolioInterval).Sub(now), p.retryAt.Sub(now)); wait > 0 {
 		return wait, false, nil
 	}
 	b := w.reg.frames.getFrame()
 	defer w.reg.frames.put(b)
 	v, err := w.value(now)
 	if err != nil {
+		p.failures++
+		p.retryAt = now.Add(retryDelay(p.failures))
+		if p.failures > 1 { // the client was told at the first failure
+			w.reg.log.Debug("portfolio push failed again", "err", err, "failures", p.failures)
+			return p.retryAt.Sub(now), false, nil
+		}
 		w.reg.log.Error("portfolio push failed", "err", err)
 		*b = appendError(*b, nil, CodeInternal, portfolioFailureText)
-		return 0, true, w.f.message(eventError, *b)
+		return p.retryAt.Sub(now), true, w.f.message(eventError, *b)
 	}
+	p.failures, p.retryAt = 0, time.Time{}
 	p.last, p.due = now, false
 	w.watch(v)
 	out := wire.FromValuation(v)

@@ -162,23 +162,65 @@ func TestWriterPortfolio(t *testing.T) {
 		t.Fatalf("throttled push: %d messages, wake in %v; want 1 and %v", len(f.msgs), wake.Sub(now), portfolioInterval)
 	}
 
-	h.err = errBroken // the store fails: the client is told, the holdings are reread next time
+	// The store fails: the client is told once, and the valuation is
+	// retried with backoff, not on every pass.
+	h.err = errBroken
 	w.st.holdingsStale.Store(true)
-	w.pass(now.Add(portfolioInterval))
-	if f.events() != "portfolio,error" || !strings.Contains(f.msgs[1].json, `"code":"internal"`) {
-		t.Fatalf("after a failed valuation: %v", f.msgs)
+	failed := now.Add(portfolioInterval)
+	wake, _ = w.pass(failed)
+	if f.events() != "portfolio,error" || !strings.Contains(f.msgs[1].json, `"code":"internal"`) || h.calls != 2 {
+		t.Fatalf("after a failed valuation: %v, %d store reads", f.msgs, h.calls)
+	}
+	if d := wake.Sub(failed); d < portfolioRetryMin/2 || d > portfolioRetryMin {
+		t.Fatalf("first retry in %v, want %v to %v", d, portfolioRetryMin/2, portfolioRetryMin)
+	}
+	w.st.sub.MarkDirty() // a tick before the retry is due asks nothing of the store
+	w.pass(wake.Add(-time.Millisecond))
+	if h.calls != 2 || len(f.msgs) != 2 {
+		t.Fatalf("before the retry was due: %d store reads, %v", h.calls, f.msgs)
+	}
+	failedAgain := wake
+	wake, _ = w.pass(failedAgain) // fails again: no second error message, a longer wait
+	if h.calls != 3 || len(f.msgs) != 2 {
+		t.Fatalf("second failure: %d store reads, %v; want 3 and no new message", h.calls, f.msgs)
+	}
+	if d := wake.Sub(failedAgain); d < portfolioRetryMin || d > 2*portfolioRetryMin {
+		t.Fatalf("second retry in %v, want %v to %v", d, portfolioRetryMin, 2*portfolioRetryMin)
 	}
 	h.err = nil
-	w.pass(now.Add(2 * portfolioInterval))
-	if f.events() != "portfolio,error,portfolio" || h.calls != 3 {
-		t.Fatalf("retry: wrote %s with %d store reads, want a fresh valuation from a third read", f.events(), h.calls)
+	w.pass(wake)
+	if f.events() != "portfolio,error,portfolio" || h.calls != 4 {
+		t.Fatalf("retry: wrote %s with %d store reads, want a fresh valuation from a fourth read", f.events(), h.calls)
+	}
+	if w.portfolio.failures != 0 || !w.portfolio.retryAt.IsZero() {
+		t.Fatalf("backoff kept after a success: %d failures, retry at %v", w.portfolio.failures, w.portfolio.retryAt)
 	}
 
 	w.st.portfolio.Store(false)
 	w.st.sub.MarkDirty()
-	w.pass(now.Add(3 * portfolioInterval))
+	w.pass(wake.Add(portfolioInterval))
 	if len(f.msgs) != 3 {
 		t.Fatalf("a valuation was pushed after the channel was dropped: %v", f.msgs)
+	}
+}
+
+func TestRetryDelay(t *testing.T) {
+	for _, tt := range []struct {
+		failures int
+		lo, hi   time.Duration
+	}{
+		{1, 500 * time.Millisecond, time.Second},
+		{2, time.Second, 2 * time.Second},
+		{3, 2 * time.Second, 4 * time.Second},
+		{6, 15 * time.Second, 30 * time.Second},
+		{7, 15 * time.Second, 30 * time.Second},
+		{1000, 15 * time.Second, 30 * time.Second},
+	} {
+		for range 200 {
+			if d := retryDelay(tt.failures); d < tt.lo || d > tt.hi {
+				t.Fatalf("retryDelay(%d) = %v, want %v to %v", tt.failures, d, tt.lo, tt.hi)
+			}
+		}
 	}
 }
 
