@@ -218,9 +218,9 @@ func TestWriteMarkdownAnalysis(t *testing.T) {
 	}
 }
 
-// TestDeliveredColumn: every push row says delivered / offered from
-// tickload's delivery figures, and "—" for results older than them and for
-// polling.
+// TestDeliveredColumn: every push row says delivered / offered: exact when
+// tickload read the server's seqs, the nominal figure marked ≈ for results
+// from before that, and "—" for results older still and for polling.
 func TestDeliveredColumn(t *testing.T) {
 	withDelivery := func(r *Results) {
 		d := func(pct float64) *Delivery { return &Delivery{DeliveredPct: pct, DeliveredSeqPct: 100} }
@@ -248,20 +248,37 @@ func TestDeliveredColumn(t *testing.T) {
 			"| 2,000 | 40,000 | — | p99",
 			"| no logins | 2,000 | 2,046 | — | 1.81 |",
 			"| 12.0 | — | ",
-			"\"—\" for polling and for results from before tickload reported delivery (issue 11).",
+			"and for results from before tickload reported delivery (issue 11).",
 		},
 	}, {
-		name: "delivery reported",
+		name: "nominal delivery reported",
 		edit: withDelivery,
 		want: []string{
-			"| WebSocket push | 20,000 | 99.8 % | 196.0 |",
+			"| WebSocket push | 20,000 | ≈ 99.8 % | 196.0 |",
 			"| poll every 1s | 8,600 | — | 2300.0 |",
-			"| 2 | 10,000 of 10,000 | 200,000 | 210,000 | 100.2 % | 3.33 |",
-			"| 4 | 10,000 of 10,000 | 400,000 | 390,000 | 91.1 % |",
-			"| 2,000 | 40,000 | 98.5 % | p99",
-			"| no logins | 2,000 | 2,046 | 100.0 % | 1.81 |",
-			"| login storm | 2,000 | 2,008 | 97.2 % | 2.38 |",
-			"| 12.0 | 99.5 % | ",
+			"| 2 | 10,000 of 10,000 | 200,000 | 210,000 | ≈ 100.2 % | 3.33 |",
+			"| 4 | 10,000 of 10,000 | 400,000 | 390,000 | ≈ 91.1 % |",
+			"| 2,000 | 40,000 | ≈ 98.5 % | p99",
+			"| no logins | 2,000 | 2,046 | ≈ 100.0 % | 1.81 |",
+			"| login storm | 2,000 | 2,008 | ≈ 97.2 % | 2.38 |",
+			"| 12.0 | ≈ 99.5 % | ",
+		},
+	}, {
+		name: "exact delivery reported",
+		edit: func(r *Results) {
+			withDelivery(r)
+			exact := func(d *Delivery, offered, got int64) {
+				d.Offered, d.OfferedDelivered, d.DeliveredOfferedPct = offered, got, 100*float64(got)/float64(offered)
+			}
+			exact(r.PushPoll.Push.Report.Delivery, 400_000, 400_000)
+			exact(r.Fanout.Rates[1].Report.Delivery, 8_000_000, 7_920_000)
+			exact(r.Storm.Storm.Report.Delivery, 40_000, 39_998)
+		},
+		want: []string{
+			"| WebSocket push | 20,000 | 100.00 % | 196.0 |",
+			"| 2 | 10,000 of 10,000 | 200,000 | 210,000 | ≈ 100.2 % | 3.33 |",
+			"| 4 | 10,000 of 10,000 | 400,000 | 390,000 | 99.00 % |",
+			"| login storm | 2,000 | 2,008 | 100.00 % | 2.38 |",
 		},
 	}}
 	for _, tt := range tests {

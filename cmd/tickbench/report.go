@@ -131,3 +131,19 @@ func deliveredCell(r *LoadReport) string {
 	}
 	return fmtF(r.Delivery.DeliveredPct, 1) + " %"
 }
+
+// offeredCell is the delivered / offered column of the push tables: the
+// exact figure ("100.00 %") when tickload read the server's seqs around its
+// window, else the nominal one marked "≈" ("≈ 98.1 %"), else "—".
+func offeredCell(r *LoadReport) string {
+	if r == nil {
+		return "—"
+	}
+	if pct, ok := r.Delivery.exactPct(); ok {
+		return fmtPct2(pct)
+	}
+	if c := deliveredCell(r); c != "—" && c != "n/a" {
+		return "≈ " + c
+	}
+	return deliveredCell(r)
+}

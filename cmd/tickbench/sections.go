@@ -87,7 +87,7 @@ func renderPushPollRates(sb *strings.Builder, sweep []*PushPoll, pp1 *PushPoll, 
 			fmtInt(int64(pr.Quotes.PerS)) + " / " + fmtInt(int64(qr.Quotes.PerS)),
 			fmtF(pr.Bytes.PerQuote, 0) + " / " + fmtF(qr.Bytes.PerQuote, 0), ratioCell(br),
 			fmtF(pr.cpuMsPer1k(), 1) + " / " + fmtF(qr.cpuMsPer1k(), 1), ratioCell(cr),
-			fmtMs(pr.Latency.P99), deliveredCell(pr), stale})
+			fmtMs(pr.Latency.P99), offeredCell(pr), stale})
 		if br >= targetBytesRatio && cr >= targetCPURatio && pr.Latency.P99 < targetPushP99Ms {
 			meets = append(meets, fmtF(rate, 2))
 		}
@@ -145,7 +145,7 @@ func pushPollBody(sb *strings.Builder, pp *PushPoll, benchRel string) {
 		if rep.Staleness != nil {
 			stale = fmtMs(rep.Staleness.P50) + " / " + fmtMs(rep.Staleness.P99)
 		}
-		rows = append(rows, []string{name, fmtInt(int64(rep.Quotes.PerS)), deliveredCell(rep), fmtF(rep.Bytes.PerQuote, 1),
+		rows = append(rows, []string{name, fmtInt(int64(rep.Quotes.PerS)), offeredCell(rep), fmtF(rep.Bytes.PerQuote, 1),
 			fmtF(rep.cpuMsPer1k(), 2), fmtMs(rep.Latency.P50) + " / " + fmtMs(rep.Latency.P99), stale, errCell(rep)})
 	}
 	table(sb, []string{"Mode", "Updates/s", "Delivered / offered", "Bytes per update", "Server CPU-ms per 1,000 updates",
@@ -184,7 +184,7 @@ func renderFanout(sb *strings.Builder, fo *Fanout, benchRel string) {
 		}
 		l := rep.Latency
 		rows = append(rows, []string{fmtF(r.TickRate, 0), fmtInt(rep.Clients.OpenAtEnd) + " of " + fmtInt(int64(r.Clients)),
-			fmtInt(int64(r.Offered)), fmtInt(int64(rep.Quotes.PerS)), deliveredCell(rep),
+			fmtInt(int64(r.Offered)), fmtInt(int64(rep.Quotes.PerS)), offeredCell(rep),
 			fmtMs(l.P50), fmtMs(l.P90), fmtMs(l.P99), fmtMs(l.P999), fmtMs(l.Max),
 			fmtF(rep.cpuMsPer1k(), 2), fmtF(rep.Quotes.PerFrame, 2), errCell(rep)})
 	}
@@ -202,7 +202,7 @@ func renderFanout(sb *strings.Builder, fo *Fanout, benchRel string) {
 			verdict = "pass"
 		}
 		if s.Run.Report != nil {
-			delivered, share = fmtInt(int64(s.Run.Report.Quotes.PerS)), deliveredCell(s.Run.Report)
+			delivered, share = fmtInt(int64(s.Run.Report.Quotes.PerS)), offeredCell(s.Run.Report)
 		}
 		srows = append(srows, []string{fmtInt(int64(s.Clients)), delivered, share, s.Why, verdict})
 	}
@@ -311,7 +311,7 @@ func renderStorm(sb *strings.Builder, st *Storm, benchRel string) {
 			name = "login storm"
 		}
 		if rep := r.Report; rep != nil {
-			rows = append(rows, []string{name, fmtInt(rep.Clients.OpenAtEnd), fmtInt(int64(rep.Quotes.PerS)), deliveredCell(rep),
+			rows = append(rows, []string{name, fmtInt(rep.Clients.OpenAtEnd), fmtInt(int64(rep.Quotes.PerS)), offeredCell(rep),
 				fmtMs(rep.Latency.P50), fmtMs(rep.Latency.P99), fmtMs(rep.Latency.Max), fmtF(rep.cpuMsPer1k(), 2), errCell(rep)})
 		} else {
 			rows = append(rows, []string{name, runErr(r), "", "", "", "", "", "", ""})
@@ -349,8 +349,10 @@ func sortedStrings(s []string) []string {
 }
 
 // deliveredNote explains the delivered / offered column of a push table.
-const deliveredNote = "Delivered / offered: tickload's delivered ÷ expected ticks (a few percent either way, ticks being random);\n" +
-	"\"—\" for polling and for results from before tickload reported delivery (issue 11).\n\n"
+const deliveredNote = "Delivered / offered: of the quotes the server produced for the subscriptions during the window (each symbol's\n" +
+	"`seq` read just before and just after it), the share clients received. Marked ≈: runs from before tickload read the\n" +
+	"seqs, with its delivered ÷ expected ticks instead (a few percent either way, ticks being random); \"—\" for polling\n" +
+	"and for results from before tickload reported delivery (issue 11).\n\n"
 
 // renderFanoutAlerts compares the first rate's run with the same load on a
 // server holding active price alerts that never fire.
@@ -367,7 +369,7 @@ func renderFanoutAlerts(sb *strings.Builder, fo *Fanout) {
 		if rep == nil {
 			return []string{label, runErr(r), "", "", "", ""}
 		}
-		return []string{label, fmtInt(int64(rep.Quotes.PerS)), deliveredCell(rep), fmtMs(rep.Latency.P50),
+		return []string{label, fmtInt(int64(rep.Quotes.PerS)), offeredCell(rep), fmtMs(rep.Latency.P50),
 			fmtMs(rep.Latency.P99), fmtF(rep.cpuMsPer1k(), 2)}
 	}
 	table(sb, []string{"Server", "Delivered/s", "Delivered / offered", "p50", "p99", "CPU-ms per 1,000"},

@@ -103,7 +103,7 @@ func renderShock(sb *strings.Builder, sh *Shock, quick bool, benchRel string) {
 		rows = append(rows, []string{name, eventCell(rep), fmtInt(int64(rep.Quotes.PerS)), fmtMs(rep.Latency.P50),
 			checked(fmtMs(rep.Latency.P99), rep.Latency.P99, t.p99Ms, true, judged),
 			checked(fmtPct(seq), seq, t.delivered, false, judged),
-			deliveredCell(rep), errCell(rep)})
+			offeredCell(rep), errCell(rep)})
 	}
 	table(sb, []string{"Workload", "Window", "Quotes/s", "p50 (ms)", "p99 (ms)", "Delivered / (delivered + seq gaps)",
 		"Delivered / offered", "Client errors"}, rows)
