@@ -75,19 +75,8 @@ func renderPushPollRates(sb *strings.Builder, sweep []*PushPoll, pp1 *PushPoll, 
 			rows = append(rows, []string{fmtF(rate, 2), why, "", "", "", "", "", "", "", ""})
 			continue
 		}
-		qr := poll.Report
-		every := time.Duration(float64(time.Second) / (rate * float64(pp.Push.Symbols)))
-		br := ratio(qr.Bytes.PerQuote, pr.Bytes.PerQuote)
-		cr := ratio(qr.cpuMsPer1k(), pr.cpuMsPer1k())
-		stale := "—"
-		if qr.Staleness != nil {
-			stale = fmtMs(qr.Staleness.P99)
-		}
-		rows = append(rows, []string{fmtF(rate, 2), every.Round(10 * time.Millisecond).String(),
-			fmtInt(int64(pr.Quotes.PerS)) + " / " + fmtInt(int64(qr.Quotes.PerS)),
-			fmtF(pr.Bytes.PerQuote, 0) + " / " + fmtF(qr.Bytes.PerQuote, 0), ratioCell(br),
-			fmtF(pr.cpuMsPer1k(), 1) + " / " + fmtF(qr.cpuMsPer1k(), 1), ratioCell(cr),
-			fmtMs(pr.Latency.P99), offeredCell(pr), stale})
+		row, br, cr := pushPollRateRow(rate, pp.Push.Symbols, pr, poll.Report)
+		rows = append(rows, row)
 		if br >= targetBytesRatio && cr >= targetCPURatio && pr.Latency.P99 < targetPushP99Ms {
 			meets = append(meets, fmtF(rate, 2))
 		}
@@ -104,6 +93,24 @@ func renderPushPollRates(sb *strings.Builder, sweep []*PushPoll, pp1 *PushPoll, 
 	runNotes(sb, runs)
 	commands(sb, runs)
 	rawLinks(sb, benchRel, runFiles(runs)...)
+}
+
+// pushPollRateRow is one row of scenario 7: push (pr) against 1 s polling
+// (qr) at rate ticks/symbol/s on symbols per client, with the bytes and CPU
+// ratios (poll ÷ push).
+func pushPollRateRow(rate float64, symbols int, pr, qr *LoadReport) (row []string, br, cr float64) {
+	every := time.Duration(float64(time.Second) / (rate * float64(symbols)))
+	br = ratio(qr.Bytes.PerQuote, pr.Bytes.PerQuote)
+	cr = ratio(qr.cpuMsPer1k(), pr.cpuMsPer1k())
+	stale := "—"
+	if qr.Staleness != nil {
+		stale = fmtMs(qr.Staleness.P99)
+	}
+	return []string{fmtF(rate, 2), every.Round(10 * time.Millisecond).String(),
+		fmtInt(int64(pr.Quotes.PerS)) + " / " + fmtInt(int64(qr.Quotes.PerS)),
+		fmtF(pr.Bytes.PerQuote, 0) + " / " + fmtF(qr.Bytes.PerQuote, 0), ratioCell(br),
+		fmtF(pr.cpuMsPer1k(), 1) + " / " + fmtF(qr.cpuMsPer1k(), 1), ratioCell(cr),
+		fmtMs(pr.Latency.P99), offeredCell(pr), stale}, br, cr
 }
 
 // pollAt returns pp's polling run at interval, or nil.
