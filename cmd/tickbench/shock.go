@@ -80,8 +80,10 @@ func renderShock(sb *strings.Builder, sh *Shock, quick bool, benchRel string) {
 		"playing `%s` at `-speed %g`; tickload (`-scenario-event shock`) opens its window only once the\n"+
 		"market-wide shock is in force, so the window lies inside it. The scenario also multiplies every symbol's\n"+
 		"tick rate by 4 and its volatility by 5 from the same moment: every symbol ticks at once, at 8 ticks/s.\n"+
-		"Delivered / offered assumes a constant rate and is not applicable here; delivery is judged by delivered /\n"+
-		"(delivered + seq gaps). The targets are issue 11's at 2 ticks/s, judged only at its sizes in a full run.\n\n",
+		"Delivery is judged by delivered / (delivered + seq gaps); delivered / offered is shown where it is exact (each\n"+
+		"symbol's `seq` read around the window, so the changing rate does not matter), \"n/a\" where only tickload's\n"+
+		"nominal figure, which assumes a constant rate, exists. The targets are issue 11's at 2 ticks/s, judged only at\n"+
+		"its sizes in a full run.\n\n",
 		sh.Scenario, sh.Speed)
 	var rows [][]string
 	for _, r := range sh.Runs {
