@@ -2,8 +2,6 @@ package stream
 
 import (
 	"errors"
-	"fmt"
-	"runtime/debug"
 	"sync"
 	"sync/atomic"
 	"time"
@@ -71,13 +69,10 @@ func (r *Registry) ServeWS(conn *websocket.Conn, sess *portfolio.Session) {
 	c.setHandlers()
 	c.startWriter()
 	defer func() {
-		if v := recover(); v != nil {
-			r.log.Error("websocket reader panic", "panic", fmt.Sprint(v), "stack", string(debug.Stack()))
-			st.requestClose(CloseInternal, "internal error")
-		}
 		st.requestClose(-1, "") // no-op if a close is already under way
 		<-c.writerDone
 	}()
+	defer c.recoverPanic("websocket reader panic")
 	c.run(sess)
 }
 

@@ -105,22 +105,33 @@ func (c *wsConn) awaitAuth() (*portfolio.Session, bool) {
 		}
 		return nil, false
 	}
-	var m clientMessage
-	jerr := decodeClientMessage(*buf, &m)
+	var sess *portfolio.Session
+	c.aside(func() { sess = c.checkAuthMessage(*buf, err == nil) })
 	c.reg.frames.put(buf)
-	if err != nil || jerr != nil || m.Type != "auth" || m.Token == "" {
-		c.st.requestClose(CloseUnauthorized, `authentication required: send {"type":"auth","token":"..."} first`)
-		return nil, false
-	}
-	ctx, cancel := context.WithTimeout(context.Background(), storeTimeout)
-	defer cancel()
-	sess, aerr := c.reg.deps.Sessions.Authenticate(ctx, m.Token)
-	if aerr != nil {
-		c.st.requestClose(CloseUnauthorized, "invalid or expired token")
+	if sess == nil {
 		return nil, false
 	}
 	_ = c.conn.SetReadDeadline(time.Time{})
-	return &sess, true
+	return sess, true
+}
+
+// checkAuthMessage checks a first message that must be
+// {"type":"auth","token":...} (text says it was a text frame), asking for
+// the close that fits when it is not or its token is refused.
+func (c *wsConn) checkAuthMessage(raw []byte, text bool) *portfolio.Session {
+	var m clientMessage
+	if err := decodeClientMessage(raw, &m); !text || err != nil || m.Type != "auth" || m.Token == "" {
+		c.st.requestClose(CloseUnauthorized, `authentication required: send {"type":"auth","token":"..."} first`)
+		return nil
+	}
+	ctx, cancel := context.WithTimeout(context.Background(), storeTimeout)
+	defer cancel()
+	sess, err := c.reg.deps.Sessions.Authenticate(ctx, m.Token)
+	if err != nil {
+		c.st.requestClose(CloseUnauthorized, "invalid or expired token")
+		return nil
+	}
+	return &sess
 }
 
 // readLoop handles client messages until the connection ends or a close is
@@ -150,7 +161,7 @@ func (c *wsConn) readLoop() {
 			c.fail(nil, CodeInvalidJSON, "messages must be JSON text frames")
 			continue
 		}
-		c.handleAside(*buf)
+		c.aside(func() { c.handle(*buf) })
 		c.reg.frames.put(buf)
 		if _, _, closing := c.st.closeRequested(); closing {
 			c.discard()
@@ -159,26 +170,29 @@ func (c *wsConn) readLoop() {
 	}
 }
 
-// handleAside runs handle on a short-lived goroutine and waits for it.
-// The reader lives as long as its connection and a goroutine's stack is
-// never shrunk below what it needs while parked in its read, so the 8 KiB
-// that decoding a message and subscribing take would stay with every
-// subscribed connection; on a goroutine of its own the stack goes back
-// to the runtime when the message is handled. A panic there is the
-// connection's, as on the reader: logged, and the connection closed 1011.
-func (c *wsConn) handleAside(raw []byte) {
+// aside runs f on a short-lived goroutine and waits for it. The reader
+// lives as long as its connection and a goroutine's stack is never shrunk
+// below what it needs while parked in its read, so the 8 KiB that decoding
+// a message, authenticating or subscribing take would stay with every
+// connection; on a goroutine of its own the stack goes back to the runtime
+// when f returns. A panic in f is the connection's, as on the reader.
+func (c *wsConn) aside(f func()) {
 	done := make(chan struct{})
 	go func() {
 		defer close(done)
-		defer func() {
-			if v := recover(); v != nil {
-				c.reg.log.Error("websocket handler panic", "panic", fmt.Sprint(v), "stack", string(debug.Stack()))
-				c.st.requestClose(CloseInternal, "internal error")
-			}
-		}()
-		c.handle(raw)
+		defer c.recoverPanic("websocket handler panic")
+		f()
 	}()
 	<-done
+}
+
+// recoverPanic, deferred by a goroutine of the connection, turns a panic
+// into a logged stack and a close with 1011.
+func (c *wsConn) recoverPanic(msg string) {
+	if v := recover(); v != nil {
+		c.reg.log.Error(msg, "panic", fmt.Sprint(v), "stack", string(debug.Stack()))
+		c.st.requestClose(CloseInternal, "internal error")
+	}
 }
 
 // allow takes one token from the inbound message bucket. Refused messages
