@@ -88,7 +88,8 @@ func NewHub(cfg HubConfig) *Hub {
 
 // Publish encodes each quote once and offers it to every subscriber of its
 // symbol, then signals the subscribers that were not signalled yet: itself
-// for a few, through a goroutine it starts for many (see maxInlineSignals).
+// for a few, through goroutines it starts for many or for those with
+// OnPublish (see notify).
 // It never blocks on a subscriber and does not retain batch; the quotes of
 // one symbol must arrive in seq order (older ones are dropped). It allocates
 // per batch, never per delivery. With a history (HubConfig.ReplayTicks) it
@@ -131,7 +132,7 @@ func (h *Hub) Publish(batch []Quote) {
 }
 
 // maxInlineSignals is how many subscribers Publish notifies itself; more are
-// notified by a goroutine of their own. A notification may cost the
+// notified by goroutines of their own. A notification may cost the
 // transport a goroutine start (about a microsecond), and the publisher is a
 // single goroutine: notifying thousands of subscribers per tick itself would
 // make every Publish long, and under load a long Publish is preempted and
@@ -140,10 +141,19 @@ func (h *Hub) Publish(batch []Quote) {
 // wait instead, and the quotes arriving meanwhile share frames.
 const maxInlineSignals = 64
 
-// notify notifies the subscribers Publish collected in h.wake. Caller
-// holds h.pubMu.
+// deliverShare is how many of one Publish's subscribers a goroutine of the
+// hub notifies. A subscriber with OnPublish may write its quotes there
+// (some microseconds each), so a tick for many subscribers is cut into
+// shares that run in parallel on every core; a share is long enough that
+// starting its goroutine costs little beside the writes.
+const deliverShare = 64
+
+// notify notifies the subscribers Publish collected in h.wake: itself when
+// they are few and none has OnPublish (whose work must not hold up
+// Publish), else through goroutines, one per deliverShare subscribers.
+// Caller holds h.pubMu.
 func (h *Hub) notify() {
-	if len(h.wake) <= maxInlineSignals {
+	if len(h.wake) <= maxInlineSignals && !anyOnPublish(h.wake) {
 		for _, s := range h.wake {
 			s.notifyNow()
 		}
@@ -153,11 +163,32 @@ func (h *Hub) notify() {
 	}
 	wake := h.wake
 	h.wake = make([]*Subscriber, 0, cap(wake))
-	go func() {
-		for _, s := range wake {
+	for len(wake) > 0 {
+		n := min(len(wake), deliverShare)
+		go notifyShare(wake[:n:n])
+		wake = wake[n:]
+	}
+}
+
+// anyOnPublish reports whether a subscriber in subs has OnPublish.
+func anyOnPublish(subs []*Subscriber) bool {
+	for _, s := range subs {
+		if s.onPub != nil {
+			return true
+		}
+	}
+	return false
+}
+
+// notifyShare notifies subs after a Publish, calling OnPublish where set.
+func notifyShare(subs []*Subscriber) {
+	for _, s := range subs {
+		if s.onPub != nil {
+			s.onPub()
+		} else {
 			s.notifyNow()
 		}
-	}()
+	}
 }
 
 // Stats returns the hub's counters. It is safe to call at any time.

@@ -371,3 +371,58 @@ func TestHubSignalsManyOffThePublisher(t *testing.T) {
 		}
 	}
 }
+
+// TestHubOnPublishMayTake: OnPublish is called off the publisher, holding
+// no lock, so it can Take what the Publish made pending; with more
+// subscribers than one goroutine's share, every one of them is called,
+// and a subscriber that takes in OnPublish receives every tick in order.
+// A subscriber without OnPublish on the same symbol is still signalled.
+// Calls for successive Publishes may overlap, so the subscriber lets one
+// Take at a time, as a transport's writer does.
+func TestHubOnPublishMayTake(t *testing.T) {
+	for _, n := range []int{1, 3*deliverShare + 1} {
+		h, _ := newTestHub()
+		taken := make([]atomic.Uint64, n) // the newest seq each subscriber took
+		for i := range n {
+			var s *Subscriber
+			var mu sync.Mutex
+			s = h.NewSubscriber(SubscriberOptions{OnPublish: func() {
+				mu.Lock()
+				defer mu.Unlock()
+				buf, b := s.Take([]byte{'['})
+				var qs []wireQuote
+				if err := json.Unmarshal(append(buf, ']'), &qs); err != nil || len(qs) != b.Quotes {
+					t.Errorf("Take in OnPublish gave %s (%v)", buf, err)
+					return
+				}
+				for _, q := range qs {
+					if want := taken[i].Load() + 1; q.Seq != want || q.Dropped != 0 {
+						t.Errorf("subscriber %d took seq %d (dropped %d), want %d", i, q.Seq, q.Dropped, want)
+					}
+					taken[i].Store(q.Seq)
+				}
+			}})
+			s.Subscribe([]string{"AAPL"}, 0, nil)
+		}
+		plain := h.NewSubscriber(SubscriberOptions{})
+		plain.Subscribe([]string{"AAPL"}, 0, nil)
+		for seq := uint64(1); seq <= 20; seq++ {
+			h.Publish([]Quote{tick("AAPL", seq, 10000)})
+			select {
+			case <-plain.Notify():
+			case <-time.After(5 * time.Second):
+				t.Fatalf("n=%d: the subscriber without OnPublish was not signalled for tick %d", n, seq)
+			}
+			take(t, plain)
+			deadline := time.Now().Add(10 * time.Second)
+			for i := range taken {
+				for taken[i].Load() != seq {
+					if time.Now().After(deadline) {
+						t.Fatalf("n=%d: subscriber %d took up to seq %d of %d", n, i, taken[i].Load(), seq)
+					}
+					time.Sleep(time.Millisecond)
+				}
+			}
+		}
+	}
+}

@@ -22,6 +22,16 @@ type SubscriberOptions struct {
 	// so it must return at once and must not call the subscriber's methods;
 	// typically it starts the transport's writer if none is running.
 	OnSignal func()
+	// OnPublish, if set, is called instead of OnSignal when a Publish
+	// made quotes pending (or marked the subscriber dirty or lagging). It
+	// runs on a goroutine the hub starts for a share of that Publish's
+	// subscribers, holding no lock, so unlike OnSignal it may call Take and
+	// write what it took: the transport's writer can run there instead of
+	// on a goroutine of its own. It must not block, as the subscribers after
+	// it in the share wait for it; a write the socket cannot take at once
+	// belongs to a goroutine of the transport's. Calls for successive
+	// Publishes may overlap: the transport lets one Take at a time.
+	OnPublish func()
 }
 
 // Subscriber is one consumer of the hub (usually one connection). The hub
@@ -35,6 +45,7 @@ type Subscriber struct {
 	hub    *Hub
 	notify chan struct{} // nil when onSignal is set
 	onSig  func()
+	onPub  func()
 	window time.Duration
 	maxCfl int
 	lagged atomic.Bool
@@ -92,6 +103,7 @@ func (h *Hub) NewSubscriber(opts SubscriberOptions) *Subscriber {
 		hub:       h,
 		notify:    notify,
 		onSig:     opts.OnSignal,
+		onPub:     opts.OnPublish,
 		window:    opts.SlowWindow,
 		maxCfl:    opts.MaxConflated,
 		slots:     make(map[string]*slot),
