@@ -3,6 +3,7 @@ package web
 import (
 	"container/list"
 	"crypto/tls"
+	"errors"
 	"io"
 	"net"
 	"net/netip"
@@ -111,6 +112,17 @@ type trackedConn struct {
 	in       *list.List    // t.idle, t.fresh or nil
 	elem     *list.Element // its element in in
 	since    time.Time     // when it entered in
+}
+
+// SyscallConn returns the socket under the connection, so that a stream
+// can write to it without waiting (see stream's direct writes); it fails
+// when the connection has no socket of its own.
+func (c *trackedConn) SyscallConn() (syscall.RawConn, error) {
+	sc, ok := c.Conn.(syscall.Conn)
+	if !ok {
+		return nil, errors.New("connection has no socket")
+	}
+	return sc.SyscallConn()
 }
 
 // Read reads from the connection; the first byte takes it off the list of

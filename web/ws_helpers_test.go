@@ -33,6 +33,7 @@ type wsQuote struct {
 	TS       int64       `json:"ts"`
 	Seq      uint64      `json:"seq"`
 	Snapshot bool        `json:"snapshot"`
+	Dropped  uint64      `json:"dropped"`
 }
 
 func (f wsFrame) quotes(tb testing.TB) []wsQuote {

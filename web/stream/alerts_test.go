@@ -10,8 +10,8 @@ const testAlertMsg = `{"type":"alert","data":{"id":7}}`
 func TestAlertFiredReachesSubscribedStreamsOfTheAccount(t *testing.T) {
 	w, f, _, _ := newTestWriter(t, Config{}, false) // account 1
 	r := w.reg
-	sameQuiet, _ := r.enter(transportWS, "ip", nil) // account 1, alerts not subscribed
-	other, _ := r.enter(transportWS, "ip", nil)     // account 2, subscribed
+	sameQuiet, _ := r.enter(transportWS, "ip", nil, nil) // account 1, alerts not subscribed
+	other, _ := r.enter(transportWS, "ip", nil, nil)     // account 2, subscribed
 	r.authenticate(sameQuiet, session("s2", 1))
 	r.authenticate(other, session("s3", 2))
 	t.Cleanup(func() { r.leave(sameQuiet); r.leave(other) })

@@ -117,7 +117,7 @@ func FuzzWSClientMessages(f *testing.F) {
 	}
 	r, _, _ := newTestRegistry(f, Config{MaxSymbols: fuzzMaxSymbols})
 	f.Fuzz(func(t *testing.T, input []byte) {
-		st, err := r.enter(transportWS, "192.0.2.1", nil)
+		st, err := r.enter(transportWS, "192.0.2.1", nil, nil)
 		if err != nil {
 			t.Fatal(err)
 		}

@@ -57,15 +57,16 @@ func NewRegistry(cfg Config, deps Deps) *Registry {
 func (r *Registry) Config() Config { return r.cfg }
 
 // enter registers a new stream; it fails only while shutting down.
-// onSignal, if not nil, is the subscriber's feed.SubscriberOptions.OnSignal.
-func (r *Registry) enter(t transport, ip string, onSignal func()) (*stream, error) {
+// onSignal and onPublish, if not nil, are the subscriber's
+// feed.SubscriberOptions.OnSignal and OnPublish.
+func (r *Registry) enter(t transport, ip string, onSignal, onPublish func()) (*stream, error) {
 	r.mu.Lock()
 	defer r.mu.Unlock()
 	if r.closing {
 		return nil, ErrShuttingDown
 	}
 	st := &stream{transport: t, ip: ip, sub: r.deps.Hub.NewSubscriber(feed.SubscriberOptions{
-		SlowWindow: r.cfg.SlowClientWindow, OnSignal: onSignal,
+		SlowWindow: r.cfg.SlowClientWindow, OnSignal: onSignal, OnPublish: onPublish,
 	})}
 	r.streams[st] = struct{}{}
 	r.wg.Add(1)

@@ -15,9 +15,9 @@ func session(id string, account int64) portfolio.Session {
 
 func TestRegistryCaps(t *testing.T) {
 	r, hub, _ := newTestRegistry(t, Config{MaxConnsPerIP: 2, MaxConnsPerUser: 1})
-	a, _ := r.enter(transportWS, "10.0.0.1", nil)
-	b, _ := r.enter(transportSSE, "10.0.0.1", nil)
-	c, _ := r.enter(transportWS, "10.0.0.1", nil)
+	a, _ := r.enter(transportWS, "10.0.0.1", nil, nil)
+	b, _ := r.enter(transportSSE, "10.0.0.1", nil, nil)
+	c, _ := r.enter(transportWS, "10.0.0.1", nil, nil)
 	if r.admitIP(a) != "" || r.admitIP(b) != "" {
 		t.Fatal("the first two streams of an IP were refused")
 	}
@@ -34,7 +34,7 @@ func TestRegistryCaps(t *testing.T) {
 		t.Fatalf("Stats = %+v, want 2 ws and 1 sse open", got)
 	}
 	r.leave(a)
-	d, _ := r.enter(transportWS, "10.0.0.1", nil)
+	d, _ := r.enter(transportWS, "10.0.0.1", nil, nil)
 	if r.admitIP(d) != "" || r.authenticate(d, session("s3", 7)) != "" {
 		t.Fatal("a stream that left still counts against its IP or account")
 	}
@@ -48,8 +48,8 @@ func TestRegistryCaps(t *testing.T) {
 
 func TestRegistryReachesStreams(t *testing.T) {
 	r, _, _ := newTestRegistry(t, Config{})
-	mine, _ := r.enter(transportWS, "ip", nil)
-	other, _ := r.enter(transportWS, "ip", nil)
+	mine, _ := r.enter(transportWS, "ip", nil, nil)
+	other, _ := r.enter(transportWS, "ip", nil, nil)
 	r.authenticate(mine, session("s1", 1))
 	r.authenticate(other, session("s2", 2))
 	mine.portfolio.Store(true)
@@ -70,7 +70,7 @@ func TestRegistryReachesStreams(t *testing.T) {
 
 func TestRegistryShutdown(t *testing.T) {
 	r, _, _ := newTestRegistry(t, Config{})
-	st, _ := r.enter(transportSSE, "ip", nil)
+	st, _ := r.enter(transportSSE, "ip", nil, nil)
 	ended := make(chan struct{})
 	go func() { // the stream's writer: ends when asked, then leaves
 		defer close(ended)
@@ -90,7 +90,7 @@ func TestRegistryShutdown(t *testing.T) {
 	if !r.ShuttingDown() {
 		t.Fatal("ShuttingDown is false after Shutdown")
 	}
-	if _, err := r.enter(transportWS, "ip", nil); err != ErrShuttingDown {
+	if _, err := r.enter(transportWS, "ip", nil, nil); err != ErrShuttingDown {
 		t.Fatalf("enter after Shutdown: %v, want ErrShuttingDown", err)
 	}
 	_, closes := r.snapshot()
@@ -99,7 +99,7 @@ func TestRegistryShutdown(t *testing.T) {
 	}
 
 	r2, _, _ := newTestRegistry(t, Config{})
-	r2.enter(transportWS, "ip", nil) // never leaves
+	r2.enter(transportWS, "ip", nil, nil) // never leaves
 	ctx, cancel := context.WithTimeout(context.Background(), 20*time.Millisecond)
 	defer cancel()
 	if err := r2.Shutdown(ctx); err != context.DeadlineExceeded {
@@ -118,7 +118,7 @@ func TestSnapshotNeverOpenAndClosed(t *testing.T) {
 		defer close(done)
 		for range n {
 			entered.Add(1)
-			st, _ := r.enter(transportWS, "ip", nil)
+			st, _ := r.enter(transportWS, "ip", nil, nil)
 			st.endCode = CloseNormal
 			r.leave(st)
 		}

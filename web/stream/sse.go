@@ -26,7 +26,7 @@ type SSE struct {
 // when a cap is reached. The caller must call Serve (or Abandon) exactly
 // once.
 func (r *Registry) OpenSSE(ip string, sess portfolio.Session, sub Subscription) (*SSE, error) {
-	st, err := r.enter(transportSSE, ip, nil)
+	st, err := r.enter(transportSSE, ip, nil, nil)
 	if err != nil {
 		return nil, err
 	}

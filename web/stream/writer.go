@@ -104,6 +104,40 @@ func (w *writer) pass(now time.Time) (time.Time, bool) {
 	return w.wake(now, batch.Wait, wait)
 }
 
+// quick is the pass of a writer that a Publish found idle, run where it
+// cannot wait (see wsConn.onPublish): it writes the replies, alerts and
+// control frames queued and the pending quotes, as pass does, and reports
+// whether that was all the pass had to do. When more could be due (a
+// close, the portfolio channel, the heartbeat, the session's expiry, a
+// lagging client) it returns false without writing anything; when the
+// quotes it took call for more (held back by max_rate_ms, a dirty
+// portfolio, lagging) it returns false after writing them. Either way the
+// transport's writer goroutine then passes.
+func (w *writer) quick(now time.Time) bool {
+	if w.st.closeAsked.Load() || w.st.portfolio.Load() || w.portfolio.watching != nil ||
+		!now.Before(w.nextBeat) || w.st.sub.Lagging() {
+		return false
+	}
+	if sess, ok := w.st.session(); ok && !now.Before(sess.ExpiresAt) {
+		return false
+	}
+	frame := w.reg.frames.getFrame()
+	defer w.reg.frames.put(frame)
+	replies, alerts, batch := w.take(frame)
+	if err := w.writeControl(replies, alerts); err != nil {
+		return false
+	}
+	if batch.Quotes > 0 {
+		if err := w.f.message(eventQuotes, *frame); err != nil {
+			return false
+		}
+	}
+	if batch.Dirty {
+		w.portfolio.due = true // not lost if the channel started meanwhile
+	}
+	return !batch.Lagging && !batch.Dirty && batch.Wait == 0
+}
+
 // take takes the queued replies and alerts and, into frame, the pending
 // quotes as one quotes message. They are taken together, so a subscribe's
 // reply is written before the snapshots it made pending.

@@ -15,7 +15,7 @@ import (
 func newTestWriter(t *testing.T, cfg Config, quiet bool) (*writer, *recordingFramer, *feed.Hub, *fakeHoldings) {
 	t.Helper()
 	r, hub, h := newTestRegistry(t, cfg)
-	st, err := r.enter(transportWS, "ip", nil)
+	st, err := r.enter(transportWS, "ip", nil, nil)
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -4,6 +4,7 @@ import (
 	"errors"
 	"sync"
 	"sync/atomic"
+	"syscall"
 	"time"
 
 	"github.com/gofiber/contrib/websocket"
@@ -14,7 +15,9 @@ import (
 // wsConn is one WebSocket connection. The handler goroutine reads; one
 // writer at a time performs every write (frames, pongs, pings, close): a
 // goroutine started when there is something to write, which ends when
-// nothing is left, so an idle connection holds only its reader.
+// nothing is left, so an idle connection holds only its reader. Quotes
+// that find no writer running are usually written by the hub's goroutine
+// that signals them, without waiting on the socket (ws_direct.go).
 type wsConn struct {
 	reg        *Registry
 	conn       *websocket.Conn
@@ -34,6 +37,14 @@ type wsConn struct {
 
 	writeSince atomic.Int64 // UnixNano when the frame being written started; 0 if none
 	stalled    atomic.Bool  // the timer failed a write that took longer than stuckWait
+
+	// direct writes (ws_direct.go): raw is the socket's file descriptor,
+	// nil when frames cannot be written to it directly (TLS); the fields
+	// after it belong to the running writer
+	raw    syscall.RawConn
+	direct bool   // this pass writes without waiting on the socket
+	rest   []byte // bytes a direct write left unsent, for the writer goroutine
+	derr   error  // a direct write's failure, for the writer goroutine
 
 	pongMu  sync.Mutex
 	pong    []byte // payload of a client ping to answer
@@ -57,7 +68,12 @@ func (r *Registry) ServeWS(conn *websocket.Conn, sess *portfolio.Session) {
 		reg: r, conn: conn, cfg: r.cfg, writerDone: make(chan struct{}),
 		symbols: make(map[string]struct{}), bucket: float64(r.cfg.MaxMessagesPerS), lastTick: now,
 	}
-	st, err := r.enter(transportWS, conn.IP(), c.kick)
+	c.raw = rawConn(conn.NetConn())
+	var onPublish func()
+	if c.raw != nil {
+		onPublish = c.onPublish
+	}
+	st, err := r.enter(transportWS, conn.IP(), c.kick, onPublish)
 	if err != nil { // shutdown began between the upgrade and now; nothing else writes yet
 		_ = conn.WriteControl(websocket.CloseMessage,
 			websocket.FormatCloseMessage(CloseGoingAway, "server shutting down"), now.Add(closeGrace))

@@ -70,10 +70,7 @@ func (c *wsConn) kick() {
 func (c *wsConn) writeRun() {
 	defer func() {
 		if v := recover(); v != nil {
-			c.reg.log.Error("websocket writer panic", "panic", fmt.Sprint(v), "stack", string(debug.Stack()))
-			c.st.endCode = CloseInternal
-			_ = c.conn.SetReadDeadline(time.Now()) // end the reader too
-			c.finishWriter()
+			c.writerPanic(v)
 		}
 	}()
 	for {
@@ -82,6 +79,11 @@ func (c *wsConn) writeRun() {
 			c.armed, c.watching = time.Time{}, false // the timer fired, or is about to
 		}
 		c.sentData = false
+		if err := c.sendRest(); err != nil {
+			c.w.failed(err)
+			c.finishWriter()
+			return
+		}
 		wake, ok := c.w.pass(time.Now())
 		if !ok {
 			c.finishWriter()
@@ -100,6 +102,15 @@ func (c *wsConn) writeRun() {
 			return
 		}
 	}
+}
+
+// writerPanic ends the connection after a panic in its writer (1011),
+// logging it; the reader is ended too.
+func (c *wsConn) writerPanic(v any) {
+	c.reg.log.Error("websocket writer panic", "panic", fmt.Sprint(v), "stack", string(debug.Stack()))
+	c.st.endCode = CloseInternal
+	_ = c.conn.SetReadDeadline(time.Now()) // end the reader too
+	c.finishWriter()
 }
 
 // finishWriter ends the writing side for good.
@@ -181,7 +192,8 @@ func (c *wsConn) abort() { _ = c.conn.SetReadDeadline(time.Now()) }
 // writeFramed sends b[frameHeadroom:] as one final, unmasked frame with
 // opcode op (text, ping or pong) within stuckWait, writing the header
 // into the headroom; text frames are counted. A write failed for taking
-// longer returns errStalled.
+// longer returns errStalled. In a direct pass the frame is written without
+// waiting (writeDirect).
 //
 // Frames are framed here and written to the socket in one Write, not through
 // the library: its WriteMessage takes a lock and resets the socket's write
@@ -208,13 +220,22 @@ func (c *wsConn) writeFramed(op int, b []byte) error {
 	hdr := appendFrameHeader(h[:0], op, n)
 	start := frameHeadroom - len(hdr)
 	copy(b[start:], hdr)
+	if c.direct {
+		return c.writeDirect(b[start:])
+	}
+	return c.send(b[start:])
+}
+
+// send writes p to the socket, failing with errStalled when the write
+// takes longer than stuckWait.
+func (c *wsConn) send(p []byte) error {
 	now := time.Now()
 	if latest := now.Add(c.stuckWait()); c.armed.IsZero() || c.armed.After(latest) {
 		c.timer.Reset(latest.Sub(now))
 		c.armed, c.watching = latest, true
 	}
 	c.writeSince.Store(now.UnixNano())
-	_, err := c.conn.NetConn().Write(b[start:])
+	_, err := c.conn.NetConn().Write(p)
 	c.writeSince.Store(0)
 	if err != nil && c.stalled.Load() {
 		return errStalled
