@@ -123,6 +123,8 @@ Flags:
 	fs.Float64Var(&cfg.TickRate, "tick-rate", 0, "ws/sse: mean ticks per symbol per real second the server runs; used only for the expected-ticks figure, an assumption the tool cannot check (the server's ticks are random). 0 reads it from GET /api/v1/market (ticks_per_second × speed)")
 	fs.StringVar(&cfg.ScenarioEvent, "scenario-event", "", "open the window only once a market-wide event of this type (e.g. shock) of the server's -scenario is in force, so the window covers it; fails when none is in force or due within -scenario-wait")
 	fs.DurationVar(&cfg.ScenarioWait, "scenario-wait", time.Minute, "with -scenario-event: the longest real time to wait after the ramp for the event to start")
+	fs.StringVar(&cfg.Centrifugo, "centrifugo", "", "ws mode: load the Centrifugo server at this URL (http://127.0.0.1:PORT) instead of -url's stream, for a comparison: clients speak Centrifugo's JSON protocol and subscribe to one channel per symbol, and the tool relays every tick of -url's market to Centrifugo's HTTP API (-url still serves the universe, logins and seqs)")
+	fs.StringVar(&cfg.CentrifugoKey, "centrifugo-api-key", os.Getenv("TICKLOAD_CENTRIFUGO_API_KEY"), "with -centrifugo: its HTTP API key (env TICKLOAD_CENTRIFUGO_API_KEY)")
 	fs.StringVar(&jsonPath, "json", "", "also write the report as JSON to this file")
 	fs.StringVar(&cpuProfile, "cpuprofile", "", "write the load tool's own CPU profile to this file")
 	fs.BoolVar(&quiet, "quiet", false, "no progress lines on stderr (the report is still printed)")

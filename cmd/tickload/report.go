@@ -38,10 +38,11 @@ type Report struct {
 	HTTP         *HTTPCounts      `json:"http,omitempty"` // poll only
 	Errors       map[string]int64 `json:"errors"`         // by kind; empty means a clean run
 	ErrorsN      int64            `json:"errors_total"`
-	Closes       map[int]int64    `json:"closes_by_code"`   // WebSocket closes the server sent during the run
-	Server       *ServerUsage     `json:"server,omitempty"` // with -server-pid
-	ToolCPUS     float64          `json:"tool_cpu_s"`       // the load tool's own CPU over the whole run
-	ToolCPU      ToolCPU          `json:"tool_cpu_window"`  // the load tool's own CPU in the window
+	Closes       map[int]int64    `json:"closes_by_code"`    // WebSocket closes the server sent during the run
+	Server       *ServerUsage     `json:"server,omitempty"`  // with -server-pid
+	ToolCPUS     float64          `json:"tool_cpu_s"`        // the load tool's own CPU over the whole run
+	ToolCPU      ToolCPU          `json:"tool_cpu_window"`   // the load tool's own CPU in the window
+	Forward      *ForwardStats    `json:"forward,omitempty"` // with -centrifugo: the ticks relayed to it
 }
 
 // ToolCPU is what the load tool itself cost in the window, to judge how much

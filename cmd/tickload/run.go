@@ -54,6 +54,8 @@ type Config struct {
 	ScenarioEvent      string        `json:"scenario_event,omitempty"`   // open the window once a market-wide event of this type is in force
 	ScenarioWait       time.Duration `json:"scenario_wait_ns,omitempty"` // longest real wait for it after the ramp
 	AllowRemote        bool          `json:"allow_remote,omitempty"`     // the server may be another host
+	Centrifugo         string        `json:"centrifugo,omitempty"`       // ws mode: load this Centrifugo (http://HOST:PORT) with the server's ticks instead of the server's stream
+	CentrifugoKey      string        `json:"-"`                          // its HTTP API key
 	Progress           io.Writer     `json:"-"`                          // progress lines; nil for none
 }
 
@@ -66,14 +68,18 @@ type env struct {
 	host   string // host:port for the Host header
 	origin string
 	wsURL  string
-	tokens []string
-	syms   []string // per client, comma-joined
-	lat    []*Histogram
-	first  *firstSeen // each tick's first receipt, for the fan-out spread (ws/sse)
-	stale  []*Histogram
-	col    *collector
-	wbuf   websocket.BufferPool
-	poll   *wsPoller // ws mode's reader loops; nil: a goroutine per client
+	// wsDialer opens the ws clients' connections: to the server, or to
+	// Centrifugo (centrifugo set), whose protocol they then speak.
+	wsDialer   *dialer
+	centrifugo bool
+	tokens     []string
+	syms       []string // per client, comma-joined
+	lat        []*Histogram
+	first      *firstSeen // each tick's first receipt, for the fan-out spread (ws/sse)
+	stale      []*Histogram
+	col        *collector
+	wbuf       websocket.BufferPool
+	poll       *wsPoller // ws mode's reader loops; nil: a goroutine per client
 
 	attempts sync.WaitGroup
 }
@@ -136,6 +142,9 @@ func (cfg *Config) validate() (*url.URL, error) {
 	if cfg.SourceIPs > 253 {
 		cfg.SourceIPs = 253
 	}
+	if cfg.Centrifugo != "" && (cfg.Mode != modeWS || cfg.Symbols == 0 || cfg.ScenarioEvent != "") {
+		return nil, fmt.Errorf("-centrifugo needs -mode ws with symbols and no -scenario-event")
+	}
 	u, err := url.Parse(cfg.URL)
 	if err != nil || (u.Scheme != "http" && u.Scheme != "ws") || u.Port() == "" {
 		return nil, fmt.Errorf("-url %q: want http://127.0.0.1:PORT", cfg.URL)
@@ -188,6 +197,16 @@ func run(ctx context.Context, cfg Config) (Report, error) {
 		col:    &collector{},
 		wbuf:   &sync.Pool{},
 	}
+	e.wsDialer = e.dialer
+	if cfg.Centrifugo != "" {
+		cu, err := url.Parse(cfg.Centrifugo)
+		if err != nil || cu.Scheme != "http" || cu.Port() == "" {
+			return rep, fmt.Errorf("-centrifugo %q: want http://127.0.0.1:PORT", cfg.Centrifugo)
+		}
+		e.centrifugo = true
+		e.wsURL = "ws://" + cu.Host + centrifugoWSPath
+		e.wsDialer = &dialer{server: cu.Host, sourceIPs: cfg.SourceIPs, timeout: cfg.Timeout}
+	}
 	e.col.clk = e.clk
 	for range 16 {
 		e.lat = append(e.lat, &Histogram{})
@@ -225,6 +244,14 @@ func run(ctx context.Context, cfg Config) (Report, error) {
 		return rep, err
 	}
 	sample(&srv.PreConnect)
+	var fwd *forwarder
+	fctx, stopFwd := context.WithCancel(ctx)
+	defer stopFwd()
+	if e.centrifugo {
+		if fwd, err = e.startForwarder(fctx, cfg.Centrifugo, cfg.CentrifugoKey, e.token(0), universe); err != nil {
+			return rep, err
+		}
+	}
 
 	// Ramp: client i starts at i/N of the ramp. One goroutine per client
 	// (in ws mode with the epoll reader, only until it has subscribed).
@@ -302,6 +329,11 @@ func run(ctx context.Context, cfg Config) (Report, error) {
 	cancel()
 	clients.Wait()
 	e.poll.wait()
+	if fwd != nil {
+		stopFwd()
+		st := fwd.stop()
+		rep.Forward = &st
+	}
 	rep.ToolCPUS = (selfCPU() - tool0).Seconds()
 	rateEvents := false
 	if mkt != nil {
@@ -335,7 +367,7 @@ func run(ctx context.Context, cfg Config) (Report, error) {
 // conflated reads the server's conflation counter (ws/sse); false when
 // there is none to read.
 func (e *env) conflated(ctx context.Context, rc *restClient, progress func(string, ...any)) (float64, bool) {
-	if e.cfg.Mode == modePoll {
+	if e.cfg.Mode == modePoll || e.centrifugo {
 		return 0, false
 	}
 	v, err := rc.counter(ctx, metricConflated)

@@ -22,7 +22,7 @@ func (e *env) runWS(ctx context.Context, i int, st *clientStats) {
 	var cc *countingConn
 	d := websocket.Dialer{
 		NetDialContext: func(ctx context.Context, _, _ string) (net.Conn, error) {
-			c, err := e.dialer.dial(ctx, i, e.clk)
+			c, err := e.wsDialer.dial(ctx, i, e.clk)
 			if err == nil {
 				c.recording = e.poll != nil
 				cc = c
@@ -35,7 +35,9 @@ func (e *env) runWS(ctx context.Context, i int, st *clientStats) {
 		WriteBufferPool:  e.wbuf,
 	}
 	hdr := http.Header{}
-	hdr.Set("Authorization", "Bearer "+e.token(i))
+	if !e.centrifugo {
+		hdr.Set("Authorization", "Bearer "+e.token(i))
+	}
 	hdr.Set("Origin", e.origin)
 	conn, resp, err := d.DialContext(ctx, e.wsURL, hdr)
 	if err != nil {
@@ -51,9 +53,8 @@ func (e *env) runWS(ctx context.Context, i int, st *clientStats) {
 		e.col.add(st)
 		return
 	}
-	if syms := e.syms[i]; syms != "" {
-		msg := `{"type":"subscribe","id":1,"symbols":["` + strings.ReplaceAll(syms, ",", `","`) + `"]}`
-		if err := conn.WriteMessage(websocket.TextMessage, []byte(msg)); err != nil {
+	if msg := e.subscribeMsg(i); msg != nil {
+		if err := conn.WriteMessage(websocket.TextMessage, msg); err != nil {
 			_ = conn.Close()
 			st.fail("ws_write")
 			e.attempt(false)
@@ -74,6 +75,20 @@ func (e *env) runWS(ctx context.Context, i int, st *clientStats) {
 	e.col.open.Add(-1)
 	st.addBytes(cc) // after the last read
 	e.col.add(st)
+}
+
+// subscribeMsg is client i's first frame, or nil when it subscribes to
+// nothing: tickerd's subscribe message, or Centrifugo's connect and
+// subscribe commands.
+func (e *env) subscribeMsg(i int) []byte {
+	syms := e.syms[i]
+	switch {
+	case e.centrifugo:
+		return centrifugoSubscribe(syms)
+	case syms == "":
+		return nil
+	}
+	return []byte(`{"type":"subscribe","id":1,"symbols":["` + strings.ReplaceAll(syms, ",", `","`) + `"]}`)
 }
 
 // readWS reads a connection on the calling goroutine until ctx ends or the
@@ -107,6 +122,9 @@ func (e *env) readWS(ctx context.Context, conn *websocket.Conn, i int, st *clien
 		if buf, err = readAllInto(r, buf[:0]); err != nil {
 			continue // the next NextReader reports the connection's state
 		}
+		if e.centrifugo && centrifugoPing(buf) {
+			_ = conn.WriteMessage(websocket.TextMessage, centrifugoPong)
+		}
 		e.handleFrame(i, buf, st)
 	}
 }
@@ -115,6 +133,10 @@ func (e *env) readWS(ctx context.Context, conn *websocket.Conn, i int, st *clien
 // client passes its event data here too). Unknown types are ignored, as the
 // protocol asks.
 func (e *env) handleFrame(i int, frame []byte, st *clientStats) {
+	if e.centrifugo {
+		e.centrifugoFrame(i, frame, st)
+		return
+	}
 	switch string(frameType(frame)) { // no allocation: compiler-recognised conversion
 	case "quotes":
 		e.countQuotes(i, frame, st)

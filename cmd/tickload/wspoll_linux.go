@@ -140,9 +140,13 @@ func (c *wsConn) consume(b []byte, closing bool) bool {
 }
 
 func (c *wsConn) message(op byte, p []byte) {
-	if op == opText {
-		c.e.handleFrame(c.i, p, c.st)
+	if op != opText {
+		return
 	}
+	if c.e.centrifugo && centrifugoPing(p) && c.werr == nil {
+		c.werr = c.writeControl(opText, centrifugoPong)
+	}
+	c.e.handleFrame(c.i, p, c.st)
 }
 
 // ping answers at once: the server closes connections that stay silent.
