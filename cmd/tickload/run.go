@@ -68,8 +68,8 @@ type env struct {
 	host   string // host:port for the Host header
 	origin string
 	wsURL  string
-	// wsDialer opens the ws clients' connections: to the server, or to
-	// Centrifugo (centrifugo set), whose protocol they then speak.
+	// wsDialer, when set, opens the ws clients' connections to Centrifugo
+	// (centrifugo set), whose protocol they then speak.
 	wsDialer   *dialer
 	centrifugo bool
 	tokens     []string
@@ -197,7 +197,6 @@ func run(ctx context.Context, cfg Config) (Report, error) {
 		col:    &collector{},
 		wbuf:   &sync.Pool{},
 	}
-	e.wsDialer = e.dialer
 	if cfg.Centrifugo != "" {
 		cu, err := url.Parse(cfg.Centrifugo)
 		if err != nil || cu.Scheme != "http" || cu.Port() == "" {

@@ -22,7 +22,7 @@ func (e *env) runWS(ctx context.Context, i int, st *clientStats) {
 	var cc *countingConn
 	d := websocket.Dialer{
 		NetDialContext: func(ctx context.Context, _, _ string) (net.Conn, error) {
-			c, err := e.wsDialer.dial(ctx, i, e.clk)
+			c, err := e.streamDialer().dial(ctx, i, e.clk)
 			if err == nil {
 				c.recording = e.poll != nil
 				cc = c
@@ -75,6 +75,15 @@ func (e *env) runWS(ctx context.Context, i int, st *clientStats) {
 	e.col.open.Add(-1)
 	st.addBytes(cc) // after the last read
 	e.col.add(st)
+}
+
+// streamDialer opens the ws clients' connections: to Centrifugo in that
+// mode, else to the server.
+func (e *env) streamDialer() *dialer {
+	if e.wsDialer != nil {
+		return e.wsDialer
+	}
+	return e.dialer
 }
 
 // subscribeMsg is client i's first frame, or nil when it subscribes to
