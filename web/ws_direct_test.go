@@ -1,7 +1,6 @@
 package web
 
 import (
-	"encoding/json"
 	"testing"
 	"time"
 
@@ -17,17 +16,7 @@ func TestWSPausedClientGetsWholeFrames(t *testing.T) {
 	ts := startTestServerWith(t, Config{Stream: stream.Config{SlowClientWindow: time.Minute}},
 		testServerOptions{TickRate: 200})
 	token := ts.register(t, "paused", "correct horse battery")
-	var all []string
-	for _, s := range ts.Market.Symbols() {
-		all = append(all, s.Ticker)
-	}
-	allJSON, _ := json.Marshal(all)
-	conn, _, err := dialWS(t, ts, wsDialOpts{token: token, rcvBuf: 4096})
-	if err != nil {
-		t.Fatal(err)
-	}
-	readUntil(t, conn, "welcome")
-	send(t, conn, `{"type":"subscribe","symbols":`+string(allJSON)+`}`)
+	conn, all := dialReluctant(t, ts, token)
 
 	// Read nothing until the writer is stuck: the frames counter (counted
 	// as each frame is written or kept for later) stops moving.

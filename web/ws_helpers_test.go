@@ -181,3 +181,23 @@ func sendRaw(tb testing.TB, conn *websocket.Conn, msg string) {
 		tb.Fatalf("send %s: %v", msg, err)
 	}
 }
+
+// dialReluctant opens a WebSocket to ts with token and a 4 KiB socket
+// receive buffer, so that the server's writes soon find it full, and
+// subscribes it to every symbol of the market. It returns the connection
+// after the welcome and the symbols; the caller decides when it reads.
+func dialReluctant(tb testing.TB, ts *testServer, token string) (*websocket.Conn, []string) {
+	tb.Helper()
+	var all []string
+	for _, s := range ts.Market.Symbols() {
+		all = append(all, s.Ticker)
+	}
+	allJSON, _ := json.Marshal(all)
+	conn, _, err := dialWS(tb, ts, wsDialOpts{token: token, rcvBuf: 4096})
+	if err != nil {
+		tb.Fatal(err)
+	}
+	readUntil(tb, conn, "welcome")
+	send(tb, conn, `{"type":"subscribe","symbols":`+string(allJSON)+`}`)
+	return conn, all
+}

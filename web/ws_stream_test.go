@@ -24,17 +24,7 @@ func TestWSSlowClientIsolated(t *testing.T) {
 		testServerOptions{TickRate: 100})
 	token := ts.register(t, "slow", "correct horse battery")
 
-	var all []string
-	for _, s := range ts.Market.Symbols() {
-		all = append(all, s.Ticker)
-	}
-	allJSON, _ := json.Marshal(all)
-	slow, _, err := dialWS(t, ts, wsDialOpts{token: token, rcvBuf: 4096})
-	if err != nil {
-		t.Fatal(err)
-	}
-	readUntil(t, slow, "welcome")
-	send(t, slow, `{"type":"subscribe","symbols":`+string(allJSON)+`}`)
+	slow, _ := dialReluctant(t, ts, token)
 	// slow reads nothing more until the server gives up on it.
 
 	good := mustDialWS(t, ts, token)
@@ -260,17 +250,8 @@ func TestWSStuckWriteClosedAsSlow(t *testing.T) {
 	ts := startTestServerWith(t, Config{Stream: stream.Config{SlowClientWindow: window}},
 		testServerOptions{TickRate: 200})
 	token := ts.register(t, "stuck", "correct horse battery")
-	var all []string
-	for _, s := range ts.Market.Symbols() {
-		all = append(all, s.Ticker)
-	}
-	allJSON, _ := json.Marshal(all)
-	conn, _, err := dialWS(t, ts, wsDialOpts{token: token, rcvBuf: 4096})
-	if err != nil {
-		t.Fatal(err)
-	}
-	readUntil(t, conn, "welcome")
-	send(t, conn, `{"type":"subscribe","symbols":`+string(allJSON)+`}`)
+	conn, _ := dialReluctant(t, ts, token)
+	defer conn.Close()
 	// The client reads nothing from here on.
 
 	// The writer counts each frame as it starts writing it: once the

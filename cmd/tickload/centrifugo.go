@@ -28,6 +28,33 @@ import (
 // tickerd. Centrifugo's latency therefore includes the forwarder's hop
 // (reported as forward_ms), and its CPU includes its HTTP API's.
 
+// validateCentrifugo checks -centrifugo: a loopback-style http URL with a
+// port, in ws mode with symbols and no scenario event.
+func (cfg *Config) validateCentrifugo() error {
+	if cfg.Centrifugo == "" {
+		return nil
+	}
+	if cfg.Mode != modeWS || cfg.Symbols == 0 || cfg.ScenarioEvent != "" {
+		return fmt.Errorf("-centrifugo needs -mode ws with symbols and no -scenario-event")
+	}
+	if cu, err := url.Parse(cfg.Centrifugo); err != nil || cu.Scheme != "http" || cu.Port() == "" {
+		return fmt.Errorf("-centrifugo %q: want http://127.0.0.1:PORT", cfg.Centrifugo)
+	}
+	return nil
+}
+
+// useCentrifugo points the ws clients at Centrifugo when -centrifugo is
+// set (validated).
+func (e *env) useCentrifugo() {
+	if e.cfg.Centrifugo == "" {
+		return
+	}
+	cu, _ := url.Parse(e.cfg.Centrifugo)
+	e.centrifugo = true
+	e.wsURL = "ws://" + cu.Host + centrifugoWSPath
+	e.wsDialer = &dialer{server: cu.Host, sourceIPs: e.cfg.SourceIPs, timeout: e.cfg.Timeout}
+}
+
 // centrifugoWSPath is Centrifugo's WebSocket endpoint.
 const centrifugoWSPath = "/connection/websocket"
 
@@ -102,6 +129,7 @@ type forwarder struct {
 	hop    Histogram // a tick's ts to Centrifugo's answer to its batch
 	ticks  atomic.Int64
 	failed atomic.Int64
+	cancel context.CancelFunc
 	done   sync.WaitGroup
 }
 
@@ -121,28 +149,31 @@ type ForwardStats struct {
 	Hop    Percentiles `json:"hop_ms"` // a tick's ts to Centrifugo's answer to its batch (an upper bound of what forwarding adds)
 }
 
-// startForwarder connects to the server as one client with token, subscribes
-// to universe and relays its ticks until ctx ends. It returns once the
-// subscription is made.
-func (e *env) startForwarder(ctx context.Context, api, key, token string, universe []string) (*forwarder, error) {
-	u, err := url.Parse(api)
-	if err != nil || u.Scheme != "http" {
-		return nil, fmt.Errorf("-centrifugo %q: want http://HOST:PORT", api)
+// startForwarder, in Centrifugo mode, connects to the server as one client
+// (with the first account's token), subscribes to universe and relays its
+// ticks until stop or ctx ends. It returns once the subscription is made;
+// outside Centrifugo mode it returns nil, which stop accepts.
+func (e *env) startForwarder(ctx context.Context, universe []string) (*forwarder, error) {
+	if !e.centrifugo {
+		return nil, nil
 	}
+	ctx, cancel := context.WithCancel(ctx)
 	f := &forwarder{
-		api: strings.TrimSuffix(api, "/") + "/api/batch", key: key,
+		api: strings.TrimSuffix(e.cfg.Centrifugo, "/") + "/api/batch", key: e.cfg.CentrifugoKey, cancel: cancel,
 		hc: &http.Client{Timeout: 10 * time.Second, Transport: &http.Transport{MaxIdleConnsPerHost: fwdWorkers}},
 	}
 	hdr := http.Header{}
-	hdr.Set("Authorization", "Bearer "+token)
+	hdr.Set("Authorization", "Bearer "+e.token(0))
 	hdr.Set("Origin", e.origin)
 	d := websocket.Dialer{HandshakeTimeout: e.cfg.Timeout}
 	conn, _, err := d.DialContext(ctx, "ws://"+e.host+"/api/v1/ws", hdr)
 	if err != nil {
+		cancel()
 		return nil, fmt.Errorf("forwarder: %w", err)
 	}
 	msg := `{"type":"subscribe","id":1,"symbols":["` + strings.Join(universe, `","`) + `"]}`
 	if err := conn.WriteMessage(websocket.TextMessage, []byte(msg)); err != nil {
+		cancel()
 		_ = conn.Close()
 		return nil, fmt.Errorf("forwarder: %w", err)
 	}
@@ -281,9 +312,13 @@ func appendBatch(dst []byte, batch []fwdTick) []byte {
 	return append(dst, `]}`...)
 }
 
-// stop waits for the forwarder to end (its ctx must be done) and returns
-// its figures.
-func (f *forwarder) stop() ForwardStats {
+// stop ends the forwarder and returns its figures; nil for a nil
+// forwarder. It may be called more than once.
+func (f *forwarder) stop() *ForwardStats {
+	if f == nil {
+		return nil
+	}
+	f.cancel()
 	f.done.Wait()
-	return ForwardStats{Ticks: f.ticks.Load(), Failed: f.failed.Load(), Hop: percentiles(&f.hop)}
+	return &ForwardStats{Ticks: f.ticks.Load(), Failed: f.failed.Load(), Hop: percentiles(&f.hop)}
 }

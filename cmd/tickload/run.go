@@ -142,9 +142,6 @@ func (cfg *Config) validate() (*url.URL, error) {
 	if cfg.SourceIPs > 253 {
 		cfg.SourceIPs = 253
 	}
-	if cfg.Centrifugo != "" && (cfg.Mode != modeWS || cfg.Symbols == 0 || cfg.ScenarioEvent != "") {
-		return nil, fmt.Errorf("-centrifugo needs -mode ws with symbols and no -scenario-event")
-	}
 	u, err := url.Parse(cfg.URL)
 	if err != nil || (u.Scheme != "http" && u.Scheme != "ws") || u.Port() == "" {
 		return nil, fmt.Errorf("-url %q: want http://127.0.0.1:PORT", cfg.URL)
@@ -164,7 +161,7 @@ func (cfg *Config) validate() (*url.URL, error) {
 		return nil, fmt.Errorf("-url %q: only IPv4 loopback servers are allowed without -allow-remote", cfg.URL)
 	}
 	u.Host = net.JoinHostPort(host, u.Port())
-	return u, nil
+	return u, cfg.validateCentrifugo()
 }
 
 // run logs the accounts in, opens the clients over the ramp, measures for
@@ -197,15 +194,7 @@ func run(ctx context.Context, cfg Config) (Report, error) {
 		col:    &collector{},
 		wbuf:   &sync.Pool{},
 	}
-	if cfg.Centrifugo != "" {
-		cu, err := url.Parse(cfg.Centrifugo)
-		if err != nil || cu.Scheme != "http" || cu.Port() == "" {
-			return rep, fmt.Errorf("-centrifugo %q: want http://127.0.0.1:PORT", cfg.Centrifugo)
-		}
-		e.centrifugo = true
-		e.wsURL = "ws://" + cu.Host + centrifugoWSPath
-		e.wsDialer = &dialer{server: cu.Host, sourceIPs: cfg.SourceIPs, timeout: cfg.Timeout}
-	}
+	e.useCentrifugo()
 	e.col.clk = e.clk
 	for range 16 {
 		e.lat = append(e.lat, &Histogram{})
@@ -243,14 +232,11 @@ func run(ctx context.Context, cfg Config) (Report, error) {
 		return rep, err
 	}
 	sample(&srv.PreConnect)
-	var fwd *forwarder
-	fctx, stopFwd := context.WithCancel(ctx)
-	defer stopFwd()
-	if e.centrifugo {
-		if fwd, err = e.startForwarder(fctx, cfg.Centrifugo, cfg.CentrifugoKey, e.token(0), universe); err != nil {
-			return rep, err
-		}
+	fwd, err := e.startForwarder(ctx, universe) // nil unless -centrifugo
+	if err != nil {
+		return rep, err
 	}
+	defer fwd.stop()
 
 	// Ramp: client i starts at i/N of the ramp. One goroutine per client
 	// (in ws mode with the epoll reader, only until it has subscribed).
@@ -328,11 +314,7 @@ func run(ctx context.Context, cfg Config) (Report, error) {
 	cancel()
 	clients.Wait()
 	e.poll.wait()
-	if fwd != nil {
-		stopFwd()
-		st := fwd.stop()
-		rep.Forward = &st
-	}
+	rep.Forward = fwd.stop()
 	rep.ToolCPUS = (selfCPU() - tool0).Seconds()
 	rateEvents := false
 	if mkt != nil {
