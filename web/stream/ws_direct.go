@@ -48,20 +48,22 @@ func (c *wsConn) onPublish() {
 		c.kick()
 		return
 	}
-	if c.directPass() && c.wstate.CompareAndSwap(writerRunning, writerIdle) {
-		return
+	done := c.directPass()
+	if c.wstate.Load() == writerDone || (done && c.wstate.CompareAndSwap(writerRunning, writerIdle)) {
+		return // finished (a panic in the pass), or nothing left to do
 	}
 	go c.writeRun()
 }
 
 // directPass runs the writer's quick pass with direct writes and reports
 // whether it did everything that was due. A panic there ends this
-// connection, as in writeRun, not the hub's goroutine.
+// connection, as in writeRun (its writer then is finished), not the hub's
+// goroutine.
 func (c *wsConn) directPass() (done bool) {
 	defer func() {
 		if v := recover(); v != nil {
+			c.direct = false
 			c.writerPanic(v)
-			done = true // the writer has finished
 		}
 	}()
 	now := time.Now()
