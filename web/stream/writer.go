@@ -67,22 +67,14 @@ func (w *writer) pass(now time.Time) (time.Time, bool) {
 		}
 		return w.end(code, reason)
 	}
-	frame := w.reg.frames.getFrame()
-	defer w.reg.frames.put(frame)
-	replies, alerts, batch := w.take(frame)
-	if err := w.writeControl(replies, alerts); err != nil {
+	batch, err := w.writeQueued()
+	if err != nil {
 		return w.failed(err)
 	}
 	if batch.Lagging {
 		return w.end(CloseTooSlow, "client too slow")
 	}
-	wrote := false
-	if batch.Quotes > 0 {
-		if err := w.f.message(eventQuotes, *frame); err != nil {
-			return w.failed(err)
-		}
-		wrote = true
-	}
+	wrote := batch.Quotes > 0
 	wait, pushed, err := w.pushPortfolio(now, batch.Dirty)
 	if err != nil {
 		return w.failed(err)
@@ -121,21 +113,31 @@ func (w *writer) quick(now time.Time) bool {
 	if sess, ok := w.st.session(); ok && !now.Before(sess.ExpiresAt) {
 		return false
 	}
-	frame := w.reg.frames.getFrame()
-	defer w.reg.frames.put(frame)
-	replies, alerts, batch := w.take(frame)
-	if err := w.writeControl(replies, alerts); err != nil {
+	batch, err := w.writeQueued()
+	if err != nil {
 		return false
-	}
-	if batch.Quotes > 0 {
-		if err := w.f.message(eventQuotes, *frame); err != nil {
-			return false
-		}
 	}
 	if batch.Dirty {
 		w.portfolio.due = true // not lost if the channel started meanwhile
 	}
 	return !batch.Lagging && !batch.Dirty && batch.Wait == 0
+}
+
+// writeQueued takes what is queued and writes it: the replies, fired
+// alerts and transport control frames, then the pending quotes as one
+// quotes message (none when the client is lagging: Take then returns no
+// quotes). It returns what Take said.
+func (w *writer) writeQueued() (feed.Batch, error) {
+	frame := w.reg.frames.getFrame()
+	defer w.reg.frames.put(frame)
+	replies, alerts, batch := w.take(frame)
+	if err := w.writeControl(replies, alerts); err != nil {
+		return batch, err
+	}
+	if batch.Quotes == 0 {
+		return batch, nil
+	}
+	return batch, w.f.message(eventQuotes, *frame)
 }
 
 // take takes the queued replies and alerts and, into frame, the pending
