@@ -41,10 +41,14 @@ type wsConn struct {
 	// direct writes (ws_direct.go): raw is the socket's file descriptor,
 	// nil when frames cannot be written to it directly (TLS); the fields
 	// after it belong to the running writer
-	raw    syscall.RawConn
-	direct bool   // this pass writes without waiting on the socket
-	rest   []byte // bytes a direct write left unsent, for the writer goroutine
-	derr   error  // a direct write's failure, for the writer goroutine
+	raw       syscall.RawConn
+	sendFn    func(fd uintptr) bool // c.sendNow, bound once
+	direct    bool                  // this pass writes without waiting on the socket
+	rest      []byte                // bytes a direct write left unsent, for the writer goroutine
+	derr      error                 // a direct write's failure, for the writer goroutine
+	sendBuf   []byte                // what sendNow sends
+	sent      int                   // and what it reports
+	sendErrno syscall.Errno
 
 	pongMu  sync.Mutex
 	pong    []byte // payload of a client ping to answer
@@ -71,7 +75,7 @@ func (r *Registry) ServeWS(conn *websocket.Conn, sess *portfolio.Session) {
 	c.raw = rawConn(conn.NetConn())
 	var onPublish func()
 	if c.raw != nil {
-		onPublish = c.onPublish
+		onPublish, c.sendFn = c.onPublish, c.sendNow
 	}
 	st, err := r.enter(transportWS, conn.IP(), c.kick, onPublish)
 	if err != nil { // shutdown began between the upgrade and now; nothing else writes yet
