@@ -2,6 +2,7 @@ package main
 
 import (
 	"encoding/json"
+	"strings"
 	"testing"
 )
 
@@ -80,5 +81,18 @@ func TestCentrifugoFrame(t *testing.T) {
 		if got := centrifugoPing([]byte(frame)); got != want {
 			t.Errorf("centrifugoPing(%q) = %v, want %v", frame, got, want)
 		}
+	}
+}
+
+// TestForwardInTable: a Centrifugo run's table shows the forwarder's hop,
+// which is part of the latency it reports.
+func TestForwardInTable(t *testing.T) {
+	rep := Report{Errors: map[string]int64{}, Forward: &ForwardStats{Ticks: 2400, Failed: 1, Hop: Percentiles{Count: 2400, P50: 0.9}}}
+	var sb strings.Builder
+	if err := rep.WriteTable(&sb); err != nil {
+		t.Fatal(err)
+	}
+	if !strings.Contains(sb.String(), "forward ms") || !strings.Contains(sb.String(), "2400 ticks relayed, 1 batches failed") {
+		t.Errorf("table without the forwarder's row:\n%s", sb.String())
 	}
 }

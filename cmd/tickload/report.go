@@ -202,6 +202,9 @@ func (r *Report) WriteTable(w io.Writer) error {
 	pctRow(row, name, &l, "")
 	pctRow(row, "spread ms", r.Spread, "; receipt minus the tick's first receipt")
 	pctRow(row, "first ms", r.FirstLatency, "; first receipt minus ts")
+	if f := r.Forward; f != nil {
+		pctRow(row, "forward ms", &f.Hop, fmt.Sprintf("; ts to Centrifugo's answer (%d ticks relayed, %d batches failed)", f.Ticks, f.Failed))
+	}
 	pctRow(row, "staleness ms", r.Staleness, "")
 	row("bytes", "%.1f per quote (%d in window, socket level)", r.Bytes.PerQuote, r.Bytes.Window)
 	if h := r.HTTP; h != nil {
