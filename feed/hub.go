@@ -16,6 +16,14 @@ type HubConfig struct {
 	// ReplayWindow is how long a held tick stays replayable; 0 means no
 	// limit but ReplayTicks. Whichever bound is smaller applies.
 	ReplayWindow time.Duration
+	// WriteDelay, if positive, holds Publish's notifications for up to this
+	// long, so that the ticks published meanwhile reach a subscriber in the
+	// same Take, and a transport writes them in one frame: fewer frames and
+	// less CPU per quote, for up to WriteDelay more latency. 0, the default,
+	// notifies at once. Keep it well below a symbol's tick interval times
+	// the queue of a few ticks per symbol, or a subscriber that keeps up is
+	// conflated.
+	WriteDelay time.Duration
 }
 
 // Hub fans ticks out to subscribers without ever blocking on one.
@@ -40,6 +48,10 @@ type Hub struct {
 
 	pubMu sync.Mutex    // serialises Publish, so each topic's quotes are offered in seq order
 	wake  []*Subscriber // Publish's subscribers to notify; guarded by pubMu
+	// With a WriteDelay: whether a timer will notify h.wake (guarded by
+	// pubMu), and how it is started (time.AfterFunc; replaced in tests).
+	delayArmed bool
+	afterFunc  func(time.Duration, func())
 
 	published   atomic.Uint64
 	delivered   atomic.Uint64
@@ -81,6 +93,7 @@ type encoded struct {
 func NewHub(cfg HubConfig) *Hub {
 	h := &Hub{cfg: cfg, epoch: time.Now()}
 	h.now = func() time.Duration { return time.Since(h.epoch) }
+	h.afterFunc = func(d time.Duration, f func()) { time.AfterFunc(d, f) }
 	empty := map[string]*topic{}
 	h.topics.Store(&empty)
 	return h
@@ -89,7 +102,7 @@ func NewHub(cfg HubConfig) *Hub {
 // Publish encodes each quote once and offers it to every subscriber of its
 // symbol, then signals the subscribers that were not signalled yet: itself
 // for a few, through goroutines it starts for many or for those with
-// OnPublish (see notify).
+// OnPublish (see notify); with a WriteDelay, a timer does that later.
 // It never blocks on a subscriber and does not retain batch; the quotes of
 // one symbol must arrive in seq order (older ones are dropped). It allocates
 // per batch, never per delivery. With a history (HubConfig.ReplayTicks) it
@@ -124,7 +137,7 @@ func (h *Hub) Publish(batch []Quote) {
 		}
 		t.mu.RUnlock()
 	}
-	h.notify()
+	h.release()
 	h.published.Add(uint64(len(batch)))
 	if conflated > 0 {
 		h.conflated.Add(conflated)

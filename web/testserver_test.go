@@ -50,6 +50,7 @@ type testServerOptions struct {
 	Events      Events                 // Deps.Events; nil means none
 	Scenario    *feed.Scenario         // a scenario for the market; nil means none
 	Interest    stream.Interest        // Deps.Interest; nil means none
+	WriteDelay  time.Duration          // the hub's WriteDelay
 }
 
 // startTestServer starts a server with cfg on 127.0.0.1:0. Cleanup shuts
@@ -79,7 +80,8 @@ func startTestServerWith(tb testing.TB, cfg Config, opts testServerOptions) *tes
 	if err != nil {
 		tb.Fatalf("load universe: %v", err)
 	}
-	hub := feed.NewHub(feed.HubConfig{ReplayTicks: feed.DefaultReplayTicks, ReplayWindow: feed.DefaultReplayWindow})
+	hub := feed.NewHub(feed.HubConfig{ReplayTicks: feed.DefaultReplayTicks, ReplayWindow: feed.DefaultReplayWindow,
+		WriteDelay: opts.WriteDelay})
 	logs := &syncBuffer{}
 	logger := slog.New(slog.NewJSONHandler(logs, &slog.HandlerOptions{Level: slog.LevelDebug}))
 	alerts := portfolio.NewAlertWatch(store, 0, logger)

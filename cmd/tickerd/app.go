@@ -119,7 +119,7 @@ func (m *Main) Run(ctx context.Context) error {
 	if err != nil {
 		return err
 	}
-	hub := feed.NewHub(cfg.Replay)
+	hub := feed.NewHub(cfg.Hub)
 	alerts := portfolio.NewAlertWatch(store, 0, m.log)
 	if err := alerts.Load(ctx); err != nil {
 		return err

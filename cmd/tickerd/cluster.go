@@ -97,7 +97,7 @@ func (m *Main) startEdge(ctx, runCtx context.Context) (web.Deps, error) {
 	if err := m.connect(); err != nil {
 		return web.Deps{}, err
 	}
-	hub := feed.NewHub(cfg.Replay) // the same history as a core: a client moving between edges resumes by seq
+	hub := feed.NewHub(cfg.Hub) // the same history as a core: a client moving between edges resumes by seq
 	client := natsrpc.NewClient(m.cluster.nc, cfg.Cluster.Name, 0, 0, m.log)
 	m.cluster.client = client
 	sctx, cancel := context.WithTimeout(ctx, edgeStartTimeout)

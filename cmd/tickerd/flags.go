@@ -24,10 +24,10 @@ type config struct {
 	Seed         int64 // 0: random (the one chosen is logged)
 	Speed        float64
 	TickRate     float64
-	SymbolsFile  string // CSV universe replacing the embedded one; "" means data/symbols.csv
-	UniverseSize int    // serve only the first N symbols of the universe; 0 means all
-	Scenario     string // scenario file (YAML or JSON) the market plays; "" means none
-	Replay       feed.HubConfig
+	SymbolsFile  string         // CSV universe replacing the embedded one; "" means data/symbols.csv
+	UniverseSize int            // serve only the first N symbols of the universe; 0 means all
+	Scenario     string         // scenario file (YAML or JSON) the market plays; "" means none
+	Hub          feed.HubConfig // replay history and write delay
 	StartingCash cents
 	SessionTTL   time.Duration
 	HashConc     int
@@ -48,6 +48,11 @@ type config struct {
 // envPrefix turns a flag name into its env twin: tick-rate → TICKERD_TICK_RATE.
 const envPrefix = "TICKERD_"
 
+// maxWriteDelay bounds -write-delay: a live feed that holds ticks longer
+// is not live, and a symbol ticking fast would fill its queue of a few
+// ticks per client and be conflated for clients that keep up.
+const maxWriteDelay = 100 * time.Millisecond
+
 func envName(flagName string) string {
 	return envPrefix + strings.ToUpper(strings.ReplaceAll(flagName, "-", "_"))
 }
@@ -62,8 +67,9 @@ func newFlagSet(cfg *config, out io.Writer) *flag.FlagSet {
 	fs.Int64Var(&cfg.Seed, "seed", 0, "random seed of the simulated market; 0 picks one at random and logs it")
 	fs.Float64Var(&cfg.Speed, "speed", 1, "simulated seconds per real second")
 	fs.Float64Var(&cfg.TickRate, "tick-rate", feed.DefaultTicksPerSecond, "mean ticks per symbol per simulated second")
-	fs.IntVar(&cfg.Replay.ReplayTicks, "replay-ticks", feed.DefaultReplayTicks, "ticks held per symbol for clients that resume after a reconnect (subscribe with since); 0 keeps none")
-	fs.DurationVar(&cfg.Replay.ReplayWindow, "replay-window", feed.DefaultReplayWindow, "how long a held tick stays replayable; the smaller of this and -replay-ticks applies")
+	fs.IntVar(&cfg.Hub.ReplayTicks, "replay-ticks", feed.DefaultReplayTicks, "ticks held per symbol for clients that resume after a reconnect (subscribe with since); 0 keeps none")
+	fs.DurationVar(&cfg.Hub.ReplayWindow, "replay-window", feed.DefaultReplayWindow, "how long a held tick stays replayable; the smaller of this and -replay-ticks applies")
+	fs.DurationVar(&cfg.Hub.WriteDelay, "write-delay", 0, "hold each tick up to this long (at most 100ms) so that a client's ticks share WebSocket frames and SSE writes: less CPU per quote for more latency (docs/BENCHMARKS.md measures the trade); 0 writes a tick as soon as the client's socket can take it")
 	fs.StringVar(&cfg.SymbolsFile, "symbols-file", "", "CSV file of the symbol universe (ticker,name,sector,price,volatility,drift); empty means the built-in one")
 	fs.IntVar(&cfg.UniverseSize, "universe-size", 0, "serve only the first N symbols of the universe file; 0 means all")
 	fs.StringVar(&cfg.Scenario, "scenario", "", "scenario file (YAML or JSON) of market events to play from the start, e.g. data/scenarios/flash-crash.yaml (see docs/SCENARIOS.md); empty means none")
@@ -155,10 +161,12 @@ func (c config) validate() error {
 		return errors.New("-speed must be positive")
 	case c.TickRate <= 0:
 		return errors.New("-tick-rate must be positive")
-	case c.Replay.ReplayTicks < 0:
+	case c.Hub.ReplayTicks < 0:
 		return errors.New("-replay-ticks must not be negative")
-	case c.Replay.ReplayWindow <= 0:
+	case c.Hub.ReplayWindow <= 0:
 		return errors.New("-replay-window must be positive")
+	case c.Hub.WriteDelay < 0 || c.Hub.WriteDelay > maxWriteDelay:
+		return fmt.Errorf("-write-delay must be between 0 and %v", maxWriteDelay)
 	case c.UniverseSize < 0:
 		return errors.New("-universe-size must not be negative")
 	case c.StartingCash < 0:

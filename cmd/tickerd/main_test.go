@@ -37,7 +37,7 @@ func TestParseConfig(t *testing.T) {
 				c.StartingCash != 10_000_000 || c.SessionTTL != 24*time.Hour || c.Demo || c.Seed != 0 ||
 				c.LogFormat != "text" || c.Web.BodyLimit != 64<<10 || c.Web.Stream.MaxSymbols != 200 ||
 				c.Web.MaxConns != 0 || c.Web.MaxConnsPerIP != 256 ||
-				c.Replay.ReplayTicks != 1024 || c.Replay.ReplayWindow != time.Minute {
+				c.Hub.ReplayTicks != 1024 || c.Hub.ReplayWindow != time.Minute || c.Hub.WriteDelay != 0 {
 				t.Fatalf("defaults: %+v", c)
 			}
 		}},
@@ -64,10 +64,17 @@ func TestParseConfig(t *testing.T) {
 		}},
 		{name: "replay history", args: []string{"-replay-ticks", "64"}, env: []string{"TICKERD_REPLAY_WINDOW", "30s"},
 			check: func(t *testing.T, c config) {
-				if c.Replay.ReplayTicks != 64 || c.Replay.ReplayWindow != 30*time.Second {
-					t.Fatalf("replay: %+v", c.Replay)
+				if c.Hub.ReplayTicks != 64 || c.Hub.ReplayWindow != 30*time.Second {
+					t.Fatalf("replay: %+v", c.Hub)
 				}
 			}},
+		{name: "write delay", env: []string{"TICKERD_WRITE_DELAY", "5ms"}, check: func(t *testing.T, c config) {
+			if c.Hub.WriteDelay != 5*time.Millisecond {
+				t.Fatalf("write delay = %v", c.Hub.WriteDelay)
+			}
+		}},
+		{name: "write delay too long", args: []string{"-write-delay", "1s"}, wantErr: "-write-delay must be between 0 and 100ms"},
+		{name: "negative write delay", args: []string{"-write-delay", "-1ms"}, wantErr: "-write-delay"},
 		{name: "connection caps", args: []string{"-max-conns", "5000"}, env: []string{"TICKERD_MAX_CONNS_PER_IP", "1000"},
 			check: func(t *testing.T, c config) {
 				if c.Web.MaxConns != 5000 || c.Web.MaxConnsPerIP != 1000 {
