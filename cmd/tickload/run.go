@@ -6,7 +6,6 @@ import (
 	"io"
 	"net"
 	"net/url"
-	"runtime"
 	"sync"
 	"time"
 
@@ -142,6 +141,17 @@ func (cfg *Config) validate() (*url.URL, error) {
 	if cfg.SourceIPs > 253 {
 		cfg.SourceIPs = 253
 	}
+	u, err := cfg.serverURL()
+	if err != nil {
+		return nil, err
+	}
+	return u, cfg.validateCentrifugo()
+}
+
+// serverURL parses -url: an IPv4 loopback server unless -allow-remote
+// (which also turns -source-ips off). It returns the URL with the host as
+// an address.
+func (cfg *Config) serverURL() (*url.URL, error) {
 	u, err := url.Parse(cfg.URL)
 	if err != nil || (u.Scheme != "http" && u.Scheme != "ws") || u.Port() == "" {
 		return nil, fmt.Errorf("-url %q: want http://127.0.0.1:PORT", cfg.URL)
@@ -161,188 +171,7 @@ func (cfg *Config) validate() (*url.URL, error) {
 		return nil, fmt.Errorf("-url %q: only IPv4 loopback servers are allowed without -allow-remote", cfg.URL)
 	}
 	u.Host = net.JoinHostPort(host, u.Port())
-	return u, cfg.validateCentrifugo()
-}
-
-// run logs the accounts in, opens the clients over the ramp, measures for
-// the duration once all have connected (or failed), closes them and reports.
-func run(ctx context.Context, cfg Config) (Report, error) {
-	u, err := cfg.validate()
-	if err != nil {
-		return Report{}, err
-	}
-	progress := func(format string, a ...any) {
-		if cfg.Progress != nil {
-			fmt.Fprintf(cfg.Progress, format+"\n", a...)
-		}
-	}
-	rep := Report{Config: cfg, Started: time.Now(), Accounts: cfg.Accounts, Errors: map[string]int64{}, Closes: map[int]int64{}}
-	rep.Clients.Target = cfg.Clients
-	tool0 := selfCPU()
-	rep.OpenFiles.Soft, rep.OpenFiles.Hard, rep.OpenFiles.Warning = raiseNoFile(uint64(cfg.Clients + cfg.Accounts + 64))
-	if rep.OpenFiles.Warning != "" {
-		progress("warning: %s", rep.OpenFiles.Warning)
-	}
-
-	e := &env{
-		cfg:    cfg,
-		clk:    &clock{},
-		dialer: &dialer{server: u.Host, sourceIPs: cfg.SourceIPs, timeout: cfg.Timeout},
-		host:   u.Host,
-		origin: "http://" + u.Host,
-		wsURL:  "ws://" + u.Host + "/api/v1/ws",
-		col:    &collector{},
-		wbuf:   &sync.Pool{},
-	}
-	e.useCentrifugo()
-	e.col.clk = e.clk
-	for range 16 {
-		e.lat = append(e.lat, &Histogram{})
-		e.stale = append(e.stale, &Histogram{})
-	}
-	rc := newRESTClient("http://"+u.Host, e.dialer)
-	universe, err := rc.fetchSymbols(ctx)
-	if err != nil {
-		return rep, err
-	}
-	if universe, err = limitUniverse(universe, cfg.Universe); err != nil {
-		return rep, err
-	}
-	if e.syms, err = assignSymbols(universe, cfg.Clients, cfg.Symbols, cfg.Spread, cfg.Seed); err != nil {
-		return rep, err
-	}
-	e.first = newFirstSeen(universe)
-	var srv ServerUsage
-	sample := func(into *procSample) {
-		if cfg.ServerPID == 0 {
-			return
-		}
-		s, err := sampleProc(cfg.ServerPID)
-		if err != nil {
-			rep.Errors["server_sample"]++
-			progress("warning: %v", err)
-		}
-		*into = s
-	}
-	// The idle baseline comes before the logins: password hashing briefly
-	// takes memory that the server hands back later, at its own pace.
-	sample(&srv.Baseline)
-	progress("logging in %d accounts", cfg.Accounts)
-	if e.tokens, err = rc.loginAll(ctx, cfg.Accounts, cfg.AccountConcurrency, cfg.UserPrefix, cfg.Password); err != nil {
-		return rep, err
-	}
-	sample(&srv.PreConnect)
-	fwd, err := e.startForwarder(ctx, universe) // nil unless -centrifugo
-	if err != nil {
-		return rep, err
-	}
-	defer fwd.stop()
-
-	// Ramp: client i starts at i/N of the ramp. One goroutine per client
-	// (in ws mode with the epoll reader, only until it has subscribed).
-	cctx, cancel := context.WithCancel(ctx)
-	defer cancel()
-	if cfg.Mode == modeWS && cfg.WSReader == wsReaderEpoll {
-		if !epollSupported {
-			progress("warning: -ws-reader epoll needs Linux; reading with a goroutine per client")
-		} else if e.poll, err = newWSPoller(cctx, runtime.GOMAXPROCS(0), cfg.WSBatch); err != nil {
-			return rep, err
-		}
-	}
-	defer func() { cancel(); e.poll.wait() }() // a no-op on the normal path
-	var clients sync.WaitGroup
-	e.attempts.Add(cfg.Clients)
-	progress("opening %d %s clients over %s", cfg.Clients, cfg.Mode, cfg.Ramp)
-	t0 := time.Now()
-	for i := range cfg.Clients {
-		if wait := time.Until(t0.Add(cfg.Ramp * time.Duration(i) / time.Duration(cfg.Clients))); wait > 0 {
-			select {
-			case <-ctx.Done():
-			case <-time.After(wait):
-			}
-		}
-		if ctx.Err() != nil {
-			e.attempts.Add(i - cfg.Clients) // never started
-			break
-		}
-		clients.Go(func() {
-			st := &clientStats{client: i}
-			switch cfg.Mode {
-			case modeWS:
-				e.runWS(cctx, i, st) // adds st when the connection ends
-				return
-			case modeSSE:
-				e.runSSE(cctx, i, st)
-			case modePoll:
-				e.runPoll(cctx, i, st)
-			}
-			e.col.add(st)
-		})
-	}
-	e.attempts.Wait()
-	if rest := time.Until(t0.Add(cfg.Ramp)); rest > 0 && ctx.Err() == nil {
-		time.Sleep(rest)
-	}
-	mkt, err := e.windowMarket(ctx, rc, &rep, progress)
-	if err != nil {
-		return rep, err
-	}
-	progress("%d connected, %d failed in %s; measuring for %s",
-		e.col.connected.Load(), e.col.failed.Load(), time.Since(t0).Round(time.Millisecond), cfg.Duration)
-
-	// The measurement window. The server's conflation counter is read
-	// around it (ws/sse), so that drops it decided are reported with what
-	// clients saw; so are its seqs, which bound the ticks it offered.
-	scrape := func() (float64, bool) { return e.conflated(ctx, rc, progress) }
-	seqs := newWindowSeqs(cfg.Mode)
-	conflated0, ok0 := scrape()
-	rep.Clients.OpenAtStart = e.col.open.Load()
-	sample(&srv.Start)
-	seqs.read(ctx, rc, &seqs.s0)
-	w0, cpu0 := time.Now(), selfCPU()
-	e.clk.set(phaseMeasure)
-	e.wait(ctx, cfg.Duration, progress)
-	e.clk.set(phaseDrain)
-	window, windowCPU := time.Since(w0), selfCPU()-cpu0
-	seqs.read(ctx, rc, &seqs.s1)
-	sample(&srv.End)
-	conflated1, ok1 := scrape()
-	rep.Clients.OpenAtEnd = e.col.open.Load()
-	if cfg.Mode != modePoll {
-		settle(ctx, cfg.Settle)
-	}
-	cancel()
-	clients.Wait()
-	e.poll.wait()
-	rep.Forward = fwd.stop()
-	rep.ToolCPUS = (selfCPU() - tool0).Seconds()
-	rateEvents := false
-	if mkt != nil {
-		from := mkt.Clock
-		to := from.Add(time.Duration(float64(window) * mkt.Speed))
-		rateEvents = mkt.rateDuring(from, to)
-		if sc := rep.Scenario; sc != nil {
-			sc.RateEvents, sc.Inside = rateEvents, !to.After(sc.Event.End)
-			if !sc.Inside {
-				progress("warning: the window outlasted the %s event: give a shorter -duration", sc.Event.Type)
-			}
-		}
-	}
-	e.fill(&rep, window, srv, seqs)
-	if d := rep.Delivery; d != nil && rateEvents {
-		d.Expected, d.DeliveredPct = 0, 0
-		d.ExpectedNA = "a rate event overlapped the window"
-	}
-	if d := rep.Delivery; d != nil && ok0 && ok1 {
-		n := int64(conflated1 - conflated0)
-		d.ServerConflated = &n
-	}
-	rep.ToolCPU = ToolCPU{
-		S:          windowCPU.Seconds(),
-		Pct:        100 * ratio(windowCPU.Seconds(), window.Seconds()),
-		UsPerFrame: ratio(float64(windowCPU)/float64(time.Microsecond), float64(rep.Quotes.Frames)),
-	}
-	return rep, nil
+	return u, nil
 }
 
 // conflated reads the server's conflation counter (ws/sse); false when
