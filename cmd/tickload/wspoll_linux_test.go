@@ -22,8 +22,16 @@ import (
 // ping in a single write, so the client library's handshake buffers them.
 // The client must still count and parse them, answer the ping, report the
 // server's close by code, and count at the socket exactly the bytes the
-// server wrote.
+// server wrote. Both kinds of loop do: one that batches (waiting in
+// epoll_wait) and one that reads every frame (parked in the runtime's
+// poller).
 func TestHandoffParsesBytesBufferedInHandshake(t *testing.T) {
+	for _, batch := range []time.Duration{time.Millisecond, 0} {
+		t.Run("batch "+batch.String(), func(t *testing.T) { testHandoff(t, batch) })
+	}
+}
+
+func testHandoff(t *testing.T, batch time.Duration) {
 	noLeaks(t)
 	ln, err := net.Listen("tcp", "127.0.0.1:0")
 	if err != nil {
@@ -94,7 +102,7 @@ func TestHandoffParsesBytesBufferedInHandshake(t *testing.T) {
 		tokens: []string{"tok"}, syms: []string{"AAA"},
 		lat: []*Histogram{{}}, col: &collector{}, wbuf: &sync.Pool{},
 	}
-	if e.poll, err = newWSPoller(ctx, 1, time.Millisecond); err != nil {
+	if e.poll, err = newWSPoller(ctx, 1, batch); err != nil {
 		t.Fatal(err)
 	}
 	e.clk.set(phaseMeasure)
