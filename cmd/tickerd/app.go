@@ -97,11 +97,8 @@ func (m *Main) Run(ctx context.Context) error {
 	level, _ := parseLevel(cfg.LogLevel)
 	m.log = newLogger(m.Stderr, cfg.LogFormat, level)
 	raiseFileLimit(m.log)
-	if cfg.TLSCert != "" {
-		var err error
-		if cfg.Web.TLS, err = web.LoadTLSConfig(cfg.TLSCert, cfg.TLSKey); err != nil {
-			return err
-		}
+	if err := loadTLS(&cfg); err != nil {
+		return err
 	}
 	m.log.Info("role", "role", cfg.Cluster.Role)
 	mctx, cancel := context.WithCancel(context.WithoutCancel(ctx))
@@ -152,6 +149,16 @@ func (m *Main) Run(ctx context.Context) error {
 	// The alert watch ends with the market, before the store closes.
 	m.goRun(func() { _ = alerts.Run(mctx, m.server.AlertFired) })
 	return nil
+}
+
+// loadTLS loads -tls-cert and -tls-key into cfg.Web, when they are given.
+func loadTLS(cfg *config) error {
+	if cfg.TLSCert == "" {
+		return nil
+	}
+	var err error
+	cfg.Web.TLS, err = web.LoadTLSConfig(cfg.TLSCert, cfg.TLSKey)
+	return err
 }
 
 // goRun runs f on a goroutine that Close waits for.

@@ -86,7 +86,14 @@ func newFlagSet(cfg *config, out io.Writer) *flag.FlagSet {
 	fs.BoolVar(&cfg.Metrics, "metrics", true, "serve Prometheus metrics at /metrics on -addr too; false keeps them on -debug-addr only")
 	fs.StringVar(&cfg.TLSCert, "tls-cert", "", "PEM certificate chain file: serve HTTPS and WSS on -addr (TLS 1.2 or later, Secure cookies, HSTS); needs -tls-key")
 	fs.StringVar(&cfg.TLSKey, "tls-key", "", "PEM private key file of -tls-cert; needs -tls-cert")
+	clusterFlags(fs, cfg)
+	webFlags(fs, &cfg.Web)
+	fs.Usage = func() { usage(fs) }
+	return fs
+}
 
+// clusterFlags declares the flags of a cluster's roles (docs/CLUSTER.md).
+func clusterFlags(fs *flag.FlagSet, cfg *config) {
 	cl := &cfg.Cluster
 	fs.StringVar(&cl.Role, "role", roleAll, "all: one process, no NATS; core: owns the database and the market and publishes them over NATS; edge: serves streams from the core's ticks and forwards every other route to -core-url (docs/CLUSTER.md)")
 	fs.StringVar(&cl.NATSURL, "nats-url", "", "NATS server(s) to join, e.g. nats://10.0.0.5:4222[,nats://...]; a core with -nats-listen uses its own when empty")
@@ -96,8 +103,10 @@ func newFlagSet(cfg *config, out io.Writer) *flag.FlagSet {
 	fs.DurationVar(&cl.EdgeLinger, "edge-linger", feed.DefaultReplayWindow, "edge only: how long the edge keeps receiving a symbol's ticks after its last stream let go of it (a client reconnecting within it resumes from the edge's history)")
 	fs.Func("trusted-proxies", "comma-separated addresses or CIDR ranges (edges, load balancers) whose X-Forwarded-For names the client; empty trusts none",
 		func(v string) error { cfg.Web.TrustedProxies = splitList(v); return nil })
+}
 
-	w := &cfg.Web
+// webFlags declares the HTTP server's and the streams' flags.
+func webFlags(fs *flag.FlagSet, w *web.Config) {
 	fs.Func("allowed-origins", "comma-separated extra origins allowed for WebSocket upgrades and cookie-authenticated writes (e.g. https://app.example.com)",
 		func(v string) error { w.AllowedOrigins = splitList(v); return nil })
 	fs.IntVar(&w.BodyLimit, "body-limit", web.DefaultBodyLimit, "largest request body in bytes")
@@ -116,8 +125,6 @@ func newFlagSet(cfg *config, out io.Writer) *flag.FlagSet {
 	fs.IntVar(&st.MaxConnsPerUser, "ws-max-conns-per-user", stream.DefaultMaxConnsPerUser, "open streams per account")
 	fs.IntVar(&st.MaxConnsPerIP, "ws-max-conns-per-ip", stream.DefaultMaxConnsPerIP, "open streams per client IP")
 	fs.DurationVar(&st.SlowClientWindow, "ws-slow-client-window", stream.DefaultSlowClientWindow, "how long a stream may stay behind before it is closed with 1013")
-	fs.Usage = func() { usage(fs) }
-	return fs
 }
 
 // parseConfig parses args, then fills every flag not given on the command
