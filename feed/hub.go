@@ -30,8 +30,9 @@ type HubConfig struct {
 //
 // Publish encodes every quote once into an immutable buffer shared by all
 // subscribers of its symbol, offers it to each of them and signals them at
-// once (or, with HubConfig.WriteDelay, a little later). Per subscriber and symbol up to pendingCap undelivered ticks wait in
-// order, so a subscriber that keeps up receives every tick; only one that
+// once (or, with HubConfig.WriteDelay, a little later). Per subscriber and
+// symbol up to pendingCap undelivered ticks wait in order, so a
+// subscriber that keeps up receives every tick; only one that
 // falls further behind (or asked for max_rate_ms) is conflated, its oldest
 // pending ticks giving way to newer ones. A slow subscriber therefore costs a
 // bounded amount of memory and never slows the publisher or anyone else. A
