@@ -171,8 +171,7 @@ func (e *env) startForwarder(ctx context.Context, universe []string) (*forwarder
 		cancel()
 		return nil, fmt.Errorf("forwarder: %w", err)
 	}
-	msg := `{"type":"subscribe","id":1,"symbols":["` + strings.Join(universe, `","`) + `"]}`
-	if err := conn.WriteMessage(websocket.TextMessage, []byte(msg)); err != nil {
+	if err := conn.WriteMessage(websocket.TextMessage, tickerdSubscribe(strings.Join(universe, ","))); err != nil {
 		cancel()
 		_ = conn.Close()
 		return nil, fmt.Errorf("forwarder: %w", err)
@@ -259,40 +258,14 @@ func (f *forwarder) publish(ctx context.Context, body []byte, batch []fwdTick) {
 }
 
 // eachTick calls fn for each quote of a tickerd quotes frame but snapshots
-// (which were published as ticks), with copies of its symbol and JSON. The
-// quote objects are flat, so each is the text between a '{' and the next
-// '}'.
+// (which were published as ticks), with copies of its symbol and JSON.
 func eachTick(frame []byte, fn func(fwdTick)) {
-	data := bytes.Index(frame, []byte(`"data":[`))
-	if data < 0 {
-		return
-	}
-	b := frame[data+len(`"data":[`):]
-	for {
-		start := bytes.IndexByte(b, '{')
-		if start < 0 {
+	scanQuotes(frame, func(q scannedQuote) {
+		if q.snapshot || q.symbol == nil || q.json == nil {
 			return
 		}
-		end := bytes.IndexByte(b[start:], '}')
-		if end < 0 {
-			return
-		}
-		q := b[start : start+end+1]
-		b = b[start+end+1:]
-		if bytes.Contains(q, keySnapshot) {
-			continue
-		}
-		sym := stringAfter(q, keySymbol)
-		i := bytes.Index(q, keyTS)
-		if sym == nil || i < 0 {
-			continue
-		}
-		ts, _, ok := parseInt(q, i+len(keyTS))
-		if !ok {
-			continue
-		}
-		fn(fwdTick{symbol: bytes.Clone(sym), quote: bytes.Clone(q), ts: ts})
-	}
+		fn(fwdTick{symbol: bytes.Clone(q.symbol), quote: bytes.Clone(q.json), ts: q.ts})
+	})
 }
 
 // appendBatch appends to dst Centrifugo's batch request publishing each

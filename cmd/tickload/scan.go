@@ -24,6 +24,7 @@ type scannedQuote struct {
 	dropped  int64  // ticks of the symbol the server dropped before this one; 0 when absent
 	symbol   []byte // nil when absent
 	snapshot bool
+	json     []byte // the whole object, braces included; nil when it has no closing brace
 }
 
 // frameType returns the value of the first "type" key in a JSON frame (the
@@ -85,12 +86,17 @@ func scanQuotes(b []byte, fn func(q scannedQuote)) int {
 		n++
 		if fn != nil {
 			obj := b[start:stop]
+			var whole []byte
+			if stop < len(b) {
+				whole = b[start : stop+1]
+			}
 			fn(scannedQuote{
 				ts:       ts,
 				seq:      intAfter(obj, keySeq),
 				dropped:  intAfter(obj, keyDropped),
 				symbol:   stringAfter(obj, keySymbol),
 				snapshot: bytes.Contains(obj, keySnapshot),
+				json:     whole,
 			})
 		}
 		off = stop

@@ -97,6 +97,11 @@ func (e *env) subscribeMsg(i int) []byte {
 	case syms == "":
 		return nil
 	}
+	return tickerdSubscribe(syms)
+}
+
+// tickerdSubscribe is tickerd's subscribe message for syms (comma-joined).
+func tickerdSubscribe(syms string) []byte {
 	return []byte(`{"type":"subscribe","id":1,"symbols":["` + strings.ReplaceAll(syms, ",", `","`) + `"]}`)
 }
 
