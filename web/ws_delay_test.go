@@ -1,7 +1,6 @@
 package web
 
 import (
-	"encoding/json"
 	"testing"
 	"time"
 
@@ -18,12 +17,7 @@ func TestWSWriteDelayPacksFrames(t *testing.T) {
 		testServerOptions{TickRate: 20, WriteDelay: 50 * time.Millisecond})
 	token := ts.register(t, "patient", "correct horse battery")
 	conn := mustDialWS(t, ts, token)
-	var all []string
-	for _, s := range ts.Market.Symbols() {
-		all = append(all, s.Ticker)
-	}
-	allJSON, _ := json.Marshal(all)
-	send(t, conn, `{"type":"subscribe","symbols":`+string(allJSON)+`}`)
+	subscribeAll(t, ts, conn)
 
 	seqs := map[string]uint64{}
 	frames, quotes := 0, 0

@@ -188,16 +188,23 @@ func sendRaw(tb testing.TB, conn *websocket.Conn, msg string) {
 // after the welcome and the symbols; the caller decides when it reads.
 func dialReluctant(tb testing.TB, ts *testServer, token string) (*websocket.Conn, []string) {
 	tb.Helper()
-	var all []string
-	for _, s := range ts.Market.Symbols() {
-		all = append(all, s.Ticker)
-	}
-	allJSON, _ := json.Marshal(all)
 	conn, _, err := dialWS(tb, ts, wsDialOpts{token: token, rcvBuf: 4096})
 	if err != nil {
 		tb.Fatal(err)
 	}
 	readUntil(tb, conn, "welcome")
+	return conn, subscribeAll(tb, ts, conn)
+}
+
+// subscribeAll subscribes conn to every symbol of ts's market and returns
+// them.
+func subscribeAll(tb testing.TB, ts *testServer, conn *websocket.Conn) []string {
+	tb.Helper()
+	var all []string
+	for _, s := range ts.Market.Symbols() {
+		all = append(all, s.Ticker)
+	}
+	allJSON, _ := json.Marshal(all)
 	send(tb, conn, `{"type":"subscribe","symbols":`+string(allJSON)+`}`)
-	return conn, all
+	return all
 }
